@@ -1,0 +1,86 @@
+"""The ``boussole`` command line."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from app.core import migrations
+from app.core.config import get_settings
+from app.core.db import make_engine, session_scope
+from app.services import seed as seed_service
+
+app = typer.Typer(help="Boussole: the Projet de territoire 2024-2044 of La Porte du Hainaut.")
+db_app = typer.Typer(help="Database schema (Alembic migrations).")
+app.add_typer(db_app, name="db")
+console = Console()
+err_console = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Bring the database schema up to REVISION (default: the latest)."""
+    migrations.upgrade(get_settings().database_url, revision)
+    console.print(f"Database upgraded to {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+    """Take the database schema back to REVISION ('base' empties it)."""
+    migrations.downgrade(get_settings().database_url, revision)
+    console.print(f"Database downgraded to {revision}.")
+
+
+@app.command()
+def seed(
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Plan YAML (default: seed/plan.yaml)")
+    ] = None,
+    communes: Annotated[
+        Path | None, typer.Option(help="Communes CSV (default: seed/communes.csv)")
+    ] = None,
+) -> None:
+    """Load the plan and the communes; safe to run again (nothing is duplicated)."""
+    settings = get_settings()
+    try:
+        document = seed_service.parse_plan(file or settings.seed_file)
+        commune_rows = seed_service.parse_communes(communes or settings.communes_file)
+    except seed_service.SeedError as exc:
+        err_console.print(
+            f"[red]Seed refused, nothing written:[/red]\n{exc}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(code=1) from exc
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        summary = seed_service.apply_seed(session, document, commune_rows)
+    engine.dispose()
+    table = Table(title="Seed")
+    for column in ("kind", "created", "updated", "unchanged"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind, counts in summary.counts.items():
+        table.add_row(kind, *(str(counts[o]) for o in ("created", "updated", "unchanged")))
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+) -> None:
+    """Serve the API with uvicorn."""
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+    )
+
+
+if __name__ == "__main__":
+    app()

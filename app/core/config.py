@@ -1,0 +1,31 @@
+"""Application settings, read from the environment (prefix ``BOUSSOLE_``) or a ``.env`` file."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Root of the repository (where ``alembic.ini``, ``migrations/`` and ``seed/`` live).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "boussole.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOUSSOLE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="Any SQLAlchemy URL; SQLite (default, under ./var/) or "
+        "postgresql+psycopg://user:password@host:port/dbname.",
+    )
+    seed_file: Path = Field(default=PROJECT_ROOT / "seed" / "plan.yaml")
+    communes_file: Path = Field(default=PROJECT_ROOT / "seed" / "communes.csv")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    sql_echo: bool = False
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,33 @@
+"""The FastAPI application."""
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api.router import api_router
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine
+from app.core.errors import install_error_handlers
+
+DESCRIPTION = """
+Boussole tracks how the *Projet de territoire 2024-2044* of the Communauté d'agglomération de
+La Porte du Hainaut (CAPH) is carried out, year by year.
+
+Content is in French (as adopted); field names are in English. Every node of the strategy tree has
+a stable code: `E1` (engagement), `E1.2` (axis), `E1.2.3` (action), `E1.2.3.1` (sub-action),
+`PP1`…`PP9` (flagship projects).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Boussole",
+        version=__version__,
+        description=DESCRIPTION,
+        license_info={"name": "EUPL-1.2"},
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    install_error_handlers(app)
+    app.include_router(api_router, prefix="/api/v1")
+    return app

@@ -1,0 +1,30 @@
+"""Reference data: CAPH directorates and the member communes."""
+
+from sqlmodel import Field, SQLModel
+
+
+class DirectorateBase(SQLModel):
+    code: str = Field(max_length=30, unique=True)
+    name: str = Field(max_length=300)
+
+
+class Directorate(DirectorateBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class CommuneBase(SQLModel):
+    insee_code: str = Field(primary_key=True, min_length=5, max_length=5)
+    name: str = Field(max_length=200)
+    population: int = Field(ge=0, description="Municipal population (INSEE, 2024)")
+
+
+class Commune(CommuneBase, table=True):
+    pass
+
+
+class DirectoratePublic(DirectorateBase):
+    pass
+
+
+class CommunePublic(CommuneBase):
+    pass

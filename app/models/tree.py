@@ -1,0 +1,166 @@
+"""The strategy tree: engagements → axes → actions (→ sub-actions), and flagship projects.
+
+Actions and flagship projects are both *trackables*: one table holds them, so that everything
+tracked about them later (status, progress, milestones, history) hangs off a single key.
+
+Codes are stable and human-readable: ``E1`` (engagement), ``E1.2`` (axis), ``E1.2.3`` (action),
+``E1.2.3.1`` (sub-action), ``PP1``…``PP9`` (flagship projects, numbered across the plan).
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, DateTime, String
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+from app.models.plan import PlanPublic
+
+
+class EngagementBase(SQLModel):
+    code: str = Field(max_length=30, unique=True)
+    title: str = Field(max_length=500)
+    quote: str = ""
+    quote_author: str = Field(default="", max_length=200)
+
+
+class Engagement(EngagementBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    position: int = 0
+
+
+class AxisBase(SQLModel):
+    code: str = Field(max_length=30, unique=True)
+    title: str = Field(max_length=500)
+
+
+class Axis(AxisBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)
+    position: int = 0
+    search_text: str = Field(default="", max_length=600)  # see app.models.events
+    archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class TrackableKind(StrEnum):
+    action = "action"
+    flagship_project = "flagship_project"
+
+
+class Trackable(SQLModel, table=True):
+    """An action (under an axis, possibly a sub-action of another action) or a flagship project
+    (under an engagement)."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'action' AND axis_id IS NOT NULL AND engagement_id IS NULL)"
+            " OR (kind = 'flagship_project' AND engagement_id IS NOT NULL"
+            " AND axis_id IS NULL AND parent_id IS NULL)",
+            name="kind_parent",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: TrackableKind = Field(sa_type=String(20), index=True)
+    code: str = Field(max_length=30, unique=True)
+    title: str = Field(max_length=500)
+    position: int = 0
+    axis_id: int | None = Field(default=None, foreign_key="axis.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="trackable.id", index=True)
+    engagement_id: int | None = Field(default=None, foreign_key="engagement.id", index=True)
+    # Lower-cased, accent-free code and title, kept by the model itself (see app.models.events)
+    # so that search behaves the same on SQLite and PostgreSQL.
+    search_text: str = Field(default="", max_length=600)
+    archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class FlagshipAction(SQLModel, table=True):
+    """A flagship project serves an action."""
+
+    __tablename__ = "flagship_action"
+
+    flagship_project_id: int = Field(foreign_key="trackable.id", primary_key=True)
+    action_id: int = Field(foreign_key="trackable.id", primary_key=True, index=True)
+
+
+# --- Read models --------------------------------------------------------------------------------
+
+
+class TrackableRef(SQLModel):
+    code: str
+    title: str
+
+
+class ActionPublic(SQLModel):
+    code: str
+    title: str
+    engagement_code: str
+    axis_code: str
+    parent_code: str | None = Field(default=None, description="Set on sub-actions only")
+    position: int
+    archived: bool
+
+
+class ActionDetail(ActionPublic):
+    sub_actions: list[TrackableRef]
+    flagship_projects: list[TrackableRef] = Field(description="Flagship projects serving it")
+
+
+class FlagshipProjectPublic(SQLModel):
+    code: str
+    title: str
+    engagement_code: str
+    position: int
+    archived: bool
+    actions: list[TrackableRef] = Field(description="Actions it serves")
+
+
+class AxisPublic(AxisBase):
+    engagement_code: str
+    position: int
+    archived: bool
+
+
+class AxisDetail(AxisPublic):
+    actions: list[ActionPublic]
+
+
+class EngagementPublic(EngagementBase):
+    position: int
+
+
+class EngagementDetail(EngagementPublic):
+    axes: list[AxisPublic]
+    flagship_projects: list[FlagshipProjectPublic]
+
+
+class ActionNode(SQLModel):
+    code: str
+    title: str
+    sub_actions: list["ActionNode"] = []
+
+
+class AxisNode(SQLModel):
+    code: str
+    title: str
+    actions: list[ActionNode]
+
+
+class FlagshipProjectNode(SQLModel):
+    code: str
+    title: str
+    action_codes: list[str]
+
+
+class EngagementNode(EngagementBase):
+    axes: list[AxisNode]
+    flagship_projects: list[FlagshipProjectNode]
+
+
+class TreePublic(SQLModel):
+    """The whole live strategy tree in one response."""
+
+    plan: PlanPublic
+    engagements: list[EngagementNode]

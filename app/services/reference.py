@@ -1,0 +1,23 @@
+"""Queries for directorates and communes."""
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from app.core.errors import NotFoundError
+from app.models import Commune, Directorate
+
+
+def get_all_directorates(*, session: Session) -> Sequence[Directorate]:
+    return session.exec(select(Directorate).order_by(col(Directorate.code))).all()
+
+
+def get_all_communes(*, session: Session) -> Sequence[Commune]:
+    return session.exec(select(Commune).order_by(col(Commune.insee_code))).all()
+
+
+def get_commune(*, session: Session, insee_code: str) -> Commune:
+    commune = session.get(Commune, insee_code)
+    if commune is None:
+        raise NotFoundError("commune", insee_code)
+    return commune

@@ -1,0 +1,125 @@
+"""Test fixtures: a real database built by the Alembic migrations, real HTTP through TestClient.
+
+The migrated and seeded database is built once per session as a template; each test gets its own
+copy, so tests can write freely and never see each other's changes.
+"""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from app.core import migrations
+from app.core.config import PROJECT_ROOT, Settings, get_settings
+from app.core.db import make_engine, session_scope
+from app.main import create_app
+from app.services import seed as seed_service
+
+SEED_FILE = PROJECT_ROOT / "seed" / "plan.yaml"
+COMMUNES_FILE = PROJECT_ROOT / "seed" / "communes.csv"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def seed_database(url: str, plan_file: Path = SEED_FILE) -> seed_service.SeedSummary:
+    document = seed_service.parse_plan(plan_file)
+    communes = seed_service.parse_communes(COMMUNES_FILE)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return seed_service.apply_seed(session, document, communes)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("templates") / "empty.db"
+    migrations.upgrade(sqlite_url(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_template(empty_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("templates") / "seeded.db"
+    shutil.copy(empty_template, path)
+    seed_database(sqlite_url(path))
+    return path
+
+
+@pytest.fixture
+def empty_db_url(empty_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "boussole.db"
+    shutil.copy(empty_template, path)
+    return sqlite_url(path)
+
+
+@pytest.fixture
+def db_url(seeded_template: Path, tmp_path: Path) -> str:
+    """A migrated and seeded database of this test's own."""
+    path = tmp_path / "boussole.db"
+    shutil.copy(seeded_template, path)
+    return sqlite_url(path)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+def make_client(url: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=url)))
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    with make_client(db_url) as client:
+        yield client
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[str]:
+    """Point the CLI (which reads the settings from the environment) at this test's database."""
+    monkeypatch.setenv("BOUSSOLE_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+def count_queries(client: TestClient, path: str) -> int:
+    """How many SQL statements the app runs to answer ``GET path``."""
+    app_engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    counter = QueryCounter()
+    event.listen(app_engine, "before_cursor_execute", counter)
+    try:
+        response = client.get(path)
+        assert response.status_code == 200, response.text
+    finally:
+        event.remove(app_engine, "before_cursor_execute", counter)
+    return counter.count

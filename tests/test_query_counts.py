@@ -1,0 +1,76 @@
+"""Lists and the tree are answered with a fixed number of queries, whatever the plan's size."""
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import SEED_FILE, count_queries, make_client, seed_database
+
+
+def scaled_plan(factor: int) -> dict[str, Any]:
+    """The seeded plan with its engagements repeated ``factor`` times under new codes."""
+    data: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
+    engagements: list[dict[str, Any]] = []
+    flagship_number = 0
+    for copy in range(factor):
+        for engagement in data["engagements"]:
+            old, new = engagement["code"], f"E{len(engagements) + 1}"
+            text = yaml.safe_dump(engagement, allow_unicode=True)
+            clone = yaml.safe_load(text.replace(f"code: {old}", f"code: {new}"))
+            for flagship in clone["flagship_projects"]:
+                flagship_number += 1
+                flagship["code"] = f"PP{flagship_number}"
+                flagship["actions"] = [f"{new}.1.1", f"{new}.2.1"]
+            clone["title"] = f"{clone['title']} ({copy})"
+            engagements.append(clone)
+    data["engagements"] = engagements
+    return data
+
+
+@pytest.fixture(scope="module")
+def large_db_url(empty_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("large")
+    shutil.copy(empty_template, folder / "large.db")
+    plan_file = folder / "plan.yaml"
+    plan_file.write_text(yaml.safe_dump(scaled_plan(10), allow_unicode=True), encoding="utf-8")
+    url = f"sqlite:///{folder / 'large.db'}"
+    summary = seed_database(url, plan_file)
+    assert summary.counts["action"]["created"] == 590
+    return url
+
+
+ROUTES = [
+    "/api/v1/tree",
+    "/api/v1/plan",
+    "/api/v1/engagements",
+    "/api/v1/engagements/E2",
+    "/api/v1/axes/E2.2",
+    "/api/v1/actions?limit=200",
+    "/api/v1/actions?q=energie&limit=200",
+    "/api/v1/actions?engagement=E1&limit=200",
+    "/api/v1/actions/E1.1.1",
+    "/api/v1/flagship-projects",
+    "/api/v1/flagship-projects/PP2",
+    "/api/v1/directorates",
+    "/api/v1/communes",
+]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_query_count_does_not_grow_with_the_plan(client, large_db_url, path):
+    seeded = count_queries(client, path)
+    with make_client(large_db_url) as large_client:
+        large = count_queries(large_client, path)
+    assert seeded == large
+    assert seeded <= 10
+
+
+def test_large_tree_is_complete(large_db_url):
+    with make_client(large_db_url) as client:
+        tree = client.get("/api/v1/tree").json()
+    assert len(tree["engagements"]) == 30
+    assert sum(len(a["actions"]) for e in tree["engagements"] for a in e["axes"]) == 590
+    assert tree["engagements"][29]["flagship_projects"][0]["action_codes"] == ["E30.1.1", "E30.2.1"]
