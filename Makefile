@@ -24,5 +24,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app tests
 
+# The suite runs on SQLite, then again on PostgreSQL when it is available: a server given by
+# BOUSSOLE_TEST_DATABASE_URL, or a throw-away one started from the local PostgreSQL binaries.
 test: lint
 	$(BIN)/pytest
+	@if [ -n "$$BOUSSOLE_TEST_DATABASE_URL" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "--- the same suite on PostgreSQL"; \
+		BOUSSOLE_TEST_BACKEND=postgresql $(BIN)/pytest; \
+	else \
+		echo "--- PostgreSQL not found (apt-get install postgresql): ran on SQLite only"; \
+	fi

@@ -1,10 +1,11 @@
 """Test fixtures: a real database built by the Alembic migrations, real HTTP through TestClient.
 
 The migrated and seeded database is built once per session as a template; each test gets its own
-copy, so tests can write freely and never see each other's changes.
+copy, so tests can write freely and never see each other's changes. The backend is SQLite unless
+``BOUSSOLE_TEST_BACKEND=postgresql`` (see tests/databases.py).
 """
 
-import shutil
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +19,10 @@ from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import make_engine, session_scope
 from app.main import create_app
 from app.services import seed as seed_service
+from tests.databases import BACKEND, PostgresDatabases, SqliteDatabases, ThrowAwayPostgres
 
 SEED_FILE = PROJECT_ROOT / "seed" / "plan.yaml"
 COMMUNES_FILE = PROJECT_ROOT / "seed" / "communes.csv"
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
 
 
 def seed_database(url: str, plan_file: Path = SEED_FILE) -> seed_service.SeedSummary:
@@ -39,33 +37,52 @@ def seed_database(url: str, plan_file: Path = SEED_FILE) -> seed_service.SeedSum
 
 
 @pytest.fixture(scope="session")
-def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("templates") / "empty.db"
-    migrations.upgrade(sqlite_url(path))
-    return path
+def databases(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[SqliteDatabases | PostgresDatabases]:
+    if BACKEND != "postgresql":
+        yield SqliteDatabases(tmp_path_factory.mktemp("databases"))
+        return
+    server = None
+    url = os.environ.get("BOUSSOLE_TEST_DATABASE_URL")
+    if not url:
+        server = ThrowAwayPostgres()
+        url = server.url
+    databases = PostgresDatabases(url)
+    try:
+        yield databases
+    finally:
+        databases.close()
+        if server is not None:
+            server.stop()
 
 
 @pytest.fixture(scope="session")
-def seeded_template(empty_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("templates") / "seeded.db"
-    shutil.copy(empty_template, path)
-    seed_database(sqlite_url(path))
-    return path
+def empty_template(databases: SqliteDatabases | PostgresDatabases) -> str:
+    """URL of a database built by the migrations, never used directly: tests get clones."""
+    return databases.template("empty", migrations.upgrade)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(databases: SqliteDatabases | PostgresDatabases, empty_template: str) -> str:
+    return databases.template("seeded", seed_database, base=empty_template)
 
 
 @pytest.fixture
-def empty_db_url(empty_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "boussole.db"
-    shutil.copy(empty_template, path)
-    return sqlite_url(path)
+def empty_db_url(
+    databases: SqliteDatabases | PostgresDatabases, empty_template: str
+) -> Iterator[str]:
+    url = databases.clone(empty_template)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
-def db_url(seeded_template: Path, tmp_path: Path) -> str:
+def db_url(databases: SqliteDatabases | PostgresDatabases, seeded_template: str) -> Iterator[str]:
     """A migrated and seeded database of this test's own."""
-    path = tmp_path / "boussole.db"
-    shutil.copy(seeded_template, path)
-    return sqlite_url(path)
+    url = databases.clone(seeded_template)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """Lists and the tree are answered with a fixed number of queries, whatever the plan's size."""
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from tests.conftest import SEED_FILE, count_queries, make_client, seed_database
+from tests.databases import PostgresDatabases, SqliteDatabases
 
 
 def scaled_plan(factor: int) -> dict[str, Any]:
@@ -31,15 +30,19 @@ def scaled_plan(factor: int) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def large_db_url(empty_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("large")
-    shutil.copy(empty_template, folder / "large.db")
-    plan_file = folder / "plan.yaml"
+def large_db_url(
+    databases: SqliteDatabases | PostgresDatabases,
+    empty_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
+    plan_file = tmp_path_factory.mktemp("large") / "plan.yaml"
     plan_file.write_text(yaml.safe_dump(scaled_plan(10), allow_unicode=True), encoding="utf-8")
-    url = f"sqlite:///{folder / 'large.db'}"
-    summary = seed_database(url, plan_file)
-    assert summary.counts["action"]["created"] == 590
-    return url
+
+    def build(url: str) -> None:
+        summary = seed_database(url, plan_file)
+        assert summary.counts["action"]["created"] == 590
+
+    return databases.template("large", build, base=empty_template)
 
 
 ROUTES = [
