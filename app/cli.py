@@ -70,15 +70,27 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: BOUSSOLE_WORKERS, else 1)"),
+    ] = None,
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn; logs are JSON lines on standard error, one per request."""
+    from app.core.logging import configure_logging
+
     settings = get_settings()
+    configure_logging(settings.log_level)
     uvicorn.run(
+        # An import string and a factory: each worker process builds its own app.
         "app.main:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
+        workers=workers or settings.workers,
+        # Our request log replaces uvicorn's access log; our JSON handler replaces its config.
+        access_log=False,
+        log_config=None,
     )
 
 

@@ -4,9 +4,11 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api.router import api_router
+from app.api.routes import health
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging, install_request_logging
 
 DESCRIPTION = """
 Boussole tracks how the *Projet de territoire 2024-2044* of the Communauté d'agglomération de
@@ -20,6 +22,7 @@ a stable code: `E1` (engagement), `E1.2` (axis), `E1.2.3` (action), `E1.2.3.1` (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
     app = FastAPI(
         title="Boussole",
         version=__version__,
@@ -29,5 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
     install_error_handlers(app)
+    install_request_logging(app)
+    app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")
     return app

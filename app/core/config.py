@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Root of the repository (where ``alembic.ini``, ``migrations/`` and ``seed/`` live).
@@ -24,6 +25,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     sql_echo: bool = False
+    workers: int = Field(default=1, ge=1, description="Worker processes of `boussole serve`.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
 
 @lru_cache
