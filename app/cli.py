@@ -11,7 +11,10 @@ from rich.table import Table
 from app.core import migrations
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
+from app.core.errors import BoussoleError
+from app.models import Role
 from app.services import seed as seed_service
+from app.services import tokens
 
 app = typer.Typer(help="Boussole: the Projet de territoire 2024-2044 of La Porte du Hainaut.")
 db_app = typer.Typer(help="Database schema (Alembic migrations).")
@@ -92,6 +95,72 @@ def serve(
         access_log=False,
         log_config=None,
     )
+
+
+token_app = typer.Typer(help="API tokens (only their hash is stored).")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="A name people recognise, e.g. dev-eco-2025")],
+    role: Annotated[Role, typer.Option(help="admin: everything; editor: its directorates")],
+    directorate: Annotated[
+        list[str] | None,
+        typer.Option("--directorate", "-d", help="Directorate code (repeat for several)"),
+    ] = None,
+) -> None:
+    """Create a token and print it once: it cannot be shown again."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            _, token = tokens.create(
+                session=session, name=name, role=role, directorate_codes=directorate or []
+            )
+    except BoussoleError as exc:
+        err_console.print(f"[red]Token not created:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    console.print(f"Token '{name}' ({role.value}) created. Keep it now, it is not stored:")
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never the tokens themselves)."""
+    engine = make_engine(get_settings().database_url)
+    with session_scope(engine) as session:
+        infos = tokens.get_all(session=session)
+    engine.dispose()
+    table = Table(title="API tokens")
+    for column in ("name", "role", "directorates", "starts with", "created", "revoked"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(
+            info.name,
+            info.role.value,
+            " ".join(info.directorates),
+            info.prefix + "…",
+            info.created_at,
+            "yes" if info.revoked else "",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="The token's name")]) -> None:
+    """Revoke a token: it is refused (401) from now on."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            tokens.revoke(session=session, name=name)
+    except BoussoleError as exc:
+        err_console.print(f"[red]{exc.message}[/red]", highlight=False)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    console.print(f"Token '{name}' revoked.")
 
 
 if __name__ == "__main__":

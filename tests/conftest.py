@@ -122,7 +122,8 @@ class QueryCounter:
         self.statements: list[str] = []
 
     def __call__(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        self.statements.append(statement)
+        if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN is not a query
+            self.statements.append(statement)
 
     @property
     def count(self) -> int:

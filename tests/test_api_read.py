@@ -23,8 +23,11 @@ def test_tree_shape(client):
     assert first["flagship_projects"][0] == {
         "code": "PP1",
         "title": "Fabrique des savoirs et de la citoyenneté",
+        "status": "planned",
+        "progress": None,
         "action_codes": [],
     }
+    assert axis["actions"][0]["status"] == "planned"
 
 
 def test_engagement_detail(client):
@@ -102,14 +105,16 @@ def test_action_detail(client):
 
 def test_flagship_project_detail(client):
     body = client.get("/api/v1/flagship-projects/PP5").json()
-    assert body == {
+    assert {k: body[k] for k in ("code", "title", "engagement_code", "position", "archived")} == {
         "code": "PP5",
         "title": "Pôle de référence du Vélo",
         "engagement_code": "E2",
         "position": 1,
         "archived": False,
-        "actions": [],
     }
+    assert body["actions"] == []
+    assert (body["status"], body["status_label"], body["progress"]) == ("planned", "À venir", None)
+    assert (body["communes"], body["partners"], body["version"]) == ([], [], 1)
     assert len(client.get("/api/v1/flagship-projects", params={"engagement": "E1"}).json()) == 3
 
 

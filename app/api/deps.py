@@ -1,12 +1,18 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.core.config import Settings
+from app.core.db import SQLITE_BEGIN
+from app.core.errors import UnauthorizedError
+from app.core.versioning import parse_version_etag
+from app.services import tokens
+from app.services.tokens import Actor
 
 
 def get_settings(request: Request) -> Settings:
@@ -14,9 +20,14 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route succeeds, rolled back otherwise."""
     with Session(request.app.state.engine) as session:
+        if request.method not in READ_METHODS:
+            session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         try:
             yield session
             session.commit()
@@ -33,3 +44,60 @@ LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size (at most {MAX_PAGE_SIZE})")
 ]
 OffsetQuery = Annotated[int, Query(ge=0, description="Number of items to skip")]
+
+
+# --- Who is calling -----------------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False, description="An API token made with `boussole token create`")
+
+
+def get_optional_actor(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor | None:
+    """The caller of a request with a token; None for an anonymous one. A bad token is a 401 even
+    on a public route: the caller meant to authenticate, and should know it failed."""
+    if credentials is None:
+        return None
+    actor = tokens.authenticate(session=session, token=credentials.credentials)
+    if actor is None:
+        raise UnauthorizedError("invalid or revoked token")
+    return actor
+
+
+def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
+    if actor is None:
+        raise UnauthorizedError("this operation needs a token: Authorization: Bearer <token>")
+    return actor
+
+
+def get_admin(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    actor.require_admin()
+    return actor
+
+
+OptionalActor = Annotated[Actor | None, Depends(get_optional_actor)]
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+AdminActor = Annotated[Actor, Depends(get_admin)]
+
+
+def get_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="The ETag (version) you read; the write is refused with 412 if the "
+            "resource changed since. Without it, the last write wins."
+        ),
+    ] = None,
+) -> int | None:
+    return parse_version_etag(if_match) if if_match is not None else None
+
+
+IfMatch = Annotated[int | None, Depends(get_if_match)]
+
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No token, or an invalid or revoked one"},
+    403: {"description": "The token may not write this"},
+    404: {"description": "Unknown code"},
+    412: {"description": "If-Match names a version that is no longer current"},
+}

@@ -20,7 +20,13 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+#: Execution option naming how a SQLite transaction begins; writers ask for "IMMEDIATE".
+SQLITE_BEGIN = "sqlite_begin"
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is turned off: _begin_sqlite emits it (SQLAlchemy's recipe).
+    dbapi_connection.isolation_level = None
     # Foreign keys are off by default in SQLite; WAL lets readers run beside one writer, and the
     # busy timeout makes concurrent writers wait instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -30,11 +36,19 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_sqlite(connection: Any) -> None:
+    # A writer takes the write lock when it begins (BEGIN IMMEDIATE), so that it waits its turn
+    # (busy timeout) rather than failing when it upgrades a stale read snapshot mid-transaction.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 
 class BoussoleError(Exception):
@@ -26,19 +28,63 @@ class NotFoundError(BoussoleError):
 
 
 class InvalidInputError(BoussoleError):
-    """Input that passed the schema but breaks a rule of the domain."""
+    """Input that passed the schema but breaks a rule of the domain. The body has the same shape
+    as FastAPI's own validation errors, so clients handle one format."""
 
     status_code = 422
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}", field=field)
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+    def to_body(self) -> dict[str, Any]:
+        return {"detail": [{"loc": list(self.loc), "msg": self.message, "type": "value_error"}]}
 
 
 class ConflictError(BoussoleError):
     status_code = 409
 
 
+class UnauthorizedError(BoussoleError):
+    status_code = 401
+
+
+class ForbiddenError(BoussoleError):
+    status_code = 403
+
+
+class PreconditionFailedError(BoussoleError):
+    """The client's If-Match names a version that is no longer the current one."""
+
+    status_code = 412
+
+    def __init__(self, entity: str, current_version: int | None) -> None:
+        super().__init__(
+            f"{entity} was changed by someone else: read it again (current version "
+            f"{current_version}) and retry",
+            current_version=current_version,
+        )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BoussoleError)
     async def _handle(_request: Request, exc: BoussoleError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=exc.to_body())
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(status_code=exc.status_code, content=exc.to_body(), headers=headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        # Two writers read the same version; the other one committed first.
+        return JSONResponse(
+            status_code=412,
+            content={"detail": "changed by someone else meanwhile: read it again and retry"},
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # Reached only when a concurrent writer created the same thing first; the services check
+        # every rule they can before writing. No SQL goes back to the client.
+        return JSONResponse(
+            status_code=409,
+            content={"detail": "conflicts with a concurrent change: read it again and retry"},
+        )

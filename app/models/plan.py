@@ -7,8 +7,9 @@ engagement.
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import String
 from sqlmodel import Field, SQLModel
+
+from app.models.base import StrEnumType
 
 
 class PlanBase(SQLModel):
@@ -71,7 +72,7 @@ class KeyPoint(KeyPointBase, table=True):
     __tablename__ = "key_point"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: KeyPointKind = Field(sa_type=String(20))
+    kind: KeyPointKind = Field(sa_type=StrEnumType(KeyPointKind))
     position: int = 0
 
 

@@ -28,3 +28,7 @@ class DirectoratePublic(DirectorateBase):
 
 class CommunePublic(CommuneBase):
     pass
+
+
+class PartnerPublic(SQLModel):
+    name: str

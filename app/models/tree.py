@@ -7,14 +7,17 @@ Codes are stable and human-readable: ``E1`` (engagement), ``E1.2`` (axis), ``E1.
 ``E1.2.3.1`` (sub-action), ``PP1``…``PP9`` (flagship projects, numbered across the plan).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, String
+from sqlalchemy import CheckConstraint, DateTime, Text
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from app.models.base import utcnow
+from app.models.base import StrEnumType, utcnow, versioned
 from app.models.plan import PlanPublic
+from app.models.tracking import Priority, Status
 
 
 class EngagementBase(SQLModel):
@@ -58,10 +61,11 @@ class Trackable(SQLModel, table=True):
             " AND axis_id IS NULL AND parent_id IS NULL)",
             name="kind_parent",
         ),
+        CheckConstraint("weight > 0", name="weight_positive"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: TrackableKind = Field(sa_type=String(20), index=True)
+    kind: TrackableKind = Field(sa_type=StrEnumType(TrackableKind), index=True)
     code: str = Field(max_length=30, unique=True)
     title: str = Field(max_length=500)
     position: int = 0
@@ -74,6 +78,24 @@ class Trackable(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+    # What is tracked (the links to directorates, partners, communes and values are in
+    # app.models.tracking).
+    status: Status = Field(default=Status.planned, sa_type=StrEnumType(Status), index=True)
+    priority: Priority | None = Field(default=None, sa_type=StrEnumType(Priority, 10))
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    description: str = Field(default="", sa_type=Text)
+    objectives: str = Field(default="", sa_type=Text)
+    lead_directorate_id: int | None = Field(default=None, foreign_key="directorate.id", index=True)
+    weight: float = Field(default=1.0, description="Weight when rolling progress up")
+    version: int = 1
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return versioned(cls.__table__)  # type: ignore[attr-defined]
 
 
 class FlagshipAction(SQLModel, table=True):
@@ -93,7 +115,36 @@ class TrackableRef(SQLModel):
     title: str
 
 
-class ActionPublic(SQLModel):
+class TrackingSummary(SQLModel):
+    """Where a trackable stands, as shown in lists."""
+
+    status: Status
+    status_label: str = Field(description="French label of the status")
+    priority: Priority | None
+    lead_directorate: str | None = Field(description="Code of the lead directorate")
+    progress: float | None = Field(description="Progress (%) of the latest yearly report")
+    progress_year: int | None = Field(description="Year of the latest yearly report")
+    weight: float = Field(description="Weight when rolling progress up")
+
+
+class TrackingDetail(SQLModel):
+    """Everything tracked on a trackable, beyond the summary."""
+
+    description: str
+    objectives: str
+    planned_start: date | None
+    planned_end: date | None
+    actual_start: date | None
+    actual_end: date | None
+    contributing_directorates: list[str] = Field(description="Codes of contributing directorates")
+    partners: list[str] = Field(description="Names of external partners")
+    communes: list[str] = Field(description="INSEE codes; empty means the whole territory")
+    values: list[str] = Field(description="Codes of the shared values it serves")
+    version: int = Field(description="Changes on every write; send it back in If-Match")
+    updated_at: datetime
+
+
+class ActionPublic(TrackingSummary):
     code: str
     title: str
     engagement_code: str
@@ -103,18 +154,22 @@ class ActionPublic(SQLModel):
     archived: bool
 
 
-class ActionDetail(ActionPublic):
+class ActionDetail(ActionPublic, TrackingDetail):
     sub_actions: list[TrackableRef]
     flagship_projects: list[TrackableRef] = Field(description="Flagship projects serving it")
 
 
-class FlagshipProjectPublic(SQLModel):
+class FlagshipProjectPublic(TrackingSummary):
     code: str
     title: str
     engagement_code: str
     position: int
     archived: bool
     actions: list[TrackableRef] = Field(description="Actions it serves")
+
+
+class FlagshipProjectDetail(FlagshipProjectPublic, TrackingDetail):
+    pass
 
 
 class AxisPublic(AxisBase):
@@ -139,6 +194,8 @@ class EngagementDetail(EngagementPublic):
 class ActionNode(SQLModel):
     code: str
     title: str
+    status: Status
+    progress: float | None
     sub_actions: list["ActionNode"] = []
 
 
@@ -151,6 +208,8 @@ class AxisNode(SQLModel):
 class FlagshipProjectNode(SQLModel):
     code: str
     title: str
+    status: Status
+    progress: float | None
     action_codes: list[str]
 
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from app.core.errors import NotFoundError
-from app.models import Commune, Directorate
+from app.models import Commune, Directorate, Partner
 
 
 def get_all_directorates(*, session: Session) -> Sequence[Directorate]:
@@ -21,3 +21,14 @@ def get_commune(*, session: Session, insee_code: str) -> Commune:
     if commune is None:
         raise NotFoundError("commune", insee_code)
     return commune
+
+
+def get_directorate(*, session: Session, code: str) -> Directorate:
+    directorate = session.exec(select(Directorate).where(col(Directorate.code) == code)).first()
+    if directorate is None:
+        raise NotFoundError("directorate", code)
+    return directorate
+
+
+def get_all_partners(*, session: Session) -> Sequence[Partner]:
+    return session.exec(select(Partner).order_by(col(Partner.name))).all()

@@ -1,11 +1,11 @@
 """Queries for the strategy tree's nodes: engagements, axes, actions and flagship projects.
 
-Every list is built from a fixed number of queries (joins for parents' codes, one batch query for
-links), whatever the size of the plan.
+Every list is built from a fixed number of queries (joins for parents' codes, one batch query per
+kind of link), whatever the size of the plan.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,23 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import NotFoundError
 from app.core.text import fold
-from app.models import Axis, Engagement, FlagshipAction, Trackable, TrackableKind
+from app.models import (
+    Axis,
+    Commune,
+    Directorate,
+    Engagement,
+    FlagshipAction,
+    Partner,
+    PlanValue,
+    ProgressReport,
+    Status,
+    Trackable,
+    TrackableCommune,
+    TrackableDirectorate,
+    TrackableKind,
+    TrackablePartner,
+    TrackableValue,
+)
 from app.models.tree import (
     ActionDetail,
     ActionPublic,
@@ -23,11 +39,116 @@ from app.models.tree import (
     AxisPublic,
     EngagementDetail,
     EngagementPublic,
+    FlagshipProjectDetail,
     FlagshipProjectPublic,
     TrackableRef,
+    TrackingDetail,
+    TrackingSummary,
 )
 
 Parent = aliased(Trackable, name="parent")
+Lead = aliased(Directorate, name="lead")
+
+
+# --- Tracking data, loaded in batches --------------------------------------------------------
+
+
+def latest_progress(
+    session: Session, trackable_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, float]]:
+    """``{trackable id: (year, progress)}`` of the latest yearly report, in one query
+    (for the given trackables, or all of them)."""
+    latest: Any = select(
+        col(ProgressReport.trackable_id).label("trackable_id"),
+        func.max(ProgressReport.year).label("year"),
+    ).group_by(col(ProgressReport.trackable_id))
+    if trackable_ids is not None:
+        latest = latest.where(col(ProgressReport.trackable_id).in_(list(trackable_ids)))
+    newest = latest.subquery()
+    rows = session.execute(
+        select(
+            col(ProgressReport.trackable_id), col(ProgressReport.year), col(ProgressReport.progress)
+        ).join(
+            newest,
+            (col(ProgressReport.trackable_id) == newest.c.trackable_id)
+            & (col(ProgressReport.year) == newest.c.year),
+        )
+    ).all()
+    return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
+
+
+def _summary(
+    trackable: Trackable, lead_code: str | None, progress: tuple[int, float] | None
+) -> dict[str, Any]:
+    return TrackingSummary(
+        status=trackable.status,
+        status_label=Status(trackable.status).label,
+        priority=trackable.priority,
+        lead_directorate=lead_code,
+        progress=progress[1] if progress else None,
+        progress_year=progress[0] if progress else None,
+        weight=trackable.weight,
+    ).model_dump()
+
+
+def _links(session: Session, stmt: Any) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for trackable_id, value in session.execute(stmt).all():
+        grouped[trackable_id].append(value)
+    return grouped
+
+
+def _details(session: Session, trackables: Sequence[Trackable]) -> dict[int, dict[str, Any]]:
+    """The detail fields of several trackables: four queries, one per kind of link."""
+    ids = [t.id for t in trackables]
+    directorates = _links(
+        session,
+        select(col(TrackableDirectorate.trackable_id), col(Directorate.code))
+        .join(Directorate, col(Directorate.id) == col(TrackableDirectorate.directorate_id))
+        .where(col(TrackableDirectorate.trackable_id).in_(ids))
+        .order_by(col(Directorate.code)),
+    )
+    partners = _links(
+        session,
+        select(col(TrackablePartner.trackable_id), col(Partner.name))
+        .join(Partner, col(Partner.id) == col(TrackablePartner.partner_id))
+        .where(col(TrackablePartner.trackable_id).in_(ids))
+        .order_by(col(Partner.name)),
+    )
+    communes = _links(
+        session,
+        select(col(TrackableCommune.trackable_id), col(TrackableCommune.insee_code))
+        .where(col(TrackableCommune.trackable_id).in_(ids))
+        .order_by(col(TrackableCommune.insee_code)),
+    )
+    values = _links(
+        session,
+        select(col(TrackableValue.trackable_id), col(PlanValue.code))
+        .join(PlanValue, col(PlanValue.id) == col(TrackableValue.value_id))
+        .where(col(TrackableValue.trackable_id).in_(ids))
+        .order_by(col(PlanValue.position)),
+    )
+    details = {}
+    for t in trackables:
+        assert t.id is not None
+        details[t.id] = TrackingDetail(
+            description=t.description,
+            objectives=t.objectives,
+            planned_start=t.planned_start,
+            planned_end=t.planned_end,
+            actual_start=t.actual_start,
+            actual_end=t.actual_end,
+            contributing_directorates=directorates.get(t.id, []),
+            partners=partners.get(t.id, []),
+            communes=communes.get(t.id, []),
+            values=values.get(t.id, []),
+            version=t.version,
+            updated_at=t.updated_at,
+        ).model_dump()
+    return details
+
+
+# --- Actions ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +156,9 @@ class ActionFilters:
     engagement: str | None = None
     axis: str | None = None
     q: str | None = None
+    status: Status | None = None
+    directorate: str | None = None
+    value: str | None = None
     include_archived: bool = False
 
 
@@ -44,6 +168,7 @@ def _action_select(*columns: Any) -> Select[Any]:
         .join(Axis, col(Trackable.axis_id) == col(Axis.id))
         .join(Engagement, col(Axis.engagement_id) == col(Engagement.id))
         .outerjoin(Parent, col(Trackable.parent_id) == Parent.id)
+        .outerjoin(Lead, col(Trackable.lead_directorate_id) == Lead.id)
         .where(col(Trackable.kind) == TrackableKind.action)
     )
     return stmt
@@ -64,6 +189,25 @@ def _filtered(stmt: Select[Any], filters: ActionFilters) -> Select[Any]:
                 col(Axis.search_text).contains(needle, autoescape=True),
             )
         )
+    if filters.status is not None:
+        stmt = stmt.where(col(Trackable.status) == filters.status)
+    if filters.directorate is not None:
+        # Led by it, or with it among the contributors.
+        contributing = (
+            select(col(TrackableDirectorate.trackable_id))
+            .join(Directorate, col(Directorate.id) == col(TrackableDirectorate.directorate_id))
+            .where(col(Directorate.code) == filters.directorate)
+        )
+        stmt = stmt.where(
+            or_(col(Lead.code) == filters.directorate, col(Trackable.id).in_(contributing))
+        )
+    if filters.value is not None:
+        serving = (
+            select(col(TrackableValue.trackable_id))
+            .join(PlanValue, col(PlanValue.id) == col(TrackableValue.value_id))
+            .where(col(PlanValue.code) == filters.value)
+        )
+        stmt = stmt.where(col(Trackable.id).in_(serving))
     if not filters.include_archived:
         stmt = stmt.where(col(Trackable.archived_at).is_(None), col(Axis.archived_at).is_(None))
     return stmt
@@ -79,27 +223,30 @@ ACTION_ORDER = (
     col(Trackable.code),
 )
 
-
-def _action_public(row: Any) -> ActionPublic:
-    action, axis_code, engagement_code, parent_code = row
-    return ActionPublic(
-        code=action.code,
-        title=action.title,
-        engagement_code=engagement_code,
-        axis_code=axis_code,
-        parent_code=parent_code,
-        position=action.position,
-        archived=action.archived_at is not None,
-    )
+_ACTION_COLUMNS = (Trackable, col(Axis.code), col(Engagement.code), Parent.code, Lead.code)
 
 
-_ACTION_COLUMNS = (Trackable, col(Axis.code), col(Engagement.code), Parent.code)
+def _actions(session: Session, rows: Sequence[Any]) -> list[ActionPublic]:
+    progress = latest_progress(session, [row[0].id for row in rows])
+    return [
+        ActionPublic(
+            code=action.code,
+            title=action.title,
+            engagement_code=engagement_code,
+            axis_code=axis_code,
+            parent_code=parent_code,
+            position=action.position,
+            archived=action.archived_at is not None,
+            **_summary(action, lead_code, progress.get(action.id)),
+        )
+        for action, axis_code, engagement_code, parent_code, lead_code in rows
+    ]
 
 
 def get_all_actions(
     *, session: Session, filters: ActionFilters, limit: int, offset: int
 ) -> tuple[list[ActionPublic], int]:
-    """One page of actions in document order, and how many match in all (two queries)."""
+    """One page of actions in document order, and how many match in all (three queries)."""
     total = session.scalar(_filtered(_action_select(func.count(col(Trackable.id))), filters)) or 0
     rows = session.execute(
         _filtered(_action_select(*_ACTION_COLUMNS), filters)
@@ -107,7 +254,7 @@ def get_all_actions(
         .limit(limit)
         .offset(offset)
     ).all()
-    return [_action_public(row) for row in rows], total
+    return _actions(session, rows), total
 
 
 def get_trackable(*, session: Session, code: str, kind: TrackableKind) -> Trackable:
@@ -125,7 +272,7 @@ def get_action(*, session: Session, code: str) -> ActionDetail:
     ).first()
     if row is None:
         raise NotFoundError("action", code)
-    action = row[0]
+    action: Trackable = row[0]
     sub_actions = session.exec(
         select(Trackable)
         .where(col(Trackable.parent_id) == action.id, col(Trackable.archived_at).is_(None))
@@ -137,11 +284,16 @@ def get_action(*, session: Session, code: str) -> ActionDetail:
         .where(col(FlagshipAction.action_id) == action.id)
         .order_by(col(Trackable.code))
     ).all()
+    assert action.id is not None
     return ActionDetail(
-        **_action_public(row).model_dump(),
+        **_actions(session, [row])[0].model_dump(),
+        **_details(session, [action])[action.id],
         sub_actions=[TrackableRef(code=s.code, title=s.title) for s in sub_actions],
         flagship_projects=[TrackableRef(code=f.code, title=f.title) for f in flagships],
     )
+
+
+# --- Flagship projects --------------------------------------------------------------------------
 
 
 def _served_actions(session: Session, flagship_ids: Sequence[int]) -> dict[int, list[TrackableRef]]:
@@ -160,21 +312,19 @@ def _served_actions(session: Session, flagship_ids: Sequence[int]) -> dict[int, 
     return served
 
 
-def get_all_flagship_projects(
-    *, session: Session, engagement: str | None = None, include_archived: bool = False
-) -> list[FlagshipProjectPublic]:
-    stmt = (
-        select(Trackable, col(Engagement.code))
+def _flagship_select() -> Any:
+    return (
+        select(Trackable, col(Engagement.code), Lead.code)
         .join(Engagement, col(Trackable.engagement_id) == col(Engagement.id))
+        .outerjoin(Lead, col(Trackable.lead_directorate_id) == Lead.id)
         .where(col(Trackable.kind) == TrackableKind.flagship_project)
-        .order_by(col(Engagement.position), col(Trackable.position), col(Trackable.code))
     )
-    if engagement is not None:
-        stmt = stmt.where(col(Engagement.code) == engagement)
-    if not include_archived:
-        stmt = stmt.where(col(Trackable.archived_at).is_(None))
-    rows = session.execute(stmt).all()
-    served = _served_actions(session, [row[0].id for row in rows])
+
+
+def _flagships(session: Session, rows: Sequence[Any]) -> list[FlagshipProjectPublic]:
+    ids = [row[0].id for row in rows]
+    served = _served_actions(session, ids)
+    progress = latest_progress(session, ids)
     return [
         FlagshipProjectPublic(
             code=flagship.code,
@@ -183,28 +333,63 @@ def get_all_flagship_projects(
             position=flagship.position,
             archived=flagship.archived_at is not None,
             actions=served.get(flagship.id, []),
+            **_summary(flagship, lead_code, progress.get(flagship.id)),
         )
-        for flagship, engagement_code in rows
+        for flagship, engagement_code, lead_code in rows
     ]
 
 
-def get_flagship_project(*, session: Session, code: str) -> FlagshipProjectPublic:
-    flagship = get_trackable(session=session, code=code, kind=TrackableKind.flagship_project)
-    engagement = session.get_one(Engagement, flagship.engagement_id)
-    assert flagship.id is not None
-    return FlagshipProjectPublic(
-        code=flagship.code,
-        title=flagship.title,
-        engagement_code=engagement.code,
-        position=flagship.position,
-        archived=flagship.archived_at is not None,
-        actions=_served_actions(session, [flagship.id]).get(flagship.id, []),
+def get_all_flagship_projects(
+    *, session: Session, engagement: str | None = None, include_archived: bool = False
+) -> list[FlagshipProjectPublic]:
+    stmt: Any = _flagship_select().order_by(
+        col(Engagement.position), col(Trackable.position), col(Trackable.code)
     )
+    if engagement is not None:
+        stmt = stmt.where(col(Engagement.code) == engagement)
+    if not include_archived:
+        stmt = stmt.where(col(Trackable.archived_at).is_(None))
+    return _flagships(session, session.execute(stmt).all())
+
+
+def get_flagship_project(*, session: Session, code: str) -> FlagshipProjectDetail:
+    row = session.execute(_flagship_select().where(col(Trackable.code) == code)).first()
+    if row is None:
+        raise NotFoundError("flagship project", code)
+    flagship: Trackable = row[0]
+    assert flagship.id is not None
+    return FlagshipProjectDetail(
+        **_flagships(session, [row])[0].model_dump(),
+        **_details(session, [flagship])[flagship.id],
+    )
+
+
+def get_detail(*, session: Session, trackable: Trackable) -> ActionDetail | FlagshipProjectDetail:
+    if trackable.kind == TrackableKind.action:
+        return get_action(session=session, code=trackable.code)
+    return get_flagship_project(session=session, code=trackable.code)
+
+
+# --- Engagements and axes -----------------------------------------------------------------------
 
 
 def get_all_engagements(*, session: Session) -> list[EngagementPublic]:
     rows = session.exec(select(Engagement).order_by(col(Engagement.position))).all()
     return [EngagementPublic.model_validate(row) for row in rows]
+
+
+def get_engagement_row(*, session: Session, code: str) -> Engagement:
+    engagement = session.exec(select(Engagement).where(col(Engagement.code) == code)).first()
+    if engagement is None:
+        raise NotFoundError("engagement", code)
+    return engagement
+
+
+def get_axis_row(*, session: Session, code: str) -> Axis:
+    axis = session.exec(select(Axis).where(col(Axis.code) == code)).first()
+    if axis is None:
+        raise NotFoundError("axis", code)
+    return axis
 
 
 def _axis_public(axis: Axis, engagement_code: str) -> AxisPublic:
@@ -218,9 +403,7 @@ def _axis_public(axis: Axis, engagement_code: str) -> AxisPublic:
 
 
 def get_engagement(*, session: Session, code: str) -> EngagementDetail:
-    engagement = session.exec(select(Engagement).where(col(Engagement.code) == code)).first()
-    if engagement is None:
-        raise NotFoundError("engagement", code)
+    engagement = get_engagement_row(session=session, code=code)
     axes = session.exec(
         select(Axis)
         .where(col(Axis.engagement_id) == engagement.id, col(Axis.archived_at).is_(None))
@@ -242,12 +425,14 @@ def get_axis(*, session: Session, code: str) -> AxisDetail:
     if row is None:
         raise NotFoundError("axis", code)
     axis, engagement_code = row
+    filters = ActionFilters(axis=code, include_archived=axis.archived_at is not None)
     rows = session.execute(
-        _filtered(_action_select(*_ACTION_COLUMNS), ActionFilters(axis=code)).order_by(
-            *ACTION_ORDER
-        )
+        _filtered(_action_select(*_ACTION_COLUMNS), filters).order_by(*ACTION_ORDER)
     ).all()
     return AxisDetail(
-        **_axis_public(axis, engagement_code).model_dump(),
-        actions=[_action_public(r) for r in rows],
+        **_axis_public(axis, engagement_code).model_dump(), actions=_actions(session, rows)
     )
+
+
+def get_commune_codes(session: Session) -> set[str]:
+    return set(session.exec(select(Commune.insee_code)).all())

@@ -13,10 +13,12 @@ from app.models.tree import (
     TreePublic,
 )
 from app.services import plan as plan_service
+from app.services.trackables import latest_progress
 
 
 def get(*, session: Session) -> TreePublic:
-    """Plan (5 queries) + engagements + axes + trackables + flagship links: 9 queries in all."""
+    """Plan (5 queries) + engagements, axes, trackables, flagship links and latest progress:
+    10 queries in all."""
     plan = plan_service.get(session=session)
     engagements = session.exec(select(Engagement).order_by(col(Engagement.position))).all()
     axes = session.exec(
@@ -28,6 +30,10 @@ def get(*, session: Session) -> TreePublic:
         .order_by(col(Trackable.position), col(Trackable.code))
     ).all()
     links = session.exec(select(FlagshipAction)).all()
+    progress = latest_progress(session)
+
+    def current(t: Trackable) -> float | None:
+        return progress[t.id][1] if t.id in progress else None
 
     code_of = {t.id: t.code for t in trackables}
     served: dict[int, list[str]] = defaultdict(list)
@@ -38,19 +44,31 @@ def get(*, session: Session) -> TreePublic:
     sub_actions: dict[int, list[ActionNode]] = defaultdict(list)
     for t in trackables:
         if t.parent_id is not None:
-            sub_actions[t.parent_id].append(ActionNode(code=t.code, title=t.title))
+            sub_actions[t.parent_id].append(
+                ActionNode(code=t.code, title=t.title, status=t.status, progress=current(t))
+            )
     actions_by_axis: dict[int, list[ActionNode]] = defaultdict(list)
     flagships_by_engagement: dict[int, list[FlagshipProjectNode]] = defaultdict(list)
     for t in trackables:
         assert t.id is not None
         if t.kind == TrackableKind.action and t.parent_id is None and t.axis_id is not None:
             actions_by_axis[t.axis_id].append(
-                ActionNode(code=t.code, title=t.title, sub_actions=sub_actions.get(t.id, []))
+                ActionNode(
+                    code=t.code,
+                    title=t.title,
+                    status=t.status,
+                    progress=current(t),
+                    sub_actions=sub_actions.get(t.id, []),
+                )
             )
         elif t.kind == TrackableKind.flagship_project and t.engagement_id is not None:
             flagships_by_engagement[t.engagement_id].append(
                 FlagshipProjectNode(
-                    code=t.code, title=t.title, action_codes=sorted(served.get(t.id, []))
+                    code=t.code,
+                    title=t.title,
+                    status=t.status,
+                    progress=current(t),
+                    action_codes=sorted(served.get(t.id, [])),
                 )
             )
     axes_by_engagement: dict[int, list[AxisNode]] = defaultdict(list)

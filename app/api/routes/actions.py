@@ -1,11 +1,24 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from fastapi import status as http_status
 
-from app.api.deps import LimitQuery, OffsetQuery, SessionDep
+from app.api.deps import (
+    WRITE_ERRORS,
+    AdminActor,
+    CurrentActor,
+    IfMatch,
+    LimitQuery,
+    OffsetQuery,
+    SessionDep,
+)
+from app.api.routes.tracking import trackable_router
+from app.core.versioning import version_etag
+from app.models import Status, TrackableKind
 from app.models.pagination import Page
+from app.models.tracking import ActionCreate, ActionUpdate
 from app.models.tree import ActionDetail, ActionPublic
-from app.services import trackables
+from app.services import trackables, tracking
 
 router = APIRouter(prefix="/actions", tags=["actions"])
 
@@ -23,11 +36,27 @@ def list_actions(
             'accent- and case-insensitive (`equite` finds "Équité")',
         ),
     ] = None,
+    status: Annotated[Status | None, Query(description="Current status")] = None,
+    directorate: Annotated[
+        str | None, Query(description="Directorate code: led by it or with its contribution")
+    ] = None,
+    value: Annotated[
+        str | None, Query(description="Shared value served, e.g. V2 (L'égalité femme-homme)")
+    ] = None,
+    include_archived: Annotated[bool, Query(description="Include archived actions")] = False,
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
 ) -> Page[ActionPublic]:
-    """Actions and sub-actions in document order, paginated."""
-    filters = trackables.ActionFilters(engagement=engagement, axis=axis, q=q)
+    """Actions and sub-actions in document order, paginated, with where each stands."""
+    filters = trackables.ActionFilters(
+        engagement=engagement,
+        axis=axis,
+        q=q,
+        status=status,
+        directorate=directorate,
+        value=value,
+        include_archived=include_archived,
+    )
     items, total = trackables.get_all_actions(
         session=session, filters=filters, limit=limit, offset=offset
     )
@@ -40,5 +69,52 @@ def list_actions(
     summary="One action",
     responses={404: {"description": "Unknown action code"}},
 )
-def read_action(code: str, session: SessionDep) -> ActionDetail:
+def read_action(code: str, session: SessionDep, response: Response) -> ActionDetail:
+    """Everything tracked on the action. The ETag is its version, for If-Match on writes."""
+    detail = trackables.get_action(session=session, code=code)
+    response.headers["ETag"] = version_etag(detail.version)
+    return detail
+
+
+@router.post(
+    "",
+    response_model=ActionDetail,
+    status_code=http_status.HTTP_201_CREATED,
+    summary="Create an action or a sub-action (admin)",
+    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+)
+def create_action(
+    data: ActionCreate, session: SessionDep, actor: AdminActor, response: Response
+) -> ActionDetail:
+    """Under an axis (``axis``) or under a top-level action (``parent``: a sub-action). The code
+    defaults to the next free one (``E1.2.7``, ``E1.2.3.1``)."""
+    action = tracking.create_action(session=session, actor=actor, data=data)
+    response.headers["ETag"] = version_etag(action.version)
+    return trackables.get_action(session=session, code=action.code)
+
+
+@router.patch(
+    "/{code}",
+    response_model=ActionDetail,
+    summary="Update an action",
+    responses=WRITE_ERRORS,
+)
+def update_action(
+    code: str,
+    data: ActionUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatch,
+    response: Response,
+) -> ActionDetail:
+    """Only the fields sent change. Editors of the lead directorate may change the tracking fields
+    (status, priority, dates, description, objectives, contributing directorates, partners,
+    communes, values); admins may also rename, move (``axis``, ``parent``), archive, set the lead
+    directorate and the weight. Lists replace the current ones."""
+    action = trackables.get_trackable(session=session, code=code, kind=TrackableKind.action)
+    tracking.update(session=session, actor=actor, trackable=action, data=data, if_match=if_match)
+    response.headers["ETag"] = version_etag(action.version)
     return trackables.get_action(session=session, code=code)
+
+
+router.include_router(trackable_router(TrackableKind.action))

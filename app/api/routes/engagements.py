@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
 from app.api.deps import SessionDep
-from app.models.tree import AxisDetail, EngagementDetail, EngagementPublic
+from app.models.tree import EngagementDetail, EngagementPublic
 from app.services import trackables
 
 router = APIRouter(tags=["strategy tree"])
@@ -21,14 +21,3 @@ def list_engagements(session: SessionDep) -> list[EngagementPublic]:
 def read_engagement(code: str, session: SessionDep) -> EngagementDetail:
     """The engagement with its live axes and flagship projects."""
     return trackables.get_engagement(session=session, code=code)
-
-
-@router.get(
-    "/axes/{code}",
-    response_model=AxisDetail,
-    summary="One axis",
-    responses={404: {"description": "Unknown axis code"}},
-)
-def read_axis(code: str, session: SessionDep) -> AxisDetail:
-    """The axis with its live actions and sub-actions, in document order."""
-    return trackables.get_axis(session=session, code=code)

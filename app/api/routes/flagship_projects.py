@@ -1,10 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import SessionDep
-from app.models.tree import FlagshipProjectPublic
-from app.services import trackables
+from app.api.deps import WRITE_ERRORS, AdminActor, CurrentActor, IfMatch, SessionDep
+from app.api.routes.tracking import trackable_router
+from app.core.versioning import version_etag
+from app.models import TrackableKind
+from app.models.tracking import FlagshipProjectCreate, FlagshipProjectUpdate
+from app.models.tree import FlagshipProjectDetail, FlagshipProjectPublic
+from app.services import trackables, tracking
 
 router = APIRouter(prefix="/flagship-projects", tags=["flagship projects"])
 
@@ -13,16 +17,65 @@ router = APIRouter(prefix="/flagship-projects", tags=["flagship projects"])
 def list_flagship_projects(
     session: SessionDep,
     engagement: Annotated[str | None, Query(description="Engagement code, e.g. E2")] = None,
+    include_archived: Annotated[bool, Query(description="Include archived ones")] = False,
 ) -> list[FlagshipProjectPublic]:
     """The projets phares, in engagement order, with the actions each serves."""
-    return trackables.get_all_flagship_projects(session=session, engagement=engagement)
+    return trackables.get_all_flagship_projects(
+        session=session, engagement=engagement, include_archived=include_archived
+    )
 
 
 @router.get(
     "/{code}",
-    response_model=FlagshipProjectPublic,
+    response_model=FlagshipProjectDetail,
     summary="One flagship project",
     responses={404: {"description": "Unknown flagship project code"}},
 )
-def read_flagship_project(code: str, session: SessionDep) -> FlagshipProjectPublic:
+def read_flagship_project(
+    code: str, session: SessionDep, response: Response
+) -> FlagshipProjectDetail:
+    detail = trackables.get_flagship_project(session=session, code=code)
+    response.headers["ETag"] = version_etag(detail.version)
+    return detail
+
+
+@router.post(
+    "",
+    response_model=FlagshipProjectDetail,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a flagship project (admin)",
+    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+)
+def create_flagship_project(
+    data: FlagshipProjectCreate, session: SessionDep, actor: AdminActor, response: Response
+) -> FlagshipProjectDetail:
+    flagship = tracking.create_flagship_project(session=session, actor=actor, data=data)
+    response.headers["ETag"] = version_etag(flagship.version)
+    return trackables.get_flagship_project(session=session, code=flagship.code)
+
+
+@router.patch(
+    "/{code}",
+    response_model=FlagshipProjectDetail,
+    summary="Update a flagship project",
+    responses=WRITE_ERRORS,
+)
+def update_flagship_project(
+    code: str,
+    data: FlagshipProjectUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatch,
+    response: Response,
+) -> FlagshipProjectDetail:
+    """As for actions; admins may also move it to another engagement and set the actions it
+    serves."""
+    flagship = trackables.get_trackable(
+        session=session, code=code, kind=TrackableKind.flagship_project
+    )
+    tracking.update(session=session, actor=actor, trackable=flagship, data=data, if_match=if_match)
+    response.headers["ETag"] = version_etag(flagship.version)
     return trackables.get_flagship_project(session=session, code=code)
+
+
+router.include_router(trackable_router(TrackableKind.flagship_project))

@@ -1,0 +1,44 @@
+from fastapi import APIRouter, status
+
+from app.api.deps import WRITE_ERRORS, AdminActor, SessionDep
+from app.models.structure import AxisCreate, AxisUpdate
+from app.models.tree import AxisDetail
+from app.services import structure, trackables
+
+router = APIRouter(prefix="/axes", tags=["strategy tree"])
+
+
+@router.get(
+    "/{code}",
+    response_model=AxisDetail,
+    summary="One axis",
+    responses={404: {"description": "Unknown axis code"}},
+)
+def read_axis(code: str, session: SessionDep) -> AxisDetail:
+    """The axis with its live actions and sub-actions, in document order."""
+    return trackables.get_axis(session=session, code=code)
+
+
+@router.post(
+    "",
+    response_model=AxisDetail,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an axis (admin)",
+    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+)
+def create_axis(data: AxisCreate, session: SessionDep, actor: AdminActor) -> AxisDetail:
+    """The code defaults to the engagement's next free one (``E2.8``)."""
+    axis = structure.create_axis(session=session, actor=actor, data=data)
+    return trackables.get_axis(session=session, code=axis.code)
+
+
+@router.patch(
+    "/{code}",
+    response_model=AxisDetail,
+    summary="Rename, move or archive an axis (admin)",
+    responses=WRITE_ERRORS,
+)
+def update_axis(code: str, data: AxisUpdate, session: SessionDep, actor: AdminActor) -> AxisDetail:
+    """An archived axis and its actions leave the live tree; they stay readable here."""
+    structure.update_axis(session=session, actor=actor, code=code, data=data)
+    return trackables.get_axis(session=session, code=code)

@@ -1,0 +1,53 @@
+from fastapi import APIRouter, Response, status
+
+from app.api.deps import WRITE_ERRORS, CurrentActor, IfMatch, SessionDep
+from app.core.versioning import version_etag
+from app.models.tracking import MilestonePublic, MilestoneUpdate
+from app.services import milestones
+
+router = APIRouter(prefix="/milestones", tags=["milestones"])
+
+
+@router.get(
+    "/{milestone_id}",
+    response_model=MilestonePublic,
+    summary="One milestone",
+    responses={404: {"description": "Unknown milestone"}},
+)
+def read_milestone(milestone_id: int, session: SessionDep, response: Response) -> MilestonePublic:
+    milestone, trackable = milestones.get(session=session, milestone_id=milestone_id)
+    response.headers["ETag"] = version_etag(milestone.version)
+    return milestones.public(milestone, trackable.code)
+
+
+@router.patch(
+    "/{milestone_id}",
+    response_model=MilestonePublic,
+    summary="Update a milestone",
+    responses=WRITE_ERRORS,
+)
+def update_milestone(
+    milestone_id: int,
+    data: MilestoneUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: IfMatch,
+    response: Response,
+) -> MilestonePublic:
+    milestone, trackable = milestones.update(
+        session=session, actor=actor, milestone_id=milestone_id, data=data, if_match=if_match
+    )
+    response.headers["ETag"] = version_etag(milestone.version)
+    return milestones.public(milestone, trackable.code)
+
+
+@router.delete(
+    "/{milestone_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a milestone",
+    responses=WRITE_ERRORS,
+)
+def delete_milestone(
+    milestone_id: int, session: SessionDep, actor: CurrentActor, if_match: IfMatch
+) -> None:
+    milestones.delete(session=session, actor=actor, milestone_id=milestone_id, if_match=if_match)

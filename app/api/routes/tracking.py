@@ -1,0 +1,160 @@
+"""Routes shared by actions and flagship projects (both trackables): yearly progress,
+milestones and history. Mounted under ``/actions`` and ``/flagship-projects``."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from app.api.deps import (
+    WRITE_ERRORS,
+    CurrentActor,
+    IfMatch,
+    LimitQuery,
+    OffsetQuery,
+    OptionalActor,
+    SessionDep,
+)
+from app.core.versioning import version_etag
+from app.models import TrackableKind
+from app.models.pagination import Page
+from app.models.tracking import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    HistoryEntry,
+    MilestoneInput,
+    MilestonePublic,
+    ProgressReportInput,
+    ProgressReportPublic,
+)
+from app.services import audit, milestones, progress, trackables
+
+Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description="Year of the report")]
+
+
+def trackable_router(kind: TrackableKind) -> APIRouter:
+    """The same routes for either kind of trackable; ``kind`` decides which codes are found."""
+    noun = "action" if kind == TrackableKind.action else "flagship project"
+    router = APIRouter()
+
+    @router.get(
+        "/{code}/progress",
+        response_model=list[ProgressReportPublic],
+        summary=f"Yearly progress of a {noun}",
+        responses={404: {"description": "Unknown code"}},
+    )
+    def list_progress(code: str, session: SessionDep) -> list[ProgressReportPublic]:
+        """Every yearly report, oldest first. The current progress is the latest year's."""
+        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        return progress.get_all(session=session, trackable=trackable)
+
+    @router.get(
+        "/{code}/progress/{year}",
+        response_model=ProgressReportPublic,
+        summary=f"One yearly report of a {noun}",
+        responses={404: {"description": "Unknown code, or no report that year"}},
+    )
+    def read_progress(
+        code: str, year: Year, session: SessionDep, response: Response
+    ) -> ProgressReportPublic:
+        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        report = progress.get(session=session, trackable=trackable, year=year)
+        response.headers["ETag"] = version_etag(report.version)
+        return progress.public(report)
+
+    @router.put(
+        "/{code}/progress/{year}",
+        response_model=ProgressReportPublic,
+        summary=f"Create or replace one yearly report of a {noun}",
+        responses={201: {"description": "Created"}, **WRITE_ERRORS},
+    )
+    def put_progress(
+        code: str,
+        year: Year,
+        data: ProgressReportInput,
+        session: SessionDep,
+        actor: CurrentActor,
+        if_match: IfMatch,
+        response: Response,
+    ) -> ProgressReportPublic:
+        """Editors of the lead directorate and admins. Fields left out are cleared (a PUT replaces
+        the whole report); the status defaults to the trackable's current status."""
+        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        report, created = progress.put(
+            session=session,
+            actor=actor,
+            trackable=trackable,
+            year=year,
+            data=data,
+            if_match=if_match,
+        )
+        response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        response.headers["ETag"] = version_etag(report.version)
+        return progress.public(report)
+
+    @router.get(
+        "/{code}/milestones",
+        response_model=list[MilestonePublic],
+        summary=f"Milestones of a {noun}",
+        responses={404: {"description": "Unknown code"}},
+    )
+    def list_milestones(code: str, session: SessionDep) -> list[MilestonePublic]:
+        """In order of planned date (undated last)."""
+        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        return milestones.get_all(session=session, trackable=trackable)
+
+    @router.post(
+        "/{code}/milestones",
+        response_model=MilestonePublic,
+        status_code=status.HTTP_201_CREATED,
+        summary=f"Add a milestone to a {noun}",
+        responses=WRITE_ERRORS,
+    )
+    def create_milestone(
+        code: str,
+        data: MilestoneInput,
+        session: SessionDep,
+        actor: CurrentActor,
+        response: Response,
+    ) -> MilestonePublic:
+        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        milestone = milestones.create(session=session, actor=actor, trackable=trackable, data=data)
+        response.headers["ETag"] = version_etag(milestone.version)
+        return milestones.public(milestone, trackable.code)
+
+    @router.get(
+        "/{code}/history",
+        response_model=Page[HistoryEntry],
+        summary=f"Change history of a {noun}",
+        responses={404: {"description": "Unknown code"}},
+    )
+    def read_history(
+        code: str,
+        session: SessionDep,
+        actor: OptionalActor,
+        limit: LimitQuery = 50,
+        offset: OffsetQuery = 0,
+    ) -> Page[HistoryEntry]:
+        """Every write on it and on its progress and milestones, newest first. Token names are
+        shown to authenticated callers only; everyone sees the role and directorates."""
+        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        assert trackable.id is not None
+        entries, total = audit.get_for_trackable(
+            session=session, trackable_id=trackable.id, limit=limit, offset=offset
+        )
+        items = [
+            HistoryEntry(
+                at=e.at,
+                actor=e.actor_name if actor is not None else None,
+                actor_role=e.actor_role,
+                actor_directorates=e.actor_directorates,
+                entity=e.entity,
+                entity_key=e.entity_key,
+                action=e.action,
+                before=e.before,
+                after=e.after,
+            )
+            for e in entries
+        ]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    return router

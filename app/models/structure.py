@@ -1,0 +1,34 @@
+"""Input models for the admin edits of the plan's frame (axes, directorates)."""
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+from sqlmodel import Field, SQLModel
+
+from app.models.tracking import NodeCode, Title
+
+
+class AxisCreate(SQLModel):
+    code: NodeCode | None = Field(default=None, description="Default: the next free code")
+    title: Title
+    engagement: NodeCode
+
+
+class AxisUpdate(SQLModel):
+    title: Title | None = None
+    engagement: NodeCode | None = Field(default=None, description="Move to this engagement")
+    archived: bool | None = None
+
+
+DirectorateName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+]
+
+
+class DirectorateCreate(SQLModel):
+    code: NodeCode = Field(description="Short stable code, e.g. DEV-ECO")
+    name: DirectorateName
+
+
+class DirectorateUpdate(SQLModel):
+    name: DirectorateName

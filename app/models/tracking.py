@@ -1,0 +1,294 @@
+"""What is tracked on every trackable (action or flagship project): status vocabulary, owners,
+partners, communes, values, yearly progress reports and milestones.
+
+The status vocabulary is the one French local authorities already use on the national
+action-plan platform; machine keys are English, labels French.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field as PydanticField
+from pydantic import StringConstraints
+from sqlalchemy import CheckConstraint, DateTime, Text, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+from app.models.base import StrEnumType, utcnow, versioned
+
+FIRST_YEAR, LAST_YEAR = 2024, 2044
+
+
+class Status(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    completed = "completed"
+    paused = "paused"
+    delayed = "delayed"
+    blocked = "blocked"
+    abandoned = "abandoned"
+    to_discuss = "to_discuss"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.planned: "À venir",
+    Status.in_progress: "En cours",
+    Status.completed: "Réalisé",
+    Status.paused: "En pause",
+    Status.delayed: "En retard",
+    Status.blocked: "Bloqué",
+    Status.abandoned: "Abandonné",
+    Status.to_discuss: "À discuter",
+}
+
+
+class Priority(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+    @property
+    def label(self) -> str:
+        return PRIORITY_LABELS[self]
+
+
+PRIORITY_LABELS: dict[Priority, str] = {
+    Priority.high: "Élevé",
+    Priority.medium: "Moyen",
+    Priority.low: "Bas",
+}
+
+
+class TrackableDirectorate(SQLModel, table=True):
+    """A directorate contributing to a trackable (the lead is on the trackable itself)."""
+
+    __tablename__ = "trackable_directorate"
+
+    trackable_id: int = Field(foreign_key="trackable.id", primary_key=True)
+    directorate_id: int = Field(foreign_key="directorate.id", primary_key=True, index=True)
+
+
+class Partner(SQLModel, table=True):
+    """An external partner organisation (Région, Département, État, ADEME, a commune's services…),
+    kept by name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+
+
+class TrackablePartner(SQLModel, table=True):
+    __tablename__ = "trackable_partner"
+
+    trackable_id: int = Field(foreign_key="trackable.id", primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", primary_key=True, index=True)
+
+
+class TrackableCommune(SQLModel, table=True):
+    """A commune a trackable concerns; none at all means the whole territory."""
+
+    __tablename__ = "trackable_commune"
+
+    trackable_id: int = Field(foreign_key="trackable.id", primary_key=True)
+    insee_code: str = Field(foreign_key="commune.insee_code", primary_key=True, index=True)
+
+
+class TrackableValue(SQLModel, table=True):
+    """A shared value of the plan that a trackable serves."""
+
+    __tablename__ = "trackable_value"
+
+    trackable_id: int = Field(foreign_key="trackable.id", primary_key=True)
+    value_id: int = Field(foreign_key="plan_value.id", primary_key=True, index=True)
+
+
+class ProgressReport(SQLModel, table=True):
+    """One report per trackable and year: how far it went, at what cost, in whose words."""
+
+    __tablename__ = "progress_report"
+    __table_args__ = (
+        UniqueConstraint("trackable_id", "year"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trackable_id: int = Field(foreign_key="trackable.id", index=True)
+    year: int
+    progress: float
+    status: Status = Field(sa_type=StrEnumType(Status))
+    comment: str = Field(default="", sa_type=Text)
+    budget_planned_investment: float | None = None
+    budget_planned_operating: float | None = None
+    budget_spent_investment: float | None = None
+    budget_spent_operating: float | None = None
+    reported_by: str = Field(max_length=100)
+    reported_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    version: int = 1
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return versioned(cls.__table__)  # type: ignore[attr-defined]
+
+
+class Milestone(SQLModel, table=True):
+    """A dated step of a trackable."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    trackable_id: int = Field(foreign_key="trackable.id", index=True)
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_type=Text)
+    planned_on: date | None = None
+    achieved_on: date | None = None
+    done: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    version: int = 1
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return versioned(cls.__table__)  # type: ignore[attr-defined]
+
+
+# --- Input and read models ----------------------------------------------------------------------
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+InseeCode = Annotated[str, StringConstraints(pattern=r"^\d[\dAB]\d{3}$")]
+NodeCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")
+]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+
+
+class TrackingInput(SQLModel):
+    """Tracking fields, all optional: on update, only the fields sent are changed."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    description: LongText | None = None
+    objectives: LongText | None = None
+    lead_directorate: NodeCode | None = Field(
+        default=None, description="Code of the lead directorate (admin only)"
+    )
+    contributing_directorates: list[NodeCode] | None = Field(default=None, max_length=100)
+    partners: list[Name] | None = Field(
+        default=None, max_length=100, description="Partner names; unknown ones are added"
+    )
+    communes: list[InseeCode] | None = Field(
+        default=None, max_length=47, description="INSEE codes; empty = the whole territory"
+    )
+    values: list[NodeCode] | None = Field(
+        default=None, max_length=20, description="Codes of the shared values served (V1…V5)"
+    )
+    weight: float | None = Field(default=None, gt=0, le=1000, description="(admin only)")
+
+
+class ActionCreate(TrackingInput):
+    code: NodeCode | None = Field(default=None, description="Default: the next free code")
+    title: Title
+    axis: NodeCode | None = Field(default=None, description="Axis code, for an action")
+    parent: NodeCode | None = Field(default=None, description="Action code, for a sub-action")
+
+
+class ActionUpdate(TrackingInput):
+    title: Title | None = None
+    axis: NodeCode | None = Field(default=None, description="Move to this axis (admin only)")
+    parent: NodeCode | None = Field(
+        default=None, description="Make it a sub-action of this action; null: top level (admin)"
+    )
+    archived: bool | None = Field(default=None, description="Archive or restore (admin only)")
+
+
+class FlagshipProjectCreate(TrackingInput):
+    code: NodeCode | None = Field(default=None, description="Default: the next free PP code")
+    title: Title
+    engagement: NodeCode
+    actions: list[NodeCode] = Field(default=[], max_length=500, description="Actions it serves")
+
+
+class FlagshipProjectUpdate(TrackingInput):
+    title: Title | None = None
+    engagement: NodeCode | None = Field(default=None, description="(admin only)")
+    actions: list[NodeCode] | None = Field(
+        default=None, max_length=500, description="Actions it serves (admin only)"
+    )
+    archived: bool | None = Field(default=None, description="Archive or restore (admin only)")
+
+
+Euros = Annotated[float, PydanticField(ge=0, le=1e12)]
+
+
+class ProgressReportInput(SQLModel):
+    progress: float = Field(ge=0, le=100, description="Progress in %, 0 to 100")
+    status: Status | None = Field(default=None, description="Default: the trackable's status")
+    comment: LongText = ""
+    budget_planned_investment: Euros | None = None
+    budget_planned_operating: Euros | None = None
+    budget_spent_investment: Euros | None = None
+    budget_spent_operating: Euros | None = None
+
+
+class ProgressReportPublic(SQLModel):
+    year: int
+    progress: float
+    status: Status
+    status_label: str
+    comment: str
+    budget_planned: float | None = Field(description="Investment + operating, euros")
+    budget_planned_investment: float | None
+    budget_planned_operating: float | None
+    budget_spent: float | None = Field(description="Investment + operating, euros")
+    budget_spent_investment: float | None
+    budget_spent_operating: float | None
+    reported_by: str
+    reported_at: datetime
+    version: int
+
+
+class MilestoneInput(SQLModel):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    description: LongText = ""
+    planned_on: date | None = None
+    achieved_on: date | None = None
+    done: bool = False
+
+
+class MilestoneUpdate(SQLModel):
+    title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+        | None
+    ) = None
+    description: LongText | None = None
+    planned_on: date | None = None
+    achieved_on: date | None = None
+    done: bool | None = None
+
+
+class MilestonePublic(SQLModel):
+    id: int
+    trackable_code: str
+    title: str
+    description: str
+    planned_on: date | None
+    achieved_on: date | None
+    done: bool
+    version: int
+
+
+class HistoryEntry(SQLModel):
+    at: datetime
+    actor: str | None = Field(description="Token name; shown to authenticated callers only")
+    actor_role: str
+    actor_directorates: list[str]
+    entity: str
+    entity_key: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

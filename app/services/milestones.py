@@ -1,0 +1,115 @@
+"""Milestones: dated steps of a trackable."""
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.errors import InvalidInputError, NotFoundError
+from app.core.versioning import check_version
+from app.models import AuditAction, Milestone, Trackable
+from app.models.tracking import MilestoneInput, MilestonePublic, MilestoneUpdate
+from app.services import audit
+from app.services.tokens import Actor
+
+
+def public(milestone: Milestone, trackable_code: str) -> MilestonePublic:
+    assert milestone.id is not None
+    return MilestonePublic(
+        id=milestone.id,
+        trackable_code=trackable_code,
+        title=milestone.title,
+        description=milestone.description,
+        planned_on=milestone.planned_on,
+        achieved_on=milestone.achieved_on,
+        done=milestone.done,
+        version=milestone.version,
+    )
+
+
+def get_all(*, session: Session, trackable: Trackable) -> list[MilestonePublic]:
+    rows = session.exec(
+        select(Milestone)
+        .where(col(Milestone.trackable_id) == trackable.id)
+        .order_by(col(Milestone.planned_on).is_(None), col(Milestone.planned_on), col(Milestone.id))
+    ).all()
+    return [public(m, trackable.code) for m in rows]
+
+
+def get(*, session: Session, milestone_id: int) -> tuple[Milestone, Trackable]:
+    row = session.execute(
+        select(Milestone, Trackable)
+        .join(Trackable, col(Trackable.id) == col(Milestone.trackable_id))
+        .where(col(Milestone.id) == milestone_id)
+    ).first()
+    if row is None:
+        raise NotFoundError("milestone", milestone_id)
+    return row[0], row[1]
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    milestone: Milestone,
+    trackable: Trackable,
+    action: AuditAction,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    audit.record(
+        session=session,
+        actor=actor,
+        entity="milestone",
+        entity_key=f"{trackable.code}/milestone {milestone.id}",
+        action=action,
+        before=before,
+        after=after,
+        trackable_id=trackable.id,
+    )
+
+
+def create(
+    *, session: Session, actor: Actor, trackable: Trackable, data: MilestoneInput
+) -> Milestone:
+    actor.require_lead(trackable)
+    assert trackable.id is not None
+    milestone = Milestone(trackable_id=trackable.id, **data.model_dump())
+    session.add(milestone)
+    session.flush()
+    after = public(milestone, trackable.code).model_dump(mode="json")
+    _record(session, actor, milestone, trackable, AuditAction.create, None, after)
+    return milestone
+
+
+def update(
+    *,
+    session: Session,
+    actor: Actor,
+    milestone_id: int,
+    data: MilestoneUpdate,
+    if_match: int | None,
+) -> tuple[Milestone, Trackable]:
+    milestone, trackable = get(session=session, milestone_id=milestone_id)
+    actor.require_lead(trackable)
+    check_version(f"milestone {milestone_id}", milestone.version, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("title", "description", "done"):
+        if name in changes and changes[name] is None:
+            raise InvalidInputError(("body", name), f"{name} may not be null")
+    before = public(milestone, trackable.code).model_dump(mode="json")
+    milestone.version += 1
+    for name, value in changes.items():
+        setattr(milestone, name, value)
+    session.flush()
+    after = public(milestone, trackable.code).model_dump(mode="json")
+    _record(session, actor, milestone, trackable, AuditAction.update, before, after)
+    return milestone, trackable
+
+
+def delete(*, session: Session, actor: Actor, milestone_id: int, if_match: int | None) -> None:
+    milestone, trackable = get(session=session, milestone_id=milestone_id)
+    actor.require_lead(trackable)
+    check_version(f"milestone {milestone_id}", milestone.version, if_match)
+    before = public(milestone, trackable.code).model_dump(mode="json")
+    _record(session, actor, milestone, trackable, AuditAction.delete, before, None)
+    session.delete(milestone)
+    session.flush()

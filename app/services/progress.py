@@ -1,0 +1,104 @@
+"""Yearly progress reports: one per trackable and year, created or replaced by PUT."""
+
+from sqlmodel import Session, col, select
+
+from app.core.errors import NotFoundError, PreconditionFailedError
+from app.core.versioning import check_version
+from app.models import AuditAction, ProgressReport, Status, Trackable
+from app.models.base import utcnow
+from app.models.tracking import ProgressReportInput, ProgressReportPublic
+from app.services import audit
+from app.services.tokens import Actor
+
+
+def _total(*amounts: float | None) -> float | None:
+    known = [a for a in amounts if a is not None]
+    return sum(known) if known else None
+
+
+def public(report: ProgressReport) -> ProgressReportPublic:
+    return ProgressReportPublic(
+        year=report.year,
+        progress=report.progress,
+        status=report.status,
+        status_label=Status(report.status).label,
+        comment=report.comment,
+        budget_planned=_total(report.budget_planned_investment, report.budget_planned_operating),
+        budget_planned_investment=report.budget_planned_investment,
+        budget_planned_operating=report.budget_planned_operating,
+        budget_spent=_total(report.budget_spent_investment, report.budget_spent_operating),
+        budget_spent_investment=report.budget_spent_investment,
+        budget_spent_operating=report.budget_spent_operating,
+        reported_by=report.reported_by,
+        reported_at=report.reported_at,
+        version=report.version,
+    )
+
+
+def get_all(*, session: Session, trackable: Trackable) -> list[ProgressReportPublic]:
+    reports = session.exec(
+        select(ProgressReport)
+        .where(col(ProgressReport.trackable_id) == trackable.id)
+        .order_by(col(ProgressReport.year))
+    ).all()
+    return [public(r) for r in reports]
+
+
+def _find(session: Session, trackable: Trackable, year: int) -> ProgressReport | None:
+    return session.exec(
+        select(ProgressReport).where(
+            col(ProgressReport.trackable_id) == trackable.id, col(ProgressReport.year) == year
+        )
+    ).first()
+
+
+def get(*, session: Session, trackable: Trackable, year: int) -> ProgressReport:
+    report = _find(session, trackable, year)
+    if report is None:
+        raise NotFoundError("progress report", f"{trackable.code}/{year}")
+    return report
+
+
+def put(
+    *,
+    session: Session,
+    actor: Actor,
+    trackable: Trackable,
+    year: int,
+    data: ProgressReportInput,
+    if_match: int | None,
+) -> tuple[ProgressReport, bool]:
+    """Create or replace the report of ``year``; returns it and whether it was created."""
+    actor.require_lead(trackable)
+    key = f"{trackable.code}/{year}"
+    fields = data.model_dump(exclude={"status"}) | {
+        "status": data.status or Status(trackable.status),
+        "reported_by": actor.name,
+        "reported_at": utcnow(),
+    }
+    report = _find(session, trackable, year)
+    before = None
+    if report is None:
+        if if_match is not None:
+            raise PreconditionFailedError(f"progress report {key}", None)
+        assert trackable.id is not None
+        report = ProgressReport(trackable_id=trackable.id, year=year, **fields)
+        session.add(report)
+    else:
+        check_version(f"progress report {key}", report.version, if_match)
+        before = public(report).model_dump(mode="json")
+        report.version += 1
+        for name, value in fields.items():
+            setattr(report, name, value)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity="progress_report",
+        entity_key=key,
+        action=AuditAction.create if before is None else AuditAction.update,
+        before=before,
+        after=public(report).model_dump(mode="json"),
+        trackable_id=trackable.id,
+    )
+    return report, before is None

@@ -1,0 +1,129 @@
+"""API tokens and the actor a request acts as."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from app.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from app.core.security import generate_token, hash_token, same_hash
+from app.models import ApiToken, ApiTokenDirectorate, Directorate, Role, Trackable
+from app.models.base import utcnow
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    """Who is writing: the token's name, role and the directorates it may write for."""
+
+    name: str
+    role: Role
+    directorate_ids: frozenset[int] = field(default_factory=frozenset)
+    directorate_codes: tuple[str, ...] = ()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise ForbiddenError("this operation is reserved to admin tokens")
+
+    def require_lead(self, trackable: Trackable) -> None:
+        """Editors write only what one of their directorates leads."""
+        if self.is_admin or trackable.lead_directorate_id in self.directorate_ids:
+            return
+        raise ForbiddenError(
+            f"token '{self.name}' may not write {trackable.code}: it is not led by "
+            f"{' or '.join(self.directorate_codes) or 'any directorate of this token'}"
+        )
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    name: str
+    role: Role
+    directorates: list[str]
+    prefix: str
+    created_at: str
+    revoked: bool
+
+
+def create(
+    *, session: Session, name: str, role: Role, directorate_codes: Sequence[str]
+) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the token itself, which is never stored."""
+    if not name.strip():
+        raise InvalidInputError(("name",), "a token needs a name")
+    if session.exec(select(ApiToken).where(col(ApiToken.name) == name)).first():
+        raise ConflictError(f"a token named '{name}' already exists")
+    if role == Role.editor and not directorate_codes:
+        raise InvalidInputError(("directorates",), "an editor token needs at least one directorate")
+    directorates = session.exec(
+        select(Directorate).where(col(Directorate.code).in_(directorate_codes))
+    ).all()
+    unknown = sorted(set(directorate_codes) - {d.code for d in directorates})
+    if unknown:
+        raise InvalidInputError(("directorates",), f"unknown directorate(s): {', '.join(unknown)}")
+    token = generate_token()
+    row = ApiToken(name=name, role=role, token_hash=hash_token(token), prefix=token[:10])
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    for directorate in directorates:
+        assert directorate.id is not None
+        session.add(ApiTokenDirectorate(token_id=row.id, directorate_id=directorate.id))
+    session.flush()
+    return row, token
+
+
+def get_all(*, session: Session) -> list[TokenInfo]:
+    tokens = session.exec(select(ApiToken).order_by(col(ApiToken.name))).all()
+    links = session.execute(
+        select(col(ApiTokenDirectorate.token_id), col(Directorate.code))
+        .join(Directorate, col(Directorate.id) == col(ApiTokenDirectorate.directorate_id))
+        .order_by(col(Directorate.code))
+    ).all()
+    codes: dict[int, list[str]] = {}
+    for token_id, code in links:
+        codes.setdefault(token_id, []).append(code)
+    return [
+        TokenInfo(
+            name=t.name,
+            role=t.role,
+            directorates=codes.get(t.id, []) if t.id is not None else [],
+            prefix=t.prefix,
+            created_at=t.created_at.isoformat(timespec="seconds"),
+            revoked=t.revoked_at is not None,
+        )
+        for t in tokens
+    ]
+
+
+def revoke(*, session: Session, name: str) -> None:
+    token = session.exec(select(ApiToken).where(col(ApiToken.name) == name)).first()
+    if token is None:
+        raise NotFoundError("token", name)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+
+
+def authenticate(*, session: Session, token: str) -> Actor | None:
+    """The actor of a live token, or None for an unknown or revoked one."""
+    row = session.exec(
+        select(ApiToken).where(col(ApiToken.token_hash) == hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None or not same_hash(token, row.token_hash):
+        return None
+    directorates = session.execute(
+        select(col(Directorate.id), col(Directorate.code))
+        .join(ApiTokenDirectorate, col(ApiTokenDirectorate.directorate_id) == col(Directorate.id))
+        .where(col(ApiTokenDirectorate.token_id) == row.id)
+        .order_by(col(Directorate.code))
+    ).all()
+    return Actor(
+        name=row.name,
+        role=row.role,
+        directorate_ids=frozenset(d_id for d_id, _ in directorates),
+        directorate_codes=tuple(code for _, code in directorates),
+    )

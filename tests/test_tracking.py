@@ -1,0 +1,538 @@
+"""Tracking: scoped tokens, yearly progress, milestones, If-Match, audit trail, bad input."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from app.core.db import make_engine, session_scope
+from app.models import AuditEntry, Directorate, Role, Trackable
+from app.services import tokens
+from tests.helpers import snapshot
+
+ENV_ACTION = "E2.3.2"  # Atteindre 50% d'autonomie énergétique…, led by ENV below
+DEV_ACTION = "E1.1.1"  # led by DEV below
+ENV_FLAGSHIP = "PP5"
+
+
+@dataclass
+class Tokens:
+    admin: str
+    env: str  # editor for the ENV directorate
+    dev: str  # editor for the DEV directorate
+    revoked: str
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def keys(db_url: str) -> Iterator[Tokens]:
+    """Two directorates leading one action each, and tokens for every kind of caller."""
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        env = Directorate(code="ENV", name="Direction de l'environnement")
+        dev = Directorate(code="DEV", name="Direction du développement économique")
+        session.add_all([env, dev])
+        session.flush()
+        for code, lead in ((ENV_ACTION, env), (DEV_ACTION, dev), (ENV_FLAGSHIP, env)):
+            trackable = session.exec(select(Trackable).where(Trackable.code == code)).one()
+            trackable.lead_directorate_id = lead.id
+        made = {
+            name: tokens.create(session=session, name=name, role=role, directorate_codes=dirs)[1]
+            for name, role, dirs in (
+                ("admin", Role.admin, []),
+                ("env-editor", Role.editor, ["ENV"]),
+                ("dev-editor", Role.editor, ["DEV"]),
+                ("old-admin", Role.admin, []),
+            )
+        }
+        tokens.revoke(session=session, name="old-admin")
+    engine.dispose()
+    yield Tokens(
+        admin=made["admin"],
+        env=made["env-editor"],
+        dev=made["dev-editor"],
+        revoked=made["old-admin"],
+    )
+
+
+def audit_count(db_url: str) -> int:
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        count = session.scalar(select(func.count(col(AuditEntry.id)))) or 0
+    engine.dispose()
+    return count
+
+
+def make_milestone(client: TestClient, token: str, code: str = ENV_ACTION) -> dict[str, Any]:
+    response = client.post(
+        f"/api/v1/actions/{code}/milestones",
+        json={"title": "Étude de potentiel", "planned_on": "2025-06-30"},
+        headers=auth(token),
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+# --- Scope: 401, 403, success on every write route ----------------------------------------------
+
+# Routes an editor of the lead directorate may use: (method, path, body).
+EDITOR_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("PATCH", f"/api/v1/actions/{ENV_ACTION}", {"status": "in_progress"}),
+    ("PUT", f"/api/v1/actions/{ENV_ACTION}/progress/2025", {"progress": 20}),
+    ("POST", f"/api/v1/actions/{ENV_ACTION}/milestones", {"title": "Lancement"}),
+    ("PATCH", "/api/v1/milestones/{milestone}", {"done": True}),
+    ("DELETE", "/api/v1/milestones/{milestone}", None),
+    ("PATCH", f"/api/v1/flagship-projects/{ENV_FLAGSHIP}", {"priority": "high"}),
+    ("PUT", f"/api/v1/flagship-projects/{ENV_FLAGSHIP}/progress/2024", {"progress": 5}),
+    ("POST", f"/api/v1/flagship-projects/{ENV_FLAGSHIP}/milestones", {"title": "Étude"}),
+]
+# Routes reserved to admins.
+ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("POST", "/api/v1/actions", {"axis": "E2.3", "title": "Créer un réseau de chaleur"}),
+    ("POST", "/api/v1/flagship-projects", {"engagement": "E2", "title": "Maison du climat"}),
+    ("POST", "/api/v1/axes", {"engagement": "E3", "title": "Nouvel axe"}),
+    ("PATCH", "/api/v1/axes/E2.3", {"title": "Énergies"}),
+    ("POST", "/api/v1/directorates", {"code": "CULT", "name": "Direction de la culture"}),
+    ("PATCH", "/api/v1/directorates/ENV", {"name": "Direction de la transition écologique"}),
+    ("PATCH", f"/api/v1/actions/{ENV_ACTION}", {"title": "Autonomie énergétique"}),
+    ("PATCH", f"/api/v1/actions/{ENV_ACTION}", {"lead_directorate": "DEV"}),
+]
+
+
+def call(
+    client: TestClient, route: tuple[str, str, dict[str, Any] | None], token: str | None, **ids: Any
+) -> Any:
+    method, path, body = route
+    headers = auth(token) if token else {}
+    return client.request(method, path.format(**ids), json=body, headers=headers)
+
+
+@pytest.mark.parametrize("route", EDITOR_ROUTES + ADMIN_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_write_without_a_valid_token_is_401(client, keys, db_url, route):
+    milestone = make_milestone(client, keys.admin)["id"]
+    before = snapshot(db_url)
+    for token in (None, "bsl_not-a-token", keys.revoked):
+        response = call(client, route, token, milestone=milestone)
+        assert response.status_code == 401, (token, response.text)
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert snapshot(db_url) == before
+
+
+@pytest.mark.parametrize("route", EDITOR_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_editor_of_another_directorate_is_403_and_lead_editor_succeeds(client, keys, db_url, route):
+    milestone = make_milestone(client, keys.admin)["id"]
+    before, audits = snapshot(db_url), audit_count(db_url)
+    refused = call(client, route, keys.dev, milestone=milestone)
+    assert refused.status_code == 403, refused.text
+    assert "may not write" in refused.json()["detail"]
+    assert snapshot(db_url) == before
+    allowed = call(client, route, keys.env, milestone=milestone)
+    assert allowed.status_code in (200, 201, 204), allowed.text
+    assert audit_count(db_url) == audits + 1
+
+
+@pytest.mark.parametrize("route", EDITOR_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_admin_may_write_anything(client, keys, db_url, route):
+    milestone = make_milestone(client, keys.admin)["id"]
+    audits = audit_count(db_url)
+    response = call(client, route, keys.admin, milestone=milestone)
+    assert response.status_code in (200, 201, 204), response.text
+    assert audit_count(db_url) == audits + 1
+
+
+@pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: f"{r[0]} {r[1]} {r[2]}")
+def test_admin_routes_refuse_editors(client, keys, db_url, route):
+    before = snapshot(db_url)
+    for token in (keys.env, keys.dev):
+        assert call(client, route, token).status_code == 403
+    assert snapshot(db_url) == before
+    response = call(client, route, keys.admin)
+    assert response.status_code in (200, 201), response.text
+    assert audit_count(db_url) == 1
+
+
+def test_reads_stay_public(client, keys):
+    # Public reads ignore the token; the history, whose answer depends on it, checks it.
+    assert client.get(f"/api/v1/actions/{ENV_ACTION}").status_code == 200
+    assert client.get(f"/api/v1/actions/{ENV_ACTION}", headers=auth("nope")).status_code == 200
+    history = f"/api/v1/actions/{ENV_ACTION}/history"
+    assert client.get(history).status_code == 200
+    assert client.get(history, headers=auth("nope")).status_code == 401
+    assert client.get(history, headers=auth(keys.dev)).status_code == 200
+
+
+# --- A directorate's year of reporting ----------------------------------------------------------
+
+
+def test_a_directorate_takes_its_action_through_a_year(client, keys):
+    headers = auth(keys.env)
+    action = client.get(f"/api/v1/actions/{ENV_ACTION}")
+    assert action.json()["lead_directorate"] == "ENV"
+    etag = action.headers["ETag"]
+
+    update = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}",
+        json={
+            "status": "in_progress",
+            "priority": "high",
+            "planned_start": "2024-01-01",
+            "planned_end": "2030-12-31",
+            "description": "Schéma directeur des énergies renouvelables",
+            "partners": ["ADEME", "Région Hauts-de-France"],
+            "communes": ["59172", "59526"],
+            "values": ["V5"],
+        },
+        headers={**headers, "If-Match": etag},
+    )
+    assert update.status_code == 200, update.text
+    body = update.json()
+    assert (body["status"], body["status_label"]) == ("in_progress", "En cours")
+    assert body["partners"] == ["ADEME", "Région Hauts-de-France"]
+    assert body["communes"] == ["59172", "59526"]
+    assert body["version"] == 2
+    assert update.headers["ETag"] == '"2"'
+
+    report = client.put(
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025",
+        json={
+            "progress": 35,
+            "comment": "Deux parcs solaires en service",
+            "budget_planned_investment": 1_200_000,
+            "budget_planned_operating": 80_000,
+            "budget_spent_investment": 950_000,
+        },
+        headers=headers,
+    )
+    assert report.status_code == 201, report.text
+    assert report.json()["budget_planned"] == 1_280_000
+    assert report.json()["budget_spent"] == 950_000
+    assert report.json()["status"] == "in_progress"  # defaults to the action's status
+    assert report.json()["reported_by"] == "env-editor"
+
+    milestone = make_milestone(client, keys.env)
+    done = client.patch(
+        f"/api/v1/milestones/{milestone['id']}",
+        json={"done": True, "achieved_on": "2025-05-20"},
+        headers={**headers, "If-Match": f'"{milestone["version"]}"'},
+    )
+    assert done.status_code == 200 and done.json()["done"] is True
+
+    action = client.get(f"/api/v1/actions/{ENV_ACTION}").json()
+    assert (action["progress"], action["progress_year"]) == (35, 2025)
+    assert client.get("/api/v1/actions", params={"value": "V5"}).json()["total"] == 1
+    assert client.get("/api/v1/actions", params={"directorate": "ENV"}).json()["total"] == 1
+    assert client.get("/api/v1/actions", params={"status": "in_progress"}).json()["total"] == 1
+    assert [p["name"] for p in client.get("/api/v1/partners").json()] == [
+        "ADEME",
+        "Région Hauts-de-France",
+    ]
+
+    history = client.get(f"/api/v1/actions/{ENV_ACTION}/history", headers=headers).json()
+    assert [(h["entity"], h["action"]) for h in history["items"]] == [
+        ("milestone", "update"),
+        ("milestone", "create"),
+        ("progress_report", "create"),
+        ("action", "update"),
+    ]
+    assert history["items"][3]["before"]["status"] == "planned"
+    assert history["items"][3]["after"]["status"] == "in_progress"
+    assert history["items"][0]["actor"] == "env-editor"
+    anonymous = client.get(f"/api/v1/actions/{ENV_ACTION}/history").json()
+    assert anonymous["items"][0]["actor"] is None
+    assert anonymous["items"][0]["actor_directorates"] == ["ENV"]
+
+
+def test_yearly_reports_2024_to_2030_and_current_progress(client, keys):
+    for year, value in zip(range(2024, 2031), (5, 12, 20, 20, 41, 55, 70), strict=True):
+        response = client.put(
+            f"/api/v1/actions/{ENV_ACTION}/progress/{year}",
+            json={"progress": value},
+            headers=auth(keys.env),
+        )
+        assert response.status_code == 201
+    reports = client.get(f"/api/v1/actions/{ENV_ACTION}/progress").json()
+    assert [r["year"] for r in reports] == list(range(2024, 2031))
+    action = client.get(f"/api/v1/actions/{ENV_ACTION}").json()
+    assert (action["progress"], action["progress_year"]) == (70, 2030)
+    # Replacing an earlier year does not change the current progress.
+    replaced = client.put(
+        f"/api/v1/actions/{ENV_ACTION}/progress/2026",
+        json={"progress": 25, "status": "delayed"},
+        headers=auth(keys.env),
+    )
+    assert replaced.status_code == 200
+    assert replaced.json()["version"] == 2
+    assert client.get(f"/api/v1/actions/{ENV_ACTION}").json()["progress"] == 70
+    listed = client.get("/api/v1/actions", params={"axis": "E2.3"}).json()["items"]
+    assert {a["code"]: a["progress"] for a in listed} == {"E2.3.1": None, ENV_ACTION: 70}
+    tree = client.get("/api/v1/tree").json()
+    energy = tree["engagements"][1]["axes"][2]["actions"][1]
+    assert (energy["code"], energy["progress"]) == (ENV_ACTION, 70)
+
+
+# --- No lost updates ----------------------------------------------------------------------------
+
+
+def test_stale_if_match_is_412_with_the_current_version(client, keys, db_url):
+    etag = client.get(f"/api/v1/actions/{ENV_ACTION}").headers["ETag"]
+    first = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}",
+        json={"status": "in_progress"},
+        headers={**auth(keys.env), "If-Match": etag},
+    )
+    assert first.status_code == 200
+    before = snapshot(db_url)
+    second = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}",
+        json={"status": "blocked"},
+        headers={**auth(keys.admin), "If-Match": etag},
+    )
+    assert second.status_code == 412
+    assert second.json()["current_version"] == 2
+    assert snapshot(db_url) == before
+
+
+def test_stale_if_match_on_progress_and_milestones(client, keys, db_url):
+    url = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
+    created = client.put(url, json={"progress": 10}, headers=auth(keys.env))
+    etag = created.headers["ETag"]
+    assert client.get(url).headers["ETag"] == etag
+    ok = client.put(url, json={"progress": 15}, headers={**auth(keys.env), "If-Match": etag})
+    assert ok.status_code == 200
+    stale = client.put(url, json={"progress": 99}, headers={**auth(keys.env), "If-Match": etag})
+    assert stale.status_code == 412 and stale.json()["current_version"] == 2
+    missing = client.put(
+        f"/api/v1/actions/{ENV_ACTION}/progress/2026",
+        json={"progress": 1},
+        headers={**auth(keys.env), "If-Match": '"1"'},
+    )
+    assert missing.status_code == 412  # If-Match on a report that does not exist yet
+    milestone = make_milestone(client, keys.env)
+    path = f"/api/v1/milestones/{milestone['id']}"
+    client.patch(path, json={"title": "Étude livrée"}, headers=auth(keys.env))
+    before = snapshot(db_url)
+    for method, body in (("PATCH", {"done": True}), ("DELETE", None)):
+        response = client.request(
+            method, path, json=body, headers={**auth(keys.env), "If-Match": '"1"'}
+        )
+        assert response.status_code == 412
+    assert snapshot(db_url) == before
+    assert client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2025").json()["progress"] == 15
+
+
+def test_writes_without_if_match_are_accepted_and_recorded(client, keys, db_url):
+    for status in ("in_progress", "delayed"):
+        response = client.patch(
+            f"/api/v1/actions/{ENV_ACTION}", json={"status": status}, headers=auth(keys.env)
+        )
+        assert response.status_code == 200
+    assert client.get(f"/api/v1/actions/{ENV_ACTION}").json()["version"] == 3
+    assert audit_count(db_url) == 2
+
+
+def test_audit_rows_match_writes_one_for_one(client, keys, db_url):
+    writes = 0
+    for route in EDITOR_ROUTES[:3] + EDITOR_ROUTES[5:]:
+        assert call(client, route, keys.env).status_code in (200, 201)
+        writes += 1
+        assert call(client, route, keys.dev).status_code == 403  # refused: not recorded
+    assert audit_count(db_url) == writes
+    history = client.get(f"/api/v1/flagship-projects/{ENV_FLAGSHIP}/history").json()
+    assert history["total"] == 3
+    assert {h["entity"] for h in history["items"]} == {
+        "flagship_project",
+        "progress_report",
+        "milestone",
+    }
+
+
+# --- Bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        (f"/actions/{ENV_ACTION}/progress/2025", {"progress": 101}, ["body", "progress"]),
+        (f"/actions/{ENV_ACTION}/progress/2025", {"progress": -1}, ["body", "progress"]),
+        (f"/actions/{ENV_ACTION}/progress/2025", {"progress": "a lot"}, ["body", "progress"]),
+        (f"/actions/{ENV_ACTION}/progress/2025", {}, ["body", "progress"]),
+        (f"/actions/{ENV_ACTION}/progress/2023", {"progress": 5}, ["path", "year"]),
+        (f"/actions/{ENV_ACTION}/progress/2045", {"progress": 5}, ["path", "year"]),
+        (
+            f"/actions/{ENV_ACTION}/progress/2025",
+            {"progress": 5, "status": "done"},
+            ["body", "status"],
+        ),
+        (
+            f"/actions/{ENV_ACTION}/progress/2025",
+            {"progress": 5, "budget_spent_operating": -10},
+            ["body", "budget_spent_operating"],
+        ),
+    ],
+)
+def test_bad_progress_is_422_naming_the_field(client, keys, db_url, path, body, loc):
+    before = snapshot(db_url)
+    response = client.put(f"/api/v1{path}", json=body, headers=auth(keys.env))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == loc
+    assert snapshot(db_url) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"status": "finished"}, ["body", "status"]),
+        ({"priority": "urgent"}, ["body", "priority"]),
+        ({"contributing_directorates": ["DEV", "NOPE"]}, ["body", "contributing_directorates", 1]),
+        ({"communes": ["59999"]}, ["body", "communes", 0]),
+        ({"communes": ["Denain"]}, ["body", "communes", 0]),
+        ({"values": ["V9"]}, ["body", "values", 0]),
+        ({"planned_start": "2030-01-01", "planned_end": "2025-01-01"}, ["body", "planned_end"]),
+        ({"actual_start": "2026-01-01", "actual_end": "2025-12-31"}, ["body", "actual_end"]),
+        ({"status": None}, ["body", "status"]),
+        ({"partners": None}, ["body", "partners"]),
+        ({"weight": 0}, ["body", "weight"]),
+        ({"lead_directorate": "NOPE"}, ["body", "lead_directorates", 0]),
+    ],
+)
+def test_bad_tracking_fields_are_422_and_write_nothing(client, keys, db_url, body, loc):
+    # Partners and dates are set first, in the same request, to prove nothing half-applies.
+    before = snapshot(db_url)
+    response = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}",
+        json={"partners": ["ADEME"], "description": "x", **body},
+        headers=auth(keys.admin),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == loc
+    assert snapshot(db_url) == before
+
+
+def test_planned_end_is_checked_against_the_stored_start(client, keys):
+    client.patch(
+        f"/api/v1/actions/{ENV_ACTION}",
+        json={"planned_start": "2026-01-01"},
+        headers=auth(keys.env),
+    )
+    response = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}", json={"planned_end": "2025-01-01"}, headers=auth(keys.env)
+    )
+    assert response.status_code == 422
+    assert "planned_end" in response.json()["detail"][0]["msg"]
+
+
+def test_unknown_codes_are_404(client, keys):
+    headers = auth(keys.admin)
+    assert client.patch("/api/v1/actions/E9.9.9", json={}, headers=headers).status_code == 404
+    assert (
+        client.put("/api/v1/actions/E9.9.9/progress/2025", json={"progress": 1}, headers=headers)
+    ).status_code == 404
+    assert client.get("/api/v1/actions/E9.9.9/progress").status_code == 404
+    assert client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2030").status_code == 404
+    assert client.patch("/api/v1/milestones/999", json={}, headers=headers).status_code == 404
+    assert client.get("/api/v1/flagship-projects/PP5/history").status_code == 200
+    assert client.get("/api/v1/flagship-projects/E1.1.1/history").status_code == 404
+
+
+# --- Editing the plan (admins) ------------------------------------------------------------------
+
+
+def test_admin_creates_moves_renames_and_archives(client, keys):
+    headers = auth(keys.admin)
+    axis = client.post("/api/v1/axes", json={"engagement": "E2", "title": "Eau"}, headers=headers)
+    assert axis.status_code == 201 and axis.json()["code"] == "E2.8"
+
+    action = client.post(
+        "/api/v1/actions",
+        json={"axis": "E2.8", "title": "Réseau de mesure", "lead_directorate": "ENV"},
+        headers=headers,
+    )
+    assert action.status_code == 201, action.text
+    assert (action.json()["code"], action.json()["lead_directorate"]) == ("E2.8.1", "ENV")
+    sub = client.post(
+        "/api/v1/actions", json={"parent": "E2.8.1", "title": "Capteurs"}, headers=headers
+    )
+    assert sub.json()["code"] == "E2.8.1.1"
+    assert sub.json()["parent_code"] == "E2.8.1"
+    taken = client.post(
+        "/api/v1/actions", json={"axis": "E2.8", "code": "E2.8.1", "title": "x"}, headers=headers
+    )
+    assert taken.status_code == 409
+
+    renamed = client.patch(
+        "/api/v1/actions/E2.8.1", json={"title": "Réseau de mesure de l'eau"}, headers=headers
+    )
+    assert renamed.json()["code"] == "E2.8.1"
+    moved = client.patch("/api/v1/actions/E2.8.1", json={"axis": "E2.6"}, headers=headers)
+    assert (moved.json()["axis_code"], moved.json()["sub_actions"][0]["code"]) == (
+        "E2.6",
+        "E2.8.1.1",
+    )
+    assert client.get("/api/v1/actions/E2.8.1.1").json()["axis_code"] == "E2.6"
+
+    archived = client.patch("/api/v1/actions/E2.8.1", json={"archived": True}, headers=headers)
+    assert archived.json()["archived"] is True
+    tree = client.get("/api/v1/tree").json()
+    codes = {a["code"] for e in tree["engagements"] for x in e["axes"] for a in x["actions"]}
+    assert "E2.8.1" not in codes
+    assert client.get("/api/v1/actions", params={"q": "mesure"}).json()["total"] == 0
+    assert (
+        client.get("/api/v1/actions", params={"q": "mesure", "include_archived": True}).json()[
+            "total"
+        ]
+        == 1
+    )
+    assert client.get("/api/v1/actions/E2.8.1.1").json()["archived"] is True  # with its action
+    assert len(client.get("/api/v1/actions/E2.8.1/history").json()["items"]) == 4
+
+    flagship = client.post(
+        "/api/v1/flagship-projects",
+        json={"engagement": "E2", "title": "Maison du climat", "actions": ["E2.3.1", ENV_ACTION]},
+        headers=headers,
+    )
+    assert flagship.status_code == 201
+    assert flagship.json()["code"] == "PP10"
+    assert [a["code"] for a in flagship.json()["actions"]] == ["E2.3.1", ENV_ACTION]
+    assert client.get(f"/api/v1/actions/{ENV_ACTION}").json()["flagship_projects"] == [
+        {"code": "PP10", "title": "Maison du climat"}
+    ]
+    bad = client.patch("/api/v1/flagship-projects/PP10", json={"actions": ["PP1"]}, headers=headers)
+    assert bad.status_code == 422
+
+    archived_axis = client.patch("/api/v1/axes/E2.8", json={"archived": True}, headers=headers)
+    assert archived_axis.json()["archived"] is True
+    assert "E2.8" not in {a["code"] for a in client.get("/api/v1/engagements/E2").json()["axes"]}
+
+    directorate = client.post(
+        "/api/v1/directorates", json={"code": "CULT", "name": "Culture"}, headers=headers
+    )
+    assert directorate.status_code == 201
+    assert (
+        client.post(
+            "/api/v1/directorates", json={"code": "CULT", "name": "Culture"}, headers=headers
+        ).status_code
+        == 409
+    )
+    assert [d["code"] for d in client.get("/api/v1/directorates").json()] == ["CULT", "DEV", "ENV"]
+
+
+def test_a_sub_action_cannot_nest_deeper(client, keys):
+    headers = auth(keys.admin)
+    client.post(
+        "/api/v1/actions", json={"parent": "E1.1.1", "title": "Sous-action"}, headers=headers
+    )
+    deeper = client.post(
+        "/api/v1/actions", json={"parent": "E1.1.1.1", "title": "Trop"}, headers=headers
+    )
+    assert deeper.status_code == 422
+    assert deeper.json()["detail"][0]["loc"] == ["body", "parent"]
+    has_children = client.patch(
+        "/api/v1/actions/E1.1.1", json={"parent": "E1.1.2"}, headers=headers
+    )
+    assert has_children.status_code == 422
