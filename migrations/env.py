@@ -1,6 +1,7 @@
 """Alembic environment: the schema of Boussole exists only through these migrations."""
 
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlmodel import SQLModel
@@ -8,6 +9,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.core.config import get_settings
 from app.core.db import make_engine
+from app.models.base import StrEnumType
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -22,6 +24,13 @@ def database_url() -> str:
     return str(url) if url else get_settings().database_url
 
 
+def render_item(type_: str, obj: Any, _context: Any) -> str | bool:
+    # Enums are stored as plain VARCHAR: render them so, not as the app's own type.
+    if type_ == "type" and isinstance(obj, StrEnumType):
+        return f"sa.String(length={obj.impl.length})"  # type: ignore[attr-defined]
+    return False
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=database_url(),
@@ -29,6 +38,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         compare_type=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -43,6 +53,7 @@ def run_migrations_online() -> None:
             compare_type=True,
             # SQLite cannot ALTER most things in place: batch mode rebuilds the table.
             render_as_batch=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -7,18 +7,21 @@ copy, so tests can write freely and never see each other's changes. The backend 
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.core import migrations
 from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import make_engine, session_scope
 from app.main import create_app
+from app.models import Directorate, Indicator, Role, Trackable
 from app.services import seed as seed_service
+from app.services import tokens
 from tests.databases import BACKEND, PostgresDatabases, SqliteDatabases, ThrowAwayPostgres
 
 SEED_FILE = PROJECT_ROOT / "seed" / "plan.yaml"
@@ -141,3 +144,56 @@ def count_queries(client: TestClient, path: str) -> int:
     finally:
         event.remove(app_engine, "before_cursor_execute", counter)
     return counter.count
+
+
+# --- Directorates and tokens ---------------------------------------------------------------------
+
+ENV_ACTION = "E2.3.2"  # Atteindre 50% d'autonomie énergétique…, led by ENV in `keys`
+DEV_ACTION = "E1.1.1"  # led by DEV in `keys`
+ENV_FLAGSHIP = "PP5"  # Pôle de référence du Vélo, led by ENV in `keys`
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Tokens:
+    admin: str
+    env: str  # editor for the ENV directorate
+    dev: str  # editor for the DEV directorate
+    revoked: str
+
+
+@pytest.fixture
+def keys(db_url: str) -> Iterator[Tokens]:
+    """Two directorates leading an action each (ENV also PP5 and the energy indicator), and
+    tokens for every kind of caller."""
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        env = Directorate(code="ENV", name="Direction de l'environnement")
+        dev = Directorate(code="DEV", name="Direction du développement économique")
+        session.add_all([env, dev])
+        session.flush()
+        for code, lead in ((ENV_ACTION, env), (DEV_ACTION, dev), (ENV_FLAGSHIP, env)):
+            trackable = session.exec(select(Trackable).where(Trackable.code == code)).one()
+            trackable.lead_directorate_id = lead.id
+        for indicator in session.exec(select(Indicator)):
+            indicator.lead_directorate_id = env.id
+        made = {
+            name: tokens.create(session=session, name=name, role=role, directorate_codes=dirs)[1]
+            for name, role, dirs in (
+                ("admin", Role.admin, []),
+                ("env-editor", Role.editor, ["ENV"]),
+                ("dev-editor", Role.editor, ["DEV"]),
+                ("old-admin", Role.admin, []),
+            )
+        }
+        tokens.revoke(session=session, name="old-admin")
+    engine.dispose()
+    yield Tokens(
+        admin=made["admin"],
+        env=made["env-editor"],
+        dev=made["dev-editor"],
+        revoked=made["old-admin"],
+    )

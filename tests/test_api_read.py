@@ -16,7 +16,15 @@ def test_tree_shape(client):
     tree = client.get("/api/v1/tree").json()
     assert tree["plan"]["title"] == "Projet de territoire 2024-2044"
     first = tree["engagements"][0]
-    assert set(first) == {"code", "title", "quote", "quote_author", "axes", "flagship_projects"}
+    assert set(first) == {
+        "code",
+        "title",
+        "quote",
+        "quote_author",
+        "rollup",
+        "axes",
+        "flagship_projects",
+    }
     axis = first["axes"][0]
     assert axis["code"] == "E1.1"
     assert [a["code"] for a in axis["actions"]] == ["E1.1.1", "E1.1.2", "E1.1.3"]
@@ -25,6 +33,7 @@ def test_tree_shape(client):
         "title": "Fabrique des savoirs et de la citoyenneté",
         "status": "planned",
         "progress": None,
+        "rollup": {"progress": None, "status_counts": {}, "trajectory_counts": {}},
         "action_codes": [],
     }
     assert axis["actions"][0]["status"] == "planned"

@@ -1,64 +1,15 @@
 """Tracking: scoped tokens, yearly progress, milestones, If-Match, audit trail, bad input."""
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from app.core.db import make_engine, session_scope
-from app.models import AuditEntry, Directorate, Role, Trackable
-from app.services import tokens
+from app.core.db import make_engine
+from app.models import AuditEntry
+from tests.conftest import ENV_ACTION, ENV_FLAGSHIP, auth
 from tests.helpers import snapshot
-
-ENV_ACTION = "E2.3.2"  # Atteindre 50% d'autonomie énergétique…, led by ENV below
-DEV_ACTION = "E1.1.1"  # led by DEV below
-ENV_FLAGSHIP = "PP5"
-
-
-@dataclass
-class Tokens:
-    admin: str
-    env: str  # editor for the ENV directorate
-    dev: str  # editor for the DEV directorate
-    revoked: str
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def keys(db_url: str) -> Iterator[Tokens]:
-    """Two directorates leading one action each, and tokens for every kind of caller."""
-    engine = make_engine(db_url)
-    with session_scope(engine) as session:
-        env = Directorate(code="ENV", name="Direction de l'environnement")
-        dev = Directorate(code="DEV", name="Direction du développement économique")
-        session.add_all([env, dev])
-        session.flush()
-        for code, lead in ((ENV_ACTION, env), (DEV_ACTION, dev), (ENV_FLAGSHIP, env)):
-            trackable = session.exec(select(Trackable).where(Trackable.code == code)).one()
-            trackable.lead_directorate_id = lead.id
-        made = {
-            name: tokens.create(session=session, name=name, role=role, directorate_codes=dirs)[1]
-            for name, role, dirs in (
-                ("admin", Role.admin, []),
-                ("env-editor", Role.editor, ["ENV"]),
-                ("dev-editor", Role.editor, ["DEV"]),
-                ("old-admin", Role.admin, []),
-            )
-        }
-        tokens.revoke(session=session, name="old-admin")
-    engine.dispose()
-    yield Tokens(
-        admin=made["admin"],
-        env=made["env-editor"],
-        dev=made["dev-editor"],
-        revoked=made["old-admin"],
-    )
 
 
 def audit_count(db_url: str) -> int:

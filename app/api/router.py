@@ -4,9 +4,11 @@ from app.api.routes import (
     actions,
     axes,
     communes,
+    dashboard,
     directorates,
     engagements,
     flagship_projects,
+    indicators,
     milestones,
     plan,
 )
@@ -19,6 +21,8 @@ for module in (
     actions,
     flagship_projects,
     milestones,
+    indicators,
+    dashboard,
     directorates,
     communes,
 ):

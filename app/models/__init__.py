@@ -3,6 +3,15 @@
 from app.models import base, events
 from app.models.audit import AuditAction, AuditEntry
 from app.models.auth import ApiToken, ApiTokenDirectorate, Role
+from app.models.indicators import (
+    Direction,
+    Indicator,
+    IndicatorLink,
+    IndicatorTarget,
+    IndicatorValue,
+    Trajectory,
+    ValueStatus,
+)
 from app.models.plan import (
     Ambition,
     ChronologyStep,
@@ -34,9 +43,14 @@ __all__ = [
     "Axis",
     "ChronologyStep",
     "Commune",
+    "Direction",
     "Directorate",
     "Engagement",
     "FlagshipAction",
+    "Indicator",
+    "IndicatorLink",
+    "IndicatorTarget",
+    "IndicatorValue",
     "KeyPoint",
     "KeyPointKind",
     "Milestone",
@@ -53,6 +67,8 @@ __all__ = [
     "TrackableKind",
     "TrackablePartner",
     "TrackableValue",
+    "Trajectory",
+    "ValueStatus",
     "base",
     "events",
 ]

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from app.models.base import StrEnumType
+from app.models.indicators import Rollup
 
 
 class PlanBase(SQLModel):
@@ -113,10 +114,11 @@ class ChronologyStepPublic(ChronologyStepBase):
 
 
 class PlanPublic(PlanBase):
-    """The plan's metadata with everything that frames the strategy tree."""
+    """The plan's metadata with everything that frames the strategy tree, and its roll-up."""
 
     ambitions: list[AmbitionPublic]
     values: list[PlanValuePublic]
     diagnostic: list[KeyPointPublic]
     prospective: list[KeyPointPublic]
     chronology: list[ChronologyStepPublic]
+    rollup: Rollup

@@ -16,6 +16,7 @@ from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from app.models.base import StrEnumType, utcnow, versioned
+from app.models.indicators import Rollup
 from app.models.plan import PlanPublic
 from app.models.tracking import Priority, Status
 
@@ -169,7 +170,7 @@ class FlagshipProjectPublic(TrackingSummary):
 
 
 class FlagshipProjectDetail(FlagshipProjectPublic, TrackingDetail):
-    pass
+    rollup: Rollup
 
 
 class AxisPublic(AxisBase):
@@ -180,6 +181,7 @@ class AxisPublic(AxisBase):
 
 class AxisDetail(AxisPublic):
     actions: list[ActionPublic]
+    rollup: Rollup
 
 
 class EngagementPublic(EngagementBase):
@@ -189,6 +191,7 @@ class EngagementPublic(EngagementBase):
 class EngagementDetail(EngagementPublic):
     axes: list[AxisPublic]
     flagship_projects: list[FlagshipProjectPublic]
+    rollup: Rollup
 
 
 class ActionNode(SQLModel):
@@ -202,6 +205,7 @@ class ActionNode(SQLModel):
 class AxisNode(SQLModel):
     code: str
     title: str
+    rollup: Rollup
     actions: list[ActionNode]
 
 
@@ -210,10 +214,12 @@ class FlagshipProjectNode(SQLModel):
     title: str
     status: Status
     progress: float | None
+    rollup: Rollup
     action_codes: list[str]
 
 
 class EngagementNode(EngagementBase):
+    rollup: Rollup
     axes: list[AxisNode]
     flagship_projects: list[FlagshipProjectNode]
 

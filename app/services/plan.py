@@ -4,6 +4,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import NotFoundError
 from app.models import Ambition, ChronologyStep, KeyPoint, KeyPointKind, Plan, PlanValue
+from app.models.indicators import Rollup
 from app.models.plan import (
     AmbitionPublic,
     ChronologyStepPublic,
@@ -11,14 +12,18 @@ from app.models.plan import (
     PlanPublic,
     PlanValuePublic,
 )
+from app.services import rollups
 
 
-def get(*, session: Session) -> PlanPublic:
-    """The plan with its ambitions, values, key points and chronology (five queries)."""
+def get(*, session: Session, rollup: Rollup | None = None) -> PlanPublic:
+    """The plan with its ambitions, values, key points, chronology (five queries) and roll-up
+    (computed unless the caller already has it)."""
     plan = session.exec(select(Plan)).first()
     if plan is None:
         raise NotFoundError("plan", "current")
     key_points = session.exec(select(KeyPoint).order_by(col(KeyPoint.position))).all()
+    if rollup is None:
+        rollup = rollups.compute(session, rollups.load_tree_rows(session)).get(rollups.PLAN)
     return PlanPublic(
         **plan.model_dump(exclude={"id"}),
         ambitions=[
@@ -43,4 +48,5 @@ def get(*, session: Session) -> PlanPublic:
             ChronologyStepPublic.model_validate(row)
             for row in session.exec(select(ChronologyStep).order_by(col(ChronologyStep.position)))
         ],
+        rollup=rollup,
     )

@@ -1,6 +1,9 @@
 """Yearly progress reports: one per trackable and year, created or replaced by PUT."""
 
-from sqlmodel import Session, col, select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, col, func, select
 
 from app.core.errors import NotFoundError, PreconditionFailedError
 from app.core.versioning import check_version
@@ -9,6 +12,30 @@ from app.models.base import utcnow
 from app.models.tracking import ProgressReportInput, ProgressReportPublic
 from app.services import audit
 from app.services.tokens import Actor
+
+
+def latest_progress(
+    session: Session, trackable_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, float]]:
+    """``{trackable id: (year, progress)}`` of the latest yearly report, in one query
+    (for the given trackables, or all of them)."""
+    latest: Any = select(
+        col(ProgressReport.trackable_id).label("trackable_id"),
+        func.max(ProgressReport.year).label("year"),
+    ).group_by(col(ProgressReport.trackable_id))
+    if trackable_ids is not None:
+        latest = latest.where(col(ProgressReport.trackable_id).in_(list(trackable_ids)))
+    newest = latest.subquery()
+    rows = session.execute(
+        select(
+            col(ProgressReport.trackable_id), col(ProgressReport.year), col(ProgressReport.progress)
+        ).join(
+            newest,
+            (col(ProgressReport.trackable_id) == newest.c.trackable_id)
+            & (col(ProgressReport.year) == newest.c.year),
+        )
+    ).all()
+    return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
 
 
 def _total(*amounts: float | None) -> float | None:

@@ -23,9 +23,13 @@ from app.models import (
     Axis,
     ChronologyStep,
     Commune,
+    Direction,
     Directorate,
     Engagement,
     FlagshipAction,
+    Indicator,
+    IndicatorLink,
+    IndicatorTarget,
     KeyPoint,
     KeyPointKind,
     Plan,
@@ -128,6 +132,26 @@ class SeedEngagement(_Node):
     flagship_projects: list[SeedFlagshipProject] = []
 
 
+class SeedYearValue(_Node):
+    year: int = Field(ge=1990, le=2100)
+    value: float
+
+
+class SeedIndicator(_Node):
+    code: str = Code
+    name: str = Text
+    description: str = ""
+    unit: str = ""
+    decimals: int = Field(default=0, ge=0, le=6)
+    direction: Direction
+    source: str = ""
+    method: str = ""
+    update_frequency: str = ""
+    baseline: SeedYearValue | None = None
+    targets: list[SeedYearValue] = []
+    measures: list[str] = Field(default=[], description="codes of the nodes it measures")
+
+
 class SeedDirectorate(_Node):
     code: str = Code
     name: str = Text
@@ -141,6 +165,7 @@ class SeedDocument(_Node):
     prospective: list[SeedKeyPoint] = []
     chronology: list[SeedChronologyStep] = []
     engagements: list[SeedEngagement] = []
+    indicators: list[SeedIndicator] = []
     directorates: list[SeedDirectorate] | None = []
 
     def actions(self) -> Iterator[tuple[SeedAxis, SeedAction]]:
@@ -249,6 +274,17 @@ def _check_references(doc: SeedDocument) -> Iterator[str]:
             for code in flagship.actions:
                 if code not in action_codes:
                     yield f"flagship project {flagship.code}: unknown action '{code}'"
+
+    yield from _duplicates("indicator", (i.code for i in doc.indicators))
+    node_codes = set(trackable_codes) | {e.code for e in doc.engagements}
+    node_codes |= {a.code for e in doc.engagements for a in e.axes}
+    for indicator in doc.indicators:
+        for code in indicator.measures:
+            if code not in node_codes:
+                yield f"indicator {indicator.code}: measures unknown node '{code}'"
+        years = [t.year for t in indicator.targets]
+        for year in sorted({y for y in years if years.count(y) > 1}):
+            yield f"indicator {indicator.code}: two targets for {year}"
 
 
 def parse_communes(path: Path) -> list[SeedCommune]:
@@ -473,6 +509,8 @@ def apply_seed(
                     links.add((flagship_id, action_id))
                     summary.add("flagship link", "created")
 
+    _apply_indicators(session, summary, document, engagements, axes, trackables)
+
     directorates = _by_code(session, Directorate)
     for directorate in document.directorates or []:
         _upsert(
@@ -493,3 +531,71 @@ def apply_seed(
 
     session.flush()
     return summary
+
+
+def _apply_indicators(
+    session: Session,
+    summary: SeedSummary,
+    document: SeedDocument,
+    engagements: dict[str, Engagement],
+    axes: dict[str, Axis],
+    trackables: dict[str, Trackable],
+) -> None:
+    """Indicators as the document defines them. What CAPH records later through the API (a
+    baseline, more targets or links) is kept: the seed adds and corrects, never removes."""
+    indicators = _by_code(session, Indicator)
+    for seeded in document.indicators:
+        values = seeded.model_dump(exclude={"baseline", "targets", "measures"})
+        if seeded.baseline is not None:
+            values |= {
+                "baseline_year": seeded.baseline.year,
+                "baseline_value": seeded.baseline.value,
+            }
+        indicator = _upsert(session, summary, "indicator", indicators, "code", values, Indicator)
+        session.flush()
+        assert indicator.id is not None
+        targets = {
+            t.year: t
+            for t in session.exec(
+                select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id)
+            )
+        }
+        for target in seeded.targets:
+            row = targets.get(target.year)
+            if row is None:
+                session.add(
+                    IndicatorTarget(indicator_id=indicator.id, year=target.year, value=target.value)
+                )
+                summary.add("indicator target", "created")
+            elif row.value != target.value:
+                row.value = target.value
+                summary.add("indicator target", "updated")
+            else:
+                summary.add("indicator target", "unchanged")
+        links = {
+            (link.trackable_id, link.axis_id, link.engagement_id)
+            for link in session.exec(
+                select(IndicatorLink).where(IndicatorLink.indicator_id == indicator.id)
+            )
+        }
+        for code in seeded.measures:
+            key = (
+                trackables[code].id if code in trackables else None,
+                axes[code].id if code in axes and code not in trackables else None,
+                engagements[code].id
+                if code in engagements and code not in axes and code not in trackables
+                else None,
+            )
+            if key in links:
+                summary.add("indicator link", "unchanged")
+                continue
+            session.add(
+                IndicatorLink(
+                    indicator_id=indicator.id,
+                    trackable_id=key[0],
+                    axis_id=key[1],
+                    engagement_id=key[2],
+                )
+            )
+            links.add(key)
+            summary.add("indicator link", "created")

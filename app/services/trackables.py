@@ -5,7 +5,7 @@ kind of link), whatever the size of the plan.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,6 @@ from app.models import (
     FlagshipAction,
     Partner,
     PlanValue,
-    ProgressReport,
     Status,
     Trackable,
     TrackableCommune,
@@ -32,6 +31,7 @@ from app.models import (
     TrackablePartner,
     TrackableValue,
 )
+from app.models.indicators import Rollup
 from app.models.tree import (
     ActionDetail,
     ActionPublic,
@@ -45,36 +45,14 @@ from app.models.tree import (
     TrackingDetail,
     TrackingSummary,
 )
+from app.services import rollups
+from app.services.progress import latest_progress
 
 Parent = aliased(Trackable, name="parent")
 Lead = aliased(Directorate, name="lead")
 
 
 # --- Tracking data, loaded in batches --------------------------------------------------------
-
-
-def latest_progress(
-    session: Session, trackable_ids: Iterable[int] | None = None
-) -> dict[int, tuple[int, float]]:
-    """``{trackable id: (year, progress)}`` of the latest yearly report, in one query
-    (for the given trackables, or all of them)."""
-    latest: Any = select(
-        col(ProgressReport.trackable_id).label("trackable_id"),
-        func.max(ProgressReport.year).label("year"),
-    ).group_by(col(ProgressReport.trackable_id))
-    if trackable_ids is not None:
-        latest = latest.where(col(ProgressReport.trackable_id).in_(list(trackable_ids)))
-    newest = latest.subquery()
-    rows = session.execute(
-        select(
-            col(ProgressReport.trackable_id), col(ProgressReport.year), col(ProgressReport.progress)
-        ).join(
-            newest,
-            (col(ProgressReport.trackable_id) == newest.c.trackable_id)
-            & (col(ProgressReport.year) == newest.c.year),
-        )
-    ).all()
-    return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
 
 
 def _summary(
@@ -361,6 +339,7 @@ def get_flagship_project(*, session: Session, code: str) -> FlagshipProjectDetai
     return FlagshipProjectDetail(
         **_flagships(session, [row])[0].model_dump(),
         **_details(session, [flagship])[flagship.id],
+        rollup=_rollup(session, flagship.code),
     )
 
 
@@ -368,6 +347,10 @@ def get_detail(*, session: Session, trackable: Trackable) -> ActionDetail | Flag
     if trackable.kind == TrackableKind.action:
         return get_action(session=session, code=trackable.code)
     return get_flagship_project(session=session, code=trackable.code)
+
+
+def _rollup(session: Session, code: str) -> Rollup:
+    return rollups.compute(session, rollups.load_tree_rows(session)).get(code)
 
 
 # --- Engagements and axes -----------------------------------------------------------------------
@@ -413,6 +396,7 @@ def get_engagement(*, session: Session, code: str) -> EngagementDetail:
         **EngagementPublic.model_validate(engagement).model_dump(),
         axes=[_axis_public(axis, engagement.code) for axis in axes],
         flagship_projects=get_all_flagship_projects(session=session, engagement=code),
+        rollup=_rollup(session, engagement.code),
     )
 
 
@@ -430,7 +414,9 @@ def get_axis(*, session: Session, code: str) -> AxisDetail:
         _filtered(_action_select(*_ACTION_COLUMNS), filters).order_by(*ACTION_ORDER)
     ).all()
     return AxisDetail(
-        **_axis_public(axis, engagement_code).model_dump(), actions=_actions(session, rows)
+        **_axis_public(axis, engagement_code).model_dump(),
+        actions=_actions(session, rows),
+        rollup=_rollup(session, axis.code),
     )
 
 

@@ -1,0 +1,91 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.api.deps import WRITE_ERRORS, AdminActor, CurrentActor, SessionDep
+from app.models.indicators import (
+    IndicatorCreate,
+    IndicatorDetail,
+    IndicatorInput,
+    IndicatorPublic,
+    IndicatorValueInput,
+    IndicatorValuePublic,
+)
+from app.models.tracking import FIRST_YEAR, LAST_YEAR
+from app.services import indicators
+
+router = APIRouter(prefix="/indicators", tags=["indicators"])
+
+
+@router.get("", response_model=list[IndicatorPublic], summary="List indicators")
+def list_indicators(session: SessionDep) -> list[IndicatorPublic]:
+    """Every indicator with its baseline, targets, what it measures and its trajectory."""
+    return indicators.get_all(session=session)
+
+
+@router.get(
+    "/{code}",
+    response_model=IndicatorDetail,
+    summary="One indicator: is it on track, and why",
+    responses={404: {"description": "Unknown indicator"}},
+)
+def read_indicator(code: str, session: SessionDep) -> IndicatorDetail:
+    """With every value (whole territory and per commune) and its trajectory: ``progress_rate``
+    (as the Baromètre des résultats), ``trajectory`` (as Open SDG's progress methodology),
+    ``expected_value`` this year on the line from baseline to target, and an explanation."""
+    return indicators.get_detail(session=session, code=code)
+
+
+@router.post(
+    "",
+    response_model=IndicatorDetail,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an indicator (admin)",
+    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+)
+def create_indicator(
+    data: IndicatorCreate, session: SessionDep, actor: AdminActor
+) -> IndicatorDetail:
+    indicator = indicators.create(session=session, actor=actor, data=data)
+    return indicators.get_detail(session=session, code=indicator.code)
+
+
+@router.patch(
+    "/{code}",
+    response_model=IndicatorDetail,
+    summary="Update an indicator (admin)",
+    responses=WRITE_ERRORS,
+)
+def update_indicator(
+    code: str, data: IndicatorInput, session: SessionDep, actor: AdminActor
+) -> IndicatorDetail:
+    """Only the fields sent change; ``targets`` and ``measures`` replace the current ones."""
+    indicators.update(session=session, actor=actor, code=code, data=data)
+    return indicators.get_detail(session=session, code=code)
+
+
+@router.put(
+    "/{code}/values/{year}",
+    response_model=IndicatorValuePublic,
+    summary="Record the value of a year",
+    responses={201: {"description": "Created"}, **WRITE_ERRORS},
+)
+def put_indicator_value(
+    code: str,
+    year: Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR)],
+    data: IndicatorValueInput,
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
+    commune: Annotated[
+        str | None,
+        Query(pattern=r"^\d[\dAB]\d{3}$", description="INSEE code; omit for the whole territory"),
+    ] = None,
+) -> IndicatorValuePublic:
+    """Creates (201) or replaces (200) the value. Admins, and editors of the indicator's lead
+    directorate."""
+    value, created = indicators.put_value(
+        session=session, actor=actor, code=code, year=year, commune=commune, data=data
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return indicators.value_public(value)
