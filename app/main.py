@@ -1,10 +1,13 @@
 """The FastAPI application."""
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api.router import api_router
 from app.api.routes import health
+from app.core.caching import HttpCacheMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
@@ -32,6 +35,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
     install_error_handlers(app)
+    # Innermost first: caching sees the routes' answers, gzip compresses them, CORS and the request
+    # log (outermost) see everything.
+    app.add_middleware(HttpCacheMiddleware, engine=app.state.engine)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        # Tokens travel in the Authorization header, never in cookies: no credentials, so an
+        # origin list of "*" can never be combined with them.
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "X-Request-ID",
+        ],
+        expose_headers=["ETag", "Last-Modified", "X-Request-ID"],
+        max_age=600,
+    )
     install_request_logging(app)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")

@@ -3,6 +3,7 @@ from fastapi import APIRouter
 from app.api.routes import (
     actions,
     axes,
+    changes,
     communes,
     dashboard,
     directorates,
@@ -25,5 +26,6 @@ for module in (
     dashboard,
     directorates,
     communes,
+    changes,
 ):
     api_router.include_router(module.router)

@@ -2,10 +2,10 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Root of the repository (where ``alembic.ini``, ``migrations/`` and ``seed/`` live).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     workers: int = Field(default=1, ge=1, description="Worker processes of `boussole serve`.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Origins allowed to call the API from a browser, comma-separated "
+        "(e.g. https://tableau.example.org,https://data.example.org), or * for any.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from app.models.plan import (
     PlanValue,
 )
 from app.models.reference import Commune, Directorate
+from app.models.revision import Revision
 from app.models.tracking import (
     Milestone,
     Partner,
@@ -59,6 +60,7 @@ __all__ = [
     "PlanValue",
     "Priority",
     "ProgressReport",
+    "Revision",
     "Role",
     "Status",
     "Trackable",

@@ -1,11 +1,15 @@
-"""Model-level hooks: derived columns kept in one place rather than in every service."""
+"""Model-level hooks: derived columns and the revision counter, kept in one place rather than in
+every service."""
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.core.text import fold
 from app.models.base import utcnow
+from app.models.revision import REVISION_ROW, Revision
 from app.models.tree import Axis, Trackable
 
 
@@ -20,3 +24,26 @@ def _refresh_trackable(_mapper: Any, _connection: Any, target: Trackable) -> Non
 @event.listens_for(Axis, "before_update")
 def _refresh_axis(_mapper: Any, _connection: Any, target: Axis) -> None:
     target.search_text = fold(f"{target.code} {target.title}")
+
+
+_REVISION_TAKEN = "boussole_revision"
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_revision(session: Session, _context: Any, _instances: Any) -> None:
+    # Once per transaction, at its first flush that writes. The row lock taken here is held until
+    # commit, so writers pass it one at a time, in commit order (see app.models.revision).
+    if _REVISION_TAKEN in session.info or not (session.new or session.dirty or session.deleted):
+        return
+    session.info[_REVISION_TAKEN] = session.execute(
+        update(Revision)
+        .where(col(Revision.id) == REVISION_ROW)
+        .values(value=Revision.value + 1, changed_at=utcnow())
+        .returning(col(Revision.value))
+    ).scalar_one()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_revision(session: Session, *_args: Any) -> None:
+    session.info.pop(_REVISION_TAKEN, None)

@@ -7,6 +7,7 @@ The seed never deletes: nodes added later through the API stay.
 """
 
 import csv
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from sqlmodel import Session, SQLModel, select
 
 from app.models import (
     Ambition,
+    AuditAction,
+    AuditEntry,
     Axis,
     ChronologyStep,
     Commune,
@@ -326,6 +329,8 @@ class SeedSummary:
     """How many rows of each kind were created, updated or left unchanged."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
+    #: Rows created or updated, for the audit trail: (kind, key, outcome, row, values).
+    written: list[tuple[str, str, str, SQLModel, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, kind: str, outcome: str) -> None:
         self.counts.setdefault(kind, Counter())[outcome] += 1
@@ -351,6 +356,7 @@ def _upsert(
         session.add(row)
         existing[values[key]] = row
         summary.add(kind, "created")
+        summary.written.append((kind, str(values[key]), "create", row, values))
         return row
     changed = False
     for name, value in values.items():
@@ -358,7 +364,28 @@ def _upsert(
             setattr(row, name, value)
             changed = True
     summary.add(kind, "updated" if changed else "unchanged")
+    if changed:
+        summary.written.append((kind, str(values[key]), "update", row, values))
     return row
+
+
+def _record_in_audit_trail(session: Session, summary: SeedSummary) -> None:
+    """What the seed wrote goes in the audit trail (and so in the change feed and histories),
+    as written by the seed itself."""
+    for kind, key, outcome, row, values in summary.written:
+        if kind == "commune":
+            continue  # reference data, not the plan
+        session.add(
+            AuditEntry(
+                actor_name="seed",
+                actor_role="system",
+                entity=kind.replace("-", "_").replace(" ", "_"),
+                entity_key=key,
+                trackable_id=row.id if isinstance(row, Trackable) else None,
+                action=AuditAction(outcome),
+                after=json.loads(json.dumps(values, default=str)),
+            )
+        )
 
 
 def _by_code(session: Session, model: type[T]) -> dict[str, T]:
@@ -529,6 +556,8 @@ def apply_seed(
             session, summary, "commune", commune_rows, "insee_code", commune.model_dump(), Commune
         )
 
+    session.flush()
+    _record_in_audit_trail(session, summary)
     session.flush()
     return summary
 

@@ -1,0 +1,23 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import SessionDep
+from app.models.changes import ChangePage
+from app.services import changes
+
+router = APIRouter(tags=["open data"])
+
+MAX_CHANGES = 1000
+
+
+@router.get("/changes", response_model=ChangePage, summary="The change feed")
+def read_changes(
+    session: SessionDep,
+    since: Annotated[int, Query(ge=0, description="The `next` of the previous page (0: all)")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_CHANGES, description="At most 1000")] = 100,
+) -> ChangePage:
+    """Every public change in commit order — entity, code, kind of change, time — so that a
+    partner syncs incrementally: start with `since=0`, then pass each page's `next`. No entry is
+    lost or repeated between pages, even while others write."""
+    return changes.get_page(session=session, since=since, limit=limit)

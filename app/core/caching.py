@@ -1,0 +1,91 @@
+"""HTTP caching of the public API: ETag and Last-Modified from the database's revision counter,
+304 on a matching If-None-Match, Cache-Control per route.
+
+The revision is read *before* the route runs, so a response is never older than its ETag claims: a
+write committed meanwhile only makes the next request miss. Since
+the counter lives in the database, every API process sharing it agrees on the ETags.
+
+Routes that return a resource's version as ETag (for If-Match) keep it, suffixed with the revision:
+``"3.r17"``; If-Match reads the version before the dot.
+"""
+
+import re
+from datetime import UTC
+from email.utils import format_datetime
+
+import anyio
+from sqlalchemy import Engine
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.services import revision
+
+API_PREFIX = "/api/v1"
+_REVISION_IN_TAG = re.compile(r'(?:^|[."])r(\d+)"')
+
+#: Cache-Control by path prefix (first match wins); the rest of the public API revalidates.
+CACHE_RULES: tuple[tuple[str, str], ...] = (
+    (f"{API_PREFIX}/open-data", "public, max-age=300, must-revalidate"),
+    (f"{API_PREFIX}/changes", "public, no-cache"),
+)
+DEFAULT_RULE = "public, no-cache"
+#: Answers that depend on the caller's token must not be shared by caches.
+PRIVATE_SUFFIXES = ("/history",)
+
+
+def _cache_control(path: str) -> str:
+    if path.endswith(PRIVATE_SUFFIXES):
+        return "private, no-cache"
+    for prefix, rule in CACHE_RULES:
+        if path.startswith(prefix):
+            return rule
+    return DEFAULT_RULE
+
+
+def revisions_named(if_none_match: str) -> set[int]:
+    """The revisions an If-None-Match header names (``W/"r17"``, ``"3.r17"``…)."""
+    return {int(match) for match in _REVISION_IN_TAG.findall(if_none_match)}
+
+
+class HttpCacheMiddleware:
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith(API_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        number, changed_at = await anyio.to_thread.run_sync(revision.current, self.engine)
+        tag = f"r{number}"
+        # SQLite hands back naive datetimes: every time Boussole stores is UTC.
+        moment = changed_at.astimezone(UTC) if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)
+        last_modified = format_datetime(moment, usegmt=True)
+        cache_control = _cache_control(scope["path"])
+        request_headers = Headers(scope=scope)
+        if number in revisions_named(request_headers.get("if-none-match", "")):
+            headers = [
+                (b"etag", f'W/"{tag}"'.encode()),
+                (b"cache-control", cache_control.encode()),
+                (b"vary", b"Authorization, Accept-Encoding"),
+            ]
+            headers.append((b"last-modified", last_modified.encode()))
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_validators(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = MutableHeaders(scope=message)
+                version = headers.get("etag")
+                headers["ETag"] = f'"{version.strip(chr(34))}.{tag}"' if version else f'W/"{tag}"'
+                headers["Last-Modified"] = last_modified
+                headers["Cache-Control"] = cache_control
+                headers["Vary"] = "Authorization, Accept-Encoding"
+            await send(message)
+
+        await self.app(scope, receive, send_with_validators)

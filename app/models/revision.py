@@ -1,0 +1,21 @@
+"""The database's revision counter: bumped once by every transaction that writes.
+
+HTTP caching derives its ETags from it (so they stay right when several API processes share one
+database), and since a writer holds the counter's row until it commits, writes are numbered in
+commit order — which is what lets the change feed page without losing entries.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+REVISION_ROW = 1
+
+
+class Revision(SQLModel, table=True):
+    id: int = Field(default=REVISION_ROW, primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -1,0 +1,136 @@
+"""HTTP caching from the database's revision counter, compression, CORS and the change feed."""
+
+from fastapi.testclient import TestClient
+
+from app.core.config import Settings
+from app.main import create_app
+from tests.conftest import ENV_ACTION, auth
+
+
+def test_etag_304_and_a_new_etag_after_any_write(client, keys):
+    first = client.get("/api/v1/tree")
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"r')
+    assert first.headers["Cache-Control"] == "public, no-cache"
+    assert "GMT" in first.headers["Last-Modified"]
+    again = client.get("/api/v1/tree", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["ETag"] == etag
+    # Any route shares the revision: a dashboard polling another route also gets 304s.
+    assert client.get("/api/v1/plan", headers={"If-None-Match": etag}).status_code == 304
+
+    write = client.put(
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 5}, headers=auth(keys.env)
+    )
+    assert write.status_code == 201
+    assert "no-cache" not in write.headers.get("Cache-Control", "")  # writes are not cached
+    after = client.get("/api/v1/tree", headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != etag
+    assert after.json()["engagements"][1]["axes"][2]["actions"][1]["progress"] == 5
+
+
+def test_version_etags_keep_working_with_if_match(client, keys):
+    read = client.get(f"/api/v1/actions/{ENV_ACTION}")
+    etag = read.headers["ETag"]
+    assert etag.startswith('"1.r')
+    ok = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}",
+        json={"status": "in_progress"},
+        headers={**auth(keys.env), "If-Match": etag},
+    )
+    assert ok.status_code == 200
+    stale = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}",
+        json={"status": "blocked"},
+        headers={**auth(keys.env), "If-Match": etag},
+    )
+    assert stale.status_code == 412
+    assert (
+        client.get(f"/api/v1/actions/{ENV_ACTION}", headers={"If-None-Match": etag}).status_code
+        == 200
+    )
+
+
+def test_history_is_private_to_caches(client):
+    response = client.get(f"/api/v1/actions/{ENV_ACTION}/history")
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "Authorization" in response.headers["Vary"]
+
+
+def test_large_responses_are_compressed(client):
+    response = client.get("/api/v1/tree", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.json()["plan"]["siren"] == "200042190"  # decoded transparently
+    small = client.get("/api/v1/communes/59172", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers
+
+
+def _cors_client(db_url: str, origins: list[str]) -> TestClient:
+    return TestClient(create_app(Settings(database_url=db_url, cors_origins=origins)))
+
+
+def test_cors_allows_configured_origins_only(db_url):
+    with _cors_client(db_url, ["https://tableau.example.org"]) as client:
+        allowed = client.get("/api/v1/plan", headers={"Origin": "https://tableau.example.org"})
+        assert allowed.headers["Access-Control-Allow-Origin"] == "https://tableau.example.org"
+        assert "ETag" in allowed.headers["Access-Control-Expose-Headers"]
+        assert "Access-Control-Allow-Credentials" not in allowed.headers
+        preflight = client.options(
+            "/api/v1/actions/E1.1.1",
+            headers={
+                "Origin": "https://tableau.example.org",
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "Authorization, If-Match",
+            },
+        )
+        assert preflight.status_code == 200
+        assert "PATCH" in preflight.headers["Access-Control-Allow-Methods"]
+        other = client.get("/api/v1/plan", headers={"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_cors_wildcard_never_comes_with_credentials(db_url):
+    with _cors_client(db_url, ["*"]) as client:
+        response = client.get("/api/v1/plan", headers={"Origin": "https://any.example"})
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_change_feed_pages_lose_and_repeat_nothing(client, keys):
+    everything = client.get("/api/v1/changes", params={"limit": 1000}).json()
+    seeded = len(everything["items"])
+    assert seeded > 100  # the seed's own creations
+    assert everything["has_more"] is False
+    for year in (2024, 2025, 2026):
+        client.put(
+            f"/api/v1/actions/{ENV_ACTION}/progress/{year}",
+            json={"progress": year - 2020},
+            headers=auth(keys.env),
+        )
+    client.patch(
+        f"/api/v1/actions/{ENV_ACTION}", json={"status": "in_progress"}, headers=auth(keys.env)
+    )
+
+    seen, since, pages = [], 0, 0
+    while True:
+        page = client.get("/api/v1/changes", params={"since": since, "limit": 7}).json()
+        seen += page["items"]
+        since, pages = page["next"], pages + 1
+        if not page["has_more"]:
+            break
+    cursors = [item["cursor"] for item in seen]
+    assert cursors == sorted(set(cursors))
+    assert len(seen) == seeded + 4
+    assert pages == -(-len(seen) // 7)
+    assert [(c["entity"], c["code"], c["change"]) for c in seen[-4:]] == [
+        ("progress_report", f"{ENV_ACTION}/2024", "create"),
+        ("progress_report", f"{ENV_ACTION}/2025", "create"),
+        ("progress_report", f"{ENV_ACTION}/2026", "create"),
+        ("action", ENV_ACTION, "update"),
+    ]
+    assert set(seen[0]) == {"cursor", "at", "entity", "code", "change"}  # no actor, no before/after
+    tail = client.get("/api/v1/changes", params={"since": since}).json()
+    assert tail == {"items": [], "next": since, "has_more": False}
+    assert client.get("/api/v1/changes", params={"limit": 1001}).status_code == 422
