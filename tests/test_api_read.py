@@ -124,15 +124,24 @@ def test_flagship_project_detail(client):
     assert body["actions"] == []
     assert (body["status"], body["status_label"], body["progress"]) == ("planned", "À venir", None)
     assert (body["communes"], body["partners"], body["version"]) == ([], [], 1)
-    assert len(client.get("/api/v1/flagship-projects", params={"engagement": "E1"}).json()) == 3
+    listed = client.get("/api/v1/flagship-projects", params={"engagement": "E1"}).json()
+    assert [f["code"] for f in listed["items"]] == ["PP1", "PP2", "PP3"]
+    assert listed["total"] == 3
 
 
 def test_directorates_start_empty(client):
-    assert client.get("/api/v1/directorates").json() == []
+    assert client.get("/api/v1/directorates").json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
 
 
 def test_communes(client):
-    communes = client.get("/api/v1/communes").json()
+    page = client.get("/api/v1/communes", params={"limit": 200}).json()
+    assert page["total"] == 47
+    communes = page["items"]
     assert communes[0] == {"insee_code": "59002", "name": "Abscon", "population": 4203}
     assert sum(c["population"] for c in communes) == 158568
     assert client.get("/api/v1/communes/59504").json()["name"] == "Rœulx"

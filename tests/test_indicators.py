@@ -20,7 +20,11 @@ def test_seeded_indicator(client):
     assert body["targets"] == [{"year": 2044, "value": 50.0}]
     assert body["measures"] == [ENV_ACTION]
     assert body["trajectory"]["trajectory"] == "no_data"
-    assert [i["code"] for i in client.get("/api/v1/indicators").json()] == [ENERGY]
+    assert [i["code"] for i in client.get("/api/v1/indicators").json()["items"]] == [ENERGY]
+    assert client.get("/api/v1/indicators", params={"q": "AUTONOMIE énergétique"}).json()[
+        "total"
+    ] == 1
+    assert client.get("/api/v1/indicators", params={"q": "eau"}).json()["total"] == 0
 
 
 def test_a_directorate_records_values_and_learns_if_it_is_on_track(client, keys, monkeypatch):

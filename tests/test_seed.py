@@ -38,7 +38,7 @@ def test_seed_counts_match_the_document(client):
     assert len(plan["diagnostic"]) == 5
     assert len(plan["prospective"]) == 6
     assert len(plan["chronology"]) == 14
-    assert len(client.get("/api/v1/communes").json()) == 47
+    assert client.get("/api/v1/communes").json()["total"] == 47
 
 
 def test_seed_plan_metadata(client):
@@ -81,11 +81,11 @@ def test_seed_sample_action_titles(client, code, title):
 
 
 def test_seed_engagements_and_flagship_projects(client):
-    engagements = client.get("/api/v1/engagements").json()
+    engagements = client.get("/api/v1/engagements").json()["items"]
     assert engagements[0]["quote_author"] == "Victor Hugo"
     assert engagements[1]["title"] == "Faire face collectivement aux enjeux globaux"
     assert engagements[2]["quote"] == "La résilience, c'est l'art de naviguer dans les torrents"
-    flagships = client.get("/api/v1/flagship-projects").json()
+    flagships = client.get("/api/v1/flagship-projects").json()["items"]
     assert len(flagships) == 9
     by_code = {f["code"]: f for f in flagships}
     assert by_code["PP3"]["title"] == "Pôle de référence du rail"

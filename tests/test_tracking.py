@@ -179,7 +179,7 @@ def test_a_directorate_takes_its_action_through_a_year(client, keys):
     assert client.get("/api/v1/actions", params={"value": "V5"}).json()["total"] == 1
     assert client.get("/api/v1/actions", params={"directorate": "ENV"}).json()["total"] == 1
     assert client.get("/api/v1/actions", params={"status": "in_progress"}).json()["total"] == 1
-    assert [p["name"] for p in client.get("/api/v1/partners").json()] == [
+    assert [p["name"] for p in client.get("/api/v1/partners").json()["items"]] == [
         "ADEME",
         "Région Hauts-de-France",
     ]
@@ -473,7 +473,8 @@ def test_admin_creates_moves_renames_and_archives(client, keys):
         ).status_code
         == 409
     )
-    assert [d["code"] for d in client.get("/api/v1/directorates").json()] == ["CULT", "DEV", "ENV"]
+    directorates = client.get("/api/v1/directorates").json()["items"]
+    assert [d["code"] for d in directorates] == ["CULT", "DEV", "ENV"]
 
 
 def test_a_sub_action_cannot_nest_deeper(client, keys):

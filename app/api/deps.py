@@ -11,8 +11,10 @@ from app.core.config import Settings
 from app.core.db import SQLITE_BEGIN
 from app.core.errors import UnauthorizedError
 from app.core.versioning import parse_version_etag
+from app.models.tracking import FIRST_YEAR, LAST_YEAR, Priority, Status
 from app.services import tokens
 from app.services.tokens import Actor
+from app.services.trackables import Sort, TrackableFilters
 
 
 def get_settings(request: Request) -> Settings:
@@ -24,7 +26,11 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route succeeds, rolled back otherwise."""
+    """One transaction per request: committed when the route succeeds, rolled back otherwise.
+
+    Used with ``scope="function"`` (``SessionDep``): the commit happens before the response is
+    sent, so a client that got its 200 reads its write back from any process, and a commit that
+    fails is answered as an error rather than after a success."""
     with Session(request.app.state.engine) as session:
         if request.method not in READ_METHODS:
             session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
@@ -37,7 +43,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 MAX_PAGE_SIZE = 200
 LimitQuery = Annotated[
@@ -101,3 +107,71 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown code"},
     412: {"description": "If-Match names a version that is no longer current"},
 }
+
+
+# --- The filters of the trackable lists ---------------------------------------------------------
+
+
+def get_trackable_filters(
+    engagement: Annotated[str | None, Query(description="Engagement code, e.g. E1")] = None,
+    axis: Annotated[
+        str | None,
+        Query(description="Axis code, e.g. E1.3 (flagship projects: serving one of its actions)"),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Search in codes and titles (and, for actions, their axis's), accent- and "
+            'case-insensitive: `equite` finds "Équité"',
+        ),
+    ] = None,
+    status: Annotated[Status | None, Query(description="Current status")] = None,
+    directorate: Annotated[
+        str | None, Query(description="Directorate code: led by it or with its contribution")
+    ] = None,
+    value: Annotated[
+        str | None, Query(description="Shared value served, e.g. V2 (L'égalité femme-homme)")
+    ] = None,
+    commune: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d[\dAB]\d{3}$",
+            description="INSEE code: those naming this commune (whole-territory ones are not "
+            "listed; see /dashboard/communes)",
+        ),
+    ] = None,
+    priority: Annotated[Priority | None, Query(description="Priority")] = None,
+    flagship: Annotated[
+        str | None, Query(description="Flagship project code: the actions it serves")
+    ] = None,
+    year: Annotated[
+        int | None,
+        Query(ge=FIRST_YEAR, le=LAST_YEAR, description="Those with a progress report that year"),
+    ] = None,
+    include_archived: Annotated[bool, Query(description="Include archived ones")] = False,
+    sort: Annotated[
+        Sort,
+        Query(
+            description="code (document order, the default), title, progress, updated_at; "
+            "a leading - reverses"
+        ),
+    ] = Sort.by_code,
+) -> TrackableFilters:
+    return TrackableFilters(
+        engagement=engagement,
+        axis=axis,
+        q=q,
+        status=status,
+        directorate=directorate,
+        value=value,
+        commune=commune,
+        priority=priority,
+        flagship=flagship,
+        year=year,
+        include_archived=include_archived,
+        sort=sort,
+    )
+
+
+TrackableFiltersDep = Annotated[TrackableFilters, Depends(get_trackable_filters)]

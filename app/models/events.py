@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from app.core.text import fold
 from app.models.base import utcnow
+from app.models.indicators import Indicator
 from app.models.revision import REVISION_ROW, Revision
 from app.models.tree import Axis, Trackable
 
@@ -17,6 +18,7 @@ from app.models.tree import Axis, Trackable
 @event.listens_for(Trackable, "before_update")
 def _refresh_trackable(_mapper: Any, _connection: Any, target: Trackable) -> None:
     target.search_text = fold(f"{target.code} {target.title}")
+    target.title_key = fold(target.title)
     target.updated_at = utcnow()
 
 
@@ -24,6 +26,12 @@ def _refresh_trackable(_mapper: Any, _connection: Any, target: Trackable) -> Non
 @event.listens_for(Axis, "before_update")
 def _refresh_axis(_mapper: Any, _connection: Any, target: Axis) -> None:
     target.search_text = fold(f"{target.code} {target.title}")
+
+
+@event.listens_for(Indicator, "before_insert")
+@event.listens_for(Indicator, "before_update")
+def _refresh_indicator(_mapper: Any, _connection: Any, target: Indicator) -> None:
+    target.search_text = fold(f"{target.code} {target.name}")
 
 
 _REVISION_TAKEN = "boussole_revision"

@@ -50,6 +50,7 @@ class Indicator(SQLModel, table=True):
     lead_directorate_id: int | None = Field(default=None, foreign_key="directorate.id", index=True)
     baseline_year: int | None = None
     baseline_value: float | None = None
+    search_text: str = Field(default="", max_length=400)  # see app.models.events
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 

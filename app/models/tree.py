@@ -76,6 +76,8 @@ class Trackable(SQLModel, table=True):
     # Lower-cased, accent-free code and title, kept by the model itself (see app.models.events)
     # so that search behaves the same on SQLite and PostgreSQL.
     search_text: str = Field(default="", max_length=600)
+    # The folded title, so that sorting by title is the same on SQLite and PostgreSQL.
+    title_key: str = Field(default="", max_length=500)
     archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

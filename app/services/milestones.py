@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.core.errors import InvalidInputError, NotFoundError
 from app.core.versioning import check_version
@@ -26,13 +26,19 @@ def public(milestone: Milestone, trackable_code: str) -> MilestonePublic:
     )
 
 
-def get_all(*, session: Session, trackable: Trackable) -> list[MilestonePublic]:
+def get_all(
+    *, session: Session, trackable: Trackable, limit: int, offset: int
+) -> tuple[list[MilestonePublic], int]:
+    where = col(Milestone.trackable_id) == trackable.id
+    total = session.scalar(select(func.count(col(Milestone.id))).where(where)) or 0
     rows = session.exec(
         select(Milestone)
-        .where(col(Milestone.trackable_id) == trackable.id)
+        .where(where)
         .order_by(col(Milestone.planned_on).is_(None), col(Milestone.planned_on), col(Milestone.id))
+        .limit(limit)
+        .offset(offset)
     ).all()
-    return [public(m, trackable.code) for m in rows]
+    return [public(m, trackable.code) for m in rows], total
 
 
 def get(*, session: Session, milestone_id: int) -> tuple[Milestone, Trackable]:

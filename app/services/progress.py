@@ -14,11 +14,8 @@ from app.services import audit
 from app.services.tokens import Actor
 
 
-def latest_progress(
-    session: Session, trackable_ids: Iterable[int] | None = None
-) -> dict[int, tuple[int, float]]:
-    """``{trackable id: (year, progress)}`` of the latest yearly report, in one query
-    (for the given trackables, or all of them)."""
+def latest_progress_subquery(trackable_ids: Iterable[int] | None = None) -> Any:
+    """``(trackable_id, year, progress)`` of each trackable's latest yearly report."""
     latest: Any = select(
         col(ProgressReport.trackable_id).label("trackable_id"),
         func.max(ProgressReport.year).label("year"),
@@ -26,15 +23,28 @@ def latest_progress(
     if trackable_ids is not None:
         latest = latest.where(col(ProgressReport.trackable_id).in_(list(trackable_ids)))
     newest = latest.subquery()
-    rows = session.execute(
+    return (
         select(
-            col(ProgressReport.trackable_id), col(ProgressReport.year), col(ProgressReport.progress)
-        ).join(
+            col(ProgressReport.trackable_id).label("trackable_id"),
+            col(ProgressReport.year).label("year"),
+            col(ProgressReport.progress).label("progress"),
+        )
+        .join(
             newest,
             (col(ProgressReport.trackable_id) == newest.c.trackable_id)
             & (col(ProgressReport.year) == newest.c.year),
         )
-    ).all()
+        .subquery()
+    )
+
+
+def latest_progress(
+    session: Session, trackable_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, float]]:
+    """``{trackable id: (year, progress)}`` of the latest yearly report, in one query
+    (for the given trackables, or all of them)."""
+    latest = latest_progress_subquery(trackable_ids)
+    rows = session.execute(select(latest.c.trackable_id, latest.c.year, latest.c.progress)).all()
     return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
 
 

@@ -7,6 +7,7 @@ kind of link), whatever the size of the plan.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, func, or_
@@ -23,6 +24,8 @@ from app.models import (
     FlagshipAction,
     Partner,
     PlanValue,
+    Priority,
+    ProgressReport,
     Status,
     Trackable,
     TrackableCommune,
@@ -46,9 +49,11 @@ from app.models.tree import (
     TrackingSummary,
 )
 from app.services import rollups
-from app.services.progress import latest_progress
+from app.services.progress import latest_progress, latest_progress_subquery
 
 Parent = aliased(Trackable, name="parent")
+#: The other end of a flagship project → action link, in filters.
+Served = aliased(Trackable, name="served")
 Lead = aliased(Directorate, name="lead")
 
 
@@ -129,15 +134,36 @@ def _details(session: Session, trackables: Sequence[Trackable]) -> dict[int, dic
 # --- Actions ------------------------------------------------------------------------------------
 
 
+class Sort(StrEnum):
+    by_code = "code"
+    by_title = "title"
+    by_title_desc = "-title"
+    by_progress = "progress"
+    by_progress_desc = "-progress"
+    by_updated_at = "updated_at"
+    by_updated_at_desc = "-updated_at"
+
+
 @dataclass(frozen=True, kw_only=True)
-class ActionFilters:
+class TrackableFilters:
+    """The filters of the action and flagship project lists; None means "any"."""
+
     engagement: str | None = None
     axis: str | None = None
     q: str | None = None
     status: Status | None = None
     directorate: str | None = None
     value: str | None = None
+    commune: str | None = None
+    priority: Priority | None = None
+    flagship: str | None = None
+    year: int | None = None
     include_archived: bool = False
+    sort: Sort = Sort.by_code
+
+
+# Kept under its first name for the callers that only filter actions.
+ActionFilters = TrackableFilters
 
 
 def _action_select(*columns: Any) -> Select[Any]:
@@ -152,23 +178,12 @@ def _action_select(*columns: Any) -> Select[Any]:
     return stmt
 
 
-def _filtered(stmt: Select[Any], filters: ActionFilters) -> Select[Any]:
-    if filters.engagement is not None:
-        stmt = stmt.where(col(Engagement.code) == filters.engagement)
-    if filters.axis is not None:
-        stmt = stmt.where(col(Axis.code) == filters.axis)
-    if filters.q:
-        # An action matches on its own code and title or on its axis's: "equite" finds the
-        # actions of the axis "Équité de développement des bassins de vie".
-        needle = fold(filters.q)
-        stmt = stmt.where(
-            or_(
-                col(Trackable.search_text).contains(needle, autoescape=True),
-                col(Axis.search_text).contains(needle, autoescape=True),
-            )
-        )
+def _common_filters(stmt: Select[Any], filters: TrackableFilters) -> Select[Any]:
+    """Filters that mean the same for actions and flagship projects."""
     if filters.status is not None:
         stmt = stmt.where(col(Trackable.status) == filters.status)
+    if filters.priority is not None:
+        stmt = stmt.where(col(Trackable.priority) == filters.priority)
     if filters.directorate is not None:
         # Led by it, or with it among the contributors.
         contributing = (
@@ -186,9 +201,46 @@ def _filtered(stmt: Select[Any], filters: ActionFilters) -> Select[Any]:
             .where(col(PlanValue.code) == filters.value)
         )
         stmt = stmt.where(col(Trackable.id).in_(serving))
+    if filters.commune is not None:
+        naming = select(col(TrackableCommune.trackable_id)).where(
+            col(TrackableCommune.insee_code) == filters.commune
+        )
+        stmt = stmt.where(col(Trackable.id).in_(naming))
+    if filters.year is not None:
+        reported = select(col(ProgressReport.trackable_id)).where(
+            col(ProgressReport.year) == filters.year
+        )
+        stmt = stmt.where(col(Trackable.id).in_(reported))
     if not filters.include_archived:
-        stmt = stmt.where(col(Trackable.archived_at).is_(None), col(Axis.archived_at).is_(None))
+        stmt = stmt.where(col(Trackable.archived_at).is_(None))
     return stmt
+
+
+def _filtered(stmt: Select[Any], filters: TrackableFilters) -> Select[Any]:
+    if filters.engagement is not None:
+        stmt = stmt.where(col(Engagement.code) == filters.engagement)
+    if filters.axis is not None:
+        stmt = stmt.where(col(Axis.code) == filters.axis)
+    if filters.q:
+        # An action matches on its own code and title or on its axis's: "equite" finds the
+        # actions of the axis "Équité de développement des bassins de vie".
+        needle = fold(filters.q)
+        stmt = stmt.where(
+            or_(
+                col(Trackable.search_text).contains(needle, autoescape=True),
+                col(Axis.search_text).contains(needle, autoescape=True),
+            )
+        )
+    if filters.flagship is not None:
+        served = (
+            select(col(FlagshipAction.action_id))
+            .join(Served, col(Served.id) == col(FlagshipAction.flagship_project_id))
+            .where(col(Served.code) == filters.flagship)
+        )
+        stmt = stmt.where(col(Trackable.id).in_(served))
+    if not filters.include_archived:
+        stmt = stmt.where(col(Axis.archived_at).is_(None))
+    return _common_filters(stmt, filters)
 
 
 #: Document order: engagement, axis, then each action followed by its sub-actions.
@@ -200,6 +252,31 @@ ACTION_ORDER = (
     col(Trackable.position),
     col(Trackable.code),
 )
+
+
+def _sorted(
+    session: Session, stmt: Select[Any], sort: Sort, document_order: Sequence[Any]
+) -> Select[Any]:
+    """``sort`` first, the document order to break ties. Titles sort on their folded form in
+    byte order, so that SQLite and PostgreSQL agree."""
+    if sort in (Sort.by_title, Sort.by_title_desc):
+        key: Any = col(Trackable.title_key)
+        if session.get_bind().dialect.name == "postgresql":
+            key = key.collate("C")
+        return stmt.order_by(key.desc() if sort == Sort.by_title_desc else key, *document_order)
+    if sort in (Sort.by_progress, Sort.by_progress_desc):
+        latest = latest_progress_subquery()
+        stmt = stmt.outerjoin(latest, latest.c.trackable_id == col(Trackable.id))
+        value = latest.c.progress
+        order = value.desc() if sort == Sort.by_progress_desc else value.asc()
+        return stmt.order_by(order.nulls_last(), *document_order)
+    if sort in (Sort.by_updated_at, Sort.by_updated_at_desc):
+        moment = col(Trackable.updated_at)
+        return stmt.order_by(
+            moment.desc() if sort == Sort.by_updated_at_desc else moment, *document_order
+        )
+    return stmt.order_by(*document_order)
+
 
 _ACTION_COLUMNS = (Trackable, col(Axis.code), col(Engagement.code), Parent.code, Lead.code)
 
@@ -224,13 +301,12 @@ def _actions(session: Session, rows: Sequence[Any]) -> list[ActionPublic]:
 def get_all_actions(
     *, session: Session, filters: ActionFilters, limit: int, offset: int
 ) -> tuple[list[ActionPublic], int]:
-    """One page of actions in document order, and how many match in all (three queries)."""
+    """One page of actions (document order unless sorted otherwise), and how many match in all
+    (three queries)."""
     total = session.scalar(_filtered(_action_select(func.count(col(Trackable.id))), filters)) or 0
+    stmt = _filtered(_action_select(*_ACTION_COLUMNS), filters)
     rows = session.execute(
-        _filtered(_action_select(*_ACTION_COLUMNS), filters)
-        .order_by(*ACTION_ORDER)
-        .limit(limit)
-        .offset(offset)
+        _sorted(session, stmt, filters.sort, ACTION_ORDER).limit(limit).offset(offset)
     ).all()
     return _actions(session, rows), total
 
@@ -317,17 +393,56 @@ def _flagships(session: Session, rows: Sequence[Any]) -> list[FlagshipProjectPub
     ]
 
 
+FLAGSHIP_ORDER = (col(Engagement.position), col(Trackable.position), col(Trackable.code))
+
+
+def _flagship_filtered(stmt: Select[Any], filters: TrackableFilters) -> Select[Any]:
+    if filters.engagement is not None:
+        stmt = stmt.where(col(Engagement.code) == filters.engagement)
+    if filters.flagship is not None:
+        stmt = stmt.where(col(Trackable.code) == filters.flagship)
+    if filters.q:
+        stmt = stmt.where(col(Trackable.search_text).contains(fold(filters.q), autoescape=True))
+    if filters.axis is not None:
+        # Flagship projects serving an action of the axis.
+        serving = (
+            select(col(FlagshipAction.flagship_project_id))
+            .join(Served, col(Served.id) == col(FlagshipAction.action_id))
+            .join(Axis, col(Axis.id) == col(Served.axis_id))
+            .where(col(Axis.code) == filters.axis)
+        )
+        stmt = stmt.where(col(Trackable.id).in_(serving))
+    return _common_filters(stmt, filters)
+
+
 def get_all_flagship_projects(
-    *, session: Session, engagement: str | None = None, include_archived: bool = False
+    *,
+    session: Session,
+    filters: TrackableFilters | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[FlagshipProjectPublic]:
-    stmt: Any = _flagship_select().order_by(
-        col(Engagement.position), col(Trackable.position), col(Trackable.code)
+    """Flagship projects in engagement order (unless sorted otherwise), filtered."""
+    return page_flagship_projects(
+        session=session, filters=filters or TrackableFilters(), limit=limit, offset=offset
+    )[0]
+
+
+def page_flagship_projects(
+    *, session: Session, filters: TrackableFilters, limit: int | None, offset: int
+) -> tuple[list[FlagshipProjectPublic], int]:
+    """One page of flagship projects and how many match in all (four queries)."""
+    count = select(func.count(col(Trackable.id))).select_from(Trackable)
+    count = count.join(Engagement, col(Trackable.engagement_id) == col(Engagement.id))
+    count = count.outerjoin(Lead, col(Trackable.lead_directorate_id) == Lead.id)
+    count = count.where(col(Trackable.kind) == TrackableKind.flagship_project)
+    total = session.scalar(_flagship_filtered(count, filters)) or 0
+    stmt = _sorted(
+        session, _flagship_filtered(_flagship_select(), filters), filters.sort, FLAGSHIP_ORDER
     )
-    if engagement is not None:
-        stmt = stmt.where(col(Engagement.code) == engagement)
-    if not include_archived:
-        stmt = stmt.where(col(Trackable.archived_at).is_(None))
-    return _flagships(session, session.execute(stmt).all())
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return _flagships(session, session.execute(stmt).all()), total
 
 
 def get_flagship_project(*, session: Session, code: str) -> FlagshipProjectDetail:
@@ -395,7 +510,9 @@ def get_engagement(*, session: Session, code: str) -> EngagementDetail:
     return EngagementDetail(
         **EngagementPublic.model_validate(engagement).model_dump(),
         axes=[_axis_public(axis, engagement.code) for axis in axes],
-        flagship_projects=get_all_flagship_projects(session=session, engagement=code),
+        flagship_projects=get_all_flagship_projects(
+            session=session, filters=TrackableFilters(engagement=code)
+        ),
         rollup=_rollup(session, engagement.code),
     )
 

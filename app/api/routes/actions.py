@@ -1,6 +1,4 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from fastapi import status as http_status
 
 from app.api.deps import (
@@ -11,10 +9,11 @@ from app.api.deps import (
     LimitQuery,
     OffsetQuery,
     SessionDep,
+    TrackableFiltersDep,
 )
 from app.api.routes.tracking import trackable_router
 from app.core.versioning import version_etag
-from app.models import Status, TrackableKind
+from app.models import TrackableKind
 from app.models.pagination import Page
 from app.models.tracking import ActionCreate, ActionUpdate
 from app.models.tree import ActionDetail, ActionPublic
@@ -26,37 +25,12 @@ router = APIRouter(prefix="/actions", tags=["actions"])
 @router.get("", response_model=Page[ActionPublic], summary="List actions")
 def list_actions(
     session: SessionDep,
-    engagement: Annotated[str | None, Query(description="Engagement code, e.g. E1")] = None,
-    axis: Annotated[str | None, Query(description="Axis code, e.g. E1.3")] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Search in the codes and titles of actions and of their axes, "
-            'accent- and case-insensitive (`equite` finds "Équité")',
-        ),
-    ] = None,
-    status: Annotated[Status | None, Query(description="Current status")] = None,
-    directorate: Annotated[
-        str | None, Query(description="Directorate code: led by it or with its contribution")
-    ] = None,
-    value: Annotated[
-        str | None, Query(description="Shared value served, e.g. V2 (L'égalité femme-homme)")
-    ] = None,
-    include_archived: Annotated[bool, Query(description="Include archived actions")] = False,
+    filters: TrackableFiltersDep,
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
 ) -> Page[ActionPublic]:
-    """Actions and sub-actions in document order, paginated, with where each stands."""
-    filters = trackables.ActionFilters(
-        engagement=engagement,
-        axis=axis,
-        q=q,
-        status=status,
-        directorate=directorate,
-        value=value,
-        include_archived=include_archived,
-    )
+    """Actions and sub-actions with where each stands, paginated (`limit` at most 200),
+    filtered, searched and sorted."""
     items, total = trackables.get_all_actions(
         session=session, filters=filters, limit=limit, offset=offset
     )

@@ -1,19 +1,34 @@
-from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
-from app.api.deps import SessionDep
+from app.api.deps import LimitQuery, OffsetQuery, SessionDep
 from app.models import Commune
+from app.models.pagination import Page
 from app.models.reference import CommunePublic
 from app.services import reference
+from app.services.pagination import page_of
 
 router = APIRouter(prefix="/communes", tags=["communes"])
 
 
-@router.get("", response_model=list[CommunePublic], summary="List the 47 member communes")
-def list_communes(session: SessionDep) -> Sequence[Commune]:
-    return reference.get_all_communes(session=session)
+@router.get("", response_model=Page[CommunePublic], summary="List the 47 member communes")
+def list_communes(
+    session: SessionDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
+    ] = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> Page[Commune]:
+    """By INSEE code; `q` searches names and codes."""
+    return page_of(
+        reference.get_all_communes(session=session),
+        text=lambda c: f"{c.insee_code} {c.name}",
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get(

@@ -1,21 +1,37 @@
-from collections.abc import Sequence
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
-from app.api.deps import WRITE_ERRORS, AdminActor, SessionDep
+from app.api.deps import WRITE_ERRORS, AdminActor, LimitQuery, OffsetQuery, SessionDep
 from app.models import Directorate, Partner
+from app.models.pagination import Page
 from app.models.reference import DirectoratePublic, PartnerPublic
 from app.models.structure import DirectorateCreate, DirectorateUpdate
 from app.services import reference, structure
+from app.services.pagination import page_of
 
 router = APIRouter(tags=["directorates and partners"])
 
 
 @router.get(
-    "/directorates", response_model=list[DirectoratePublic], summary="List CAPH directorates"
+    "/directorates", response_model=Page[DirectoratePublic], summary="List CAPH directorates"
 )
-def list_directorates(session: SessionDep) -> Sequence[Directorate]:
-    return reference.get_all_directorates(session=session)
+def list_directorates(
+    session: SessionDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
+    ] = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> Page[Directorate]:
+    """By code; `q` searches codes and names."""
+    return page_of(
+        reference.get_all_directorates(session=session),
+        text=lambda d: f"{d.code} {d.name}",
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get(
@@ -53,7 +69,20 @@ def update_directorate(
     return structure.update_directorate(session=session, actor=actor, code=code, data=data)
 
 
-@router.get("/partners", response_model=list[PartnerPublic], summary="List external partners")
-def list_partners(session: SessionDep) -> Sequence[Partner]:
+@router.get("/partners", response_model=Page[PartnerPublic], summary="List external partners")
+def list_partners(
+    session: SessionDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
+    ] = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> Page[Partner]:
     """Organisations named as partners of actions or flagship projects, by name."""
-    return reference.get_all_partners(session=session)
+    return page_of(
+        reference.get_all_partners(session=session),
+        text=lambda p: p.name,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )

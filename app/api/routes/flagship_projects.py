@@ -1,11 +1,19 @@
-from typing import Annotated
+from fastapi import APIRouter, Response, status
 
-from fastapi import APIRouter, Query, Response, status
-
-from app.api.deps import WRITE_ERRORS, AdminActor, CurrentActor, IfMatch, SessionDep
+from app.api.deps import (
+    WRITE_ERRORS,
+    AdminActor,
+    CurrentActor,
+    IfMatch,
+    LimitQuery,
+    OffsetQuery,
+    SessionDep,
+    TrackableFiltersDep,
+)
 from app.api.routes.tracking import trackable_router
 from app.core.versioning import version_etag
 from app.models import TrackableKind
+from app.models.pagination import Page
 from app.models.tracking import FlagshipProjectCreate, FlagshipProjectUpdate
 from app.models.tree import FlagshipProjectDetail, FlagshipProjectPublic
 from app.services import trackables, tracking
@@ -13,16 +21,19 @@ from app.services import trackables, tracking
 router = APIRouter(prefix="/flagship-projects", tags=["flagship projects"])
 
 
-@router.get("", response_model=list[FlagshipProjectPublic], summary="List flagship projects")
+@router.get("", response_model=Page[FlagshipProjectPublic], summary="List flagship projects")
 def list_flagship_projects(
     session: SessionDep,
-    engagement: Annotated[str | None, Query(description="Engagement code, e.g. E2")] = None,
-    include_archived: Annotated[bool, Query(description="Include archived ones")] = False,
-) -> list[FlagshipProjectPublic]:
-    """The projets phares, in engagement order, with the actions each serves."""
-    return trackables.get_all_flagship_projects(
-        session=session, engagement=engagement, include_archived=include_archived
+    filters: TrackableFiltersDep,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> Page[FlagshipProjectPublic]:
+    """The projets phares, in engagement order unless sorted otherwise, with the actions each
+    serves; the same filters as the actions."""
+    items, total = trackables.page_flagship_projects(
+        session=session, filters=filters, limit=limit, offset=offset
     )
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get(

@@ -2,7 +2,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.api.deps import WRITE_ERRORS, AdminActor, CurrentActor, SessionDep
+from app.api.deps import (
+    WRITE_ERRORS,
+    AdminActor,
+    CurrentActor,
+    LimitQuery,
+    OffsetQuery,
+    SessionDep,
+)
 from app.models.indicators import (
     IndicatorCreate,
     IndicatorDetail,
@@ -11,16 +18,32 @@ from app.models.indicators import (
     IndicatorValueInput,
     IndicatorValuePublic,
 )
+from app.models.pagination import Page
 from app.models.tracking import FIRST_YEAR, LAST_YEAR
 from app.services import indicators
+from app.services.pagination import page_of
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
 
-@router.get("", response_model=list[IndicatorPublic], summary="List indicators")
-def list_indicators(session: SessionDep) -> list[IndicatorPublic]:
-    """Every indicator with its baseline, targets, what it measures and its trajectory."""
-    return indicators.get_all(session=session)
+@router.get("", response_model=Page[IndicatorPublic], summary="List indicators")
+def list_indicators(
+    session: SessionDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
+    ] = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> Page[IndicatorPublic]:
+    """Indicators by code with their baseline, targets, what they measure and their trajectory;
+    `q` searches codes and names."""
+    return page_of(
+        indicators.get_all(session=session),
+        text=lambda i: f"{i.code} {i.name}",
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get(

@@ -93,14 +93,19 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
 
     @router.get(
         "/{code}/milestones",
-        response_model=list[MilestonePublic],
+        response_model=Page[MilestonePublic],
         summary=f"Milestones of a {noun}",
         responses={404: {"description": "Unknown code"}},
     )
-    def list_milestones(code: str, session: SessionDep) -> list[MilestonePublic]:
+    def list_milestones(
+        code: str, session: SessionDep, limit: LimitQuery = 50, offset: OffsetQuery = 0
+    ) -> Page[MilestonePublic]:
         """In order of planned date (undated last)."""
         trackable = trackables.get_trackable(session=session, code=code, kind=kind)
-        return milestones.get_all(session=session, trackable=trackable)
+        items, total = milestones.get_all(
+            session=session, trackable=trackable, limit=limit, offset=offset
+        )
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     @router.post(
         "/{code}/milestones",
