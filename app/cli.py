@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from app.core import migrations
@@ -13,6 +14,7 @@ from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import BoussoleError
 from app.models import Role
+from app.services import opendata as opendata_service
 from app.services import seed as seed_service
 from app.services import tokens
 
@@ -161,6 +163,31 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name")]) 
     finally:
         engine.dispose()
     console.print(f"Token '{name}' revoked.")
+
+
+@app.command("export")
+def export_open_data(
+    directory: Annotated[Path, typer.Argument(help="The folder to write into (created)")],
+) -> None:
+    """Write the open data into DIRECTORY: datapackage.json, one CSV per table and tree.json."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session, Progress(console=console) as bar:
+            task = bar.add_task("Open data", total=opendata_service.EXPORT_FILE_COUNT)
+            written = opendata_service.export(
+                session, directory, on_written=lambda _path, _rows: bar.advance(task)
+            )
+    except OSError as exc:
+        err_console.print(f"[red]Export failed:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    table = Table(title=f"Open data written to {directory}")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for path, rows in written:
+        table.add_row(path.name, "" if rows is None else str(rows))
+    console.print(table)
 
 
 if __name__ == "__main__":

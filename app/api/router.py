@@ -11,6 +11,7 @@ from app.api.routes import (
     flagship_projects,
     indicators,
     milestones,
+    opendata,
     plan,
 )
 
@@ -27,5 +28,6 @@ for module in (
     directorates,
     communes,
     changes,
+    opendata,
 ):
     api_router.include_router(module.router)
