@@ -14,9 +14,9 @@ from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import BoussoleError
 from app.models import Role
+from app.services import imports, tokens
 from app.services import opendata as opendata_service
 from app.services import seed as seed_service
-from app.services import tokens
 
 app = typer.Typer(help="Boussole: the Projet de territoire 2024-2044 of La Porte du Hainaut.")
 db_app = typer.Typer(help="Database schema (Alembic migrations).")
@@ -188,6 +188,47 @@ def export_open_data(
     for path, rows in written:
         table.add_row(path.name, "" if rows is None else str(rows))
     console.print(table)
+
+
+@app.command("import-progress")
+def import_progress(
+    file: Annotated[Path, typer.Argument(help="CSV with the columns of progress.csv")],
+    dry_run: Annotated[bool, typer.Option(help="Validate and report, write nothing")] = False,
+) -> None:
+    """Import yearly progress reports from a CSV file, all or nothing, as the `cli` admin."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        err_console.print(f"[red]Cannot read {file}:[/red] {exc.strerror}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    actor = tokens.Actor(name="cli", role=Role.admin)
+    engine = make_engine(get_settings().database_url)
+    rows = data.count(b"\n")
+    try:
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task(f"Importing {file.name}", total=max(rows, 1))
+            with session_scope(engine) as session:
+                report = imports.run(
+                    session=session,
+                    actor=actor,
+                    data=data,
+                    dry_run=dry_run,
+                    on_progress=lambda done: bar.advance(task, done),
+                )
+    except imports.ImportRefusedError as exc:
+        err_console.print(f"[red]{exc.message}[/red]", highlight=False)
+        for error in exc.extra["errors"]:
+            column = f", column {error['column']}" if error["column"] else ""
+            err_console.print(f"  line {error['line']}{column}: {error['message']}", markup=False)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    verb = "would be" if dry_run else "were"
+    console.print(
+        f"{report.rows} rows read: {report.created} reports {verb} created, {report.updated} "
+        f"updated, {report.unchanged} unchanged.",
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":

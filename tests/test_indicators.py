@@ -21,9 +21,9 @@ def test_seeded_indicator(client):
     assert body["measures"] == [ENV_ACTION]
     assert body["trajectory"]["trajectory"] == "no_data"
     assert [i["code"] for i in client.get("/api/v1/indicators").json()["items"]] == [ENERGY]
-    assert client.get("/api/v1/indicators", params={"q": "AUTONOMIE énergétique"}).json()[
-        "total"
-    ] == 1
+    assert (
+        client.get("/api/v1/indicators", params={"q": "AUTONOMIE énergétique"}).json()["total"] == 1
+    )
     assert client.get("/api/v1/indicators", params={"q": "eau"}).json()["total"] == 0
 
 

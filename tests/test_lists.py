@@ -1,19 +1,23 @@
 """List routes: pagination, filters, sorting and search behave the same on SQLite and PostgreSQL."""
 
+from typing import Any
+
 import pytest
+from fastapi.testclient import TestClient
 
 from app.core.text import fold
 from tests.conftest import ENV_ACTION, auth
 
 
-def all_items(client, path, **params):
-    items, offset = [], 0
+def all_items(client: TestClient, path: str, **params: str) -> tuple[list[dict[str, Any]], int]:
+    items: list[dict[str, Any]] = []
+    offset = 0
     while True:
         page = client.get(path, params={**params, "limit": 25, "offset": offset}).json()
         items += page["items"]
         offset += 25
         if offset >= page["total"]:
-            return items, page["total"]
+            return items, int(page["total"])
 
 
 def test_sort_by_title_is_accent_insensitive_and_pages_cleanly(client):

@@ -9,6 +9,7 @@ from app.api.routes import (
     directorates,
     engagements,
     flagship_projects,
+    imports,
     indicators,
     milestones,
     opendata,
@@ -28,6 +29,7 @@ for module in (
     directorates,
     communes,
     changes,
+    imports,
     opendata,
 ):
     api_router.include_router(module.router)

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     workers: int = Field(default=1, ge=1, description="Worker processes of `boussole serve`.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    import_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1,
+        description="Largest CSV file `POST /progress/import` accepts (413 beyond).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=[],
         description="Origins allowed to call the API from a browser, comma-separated "

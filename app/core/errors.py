@@ -53,6 +53,14 @@ class ForbiddenError(BoussoleError):
     status_code = 403
 
 
+class PayloadTooLargeError(BoussoleError):
+    status_code = 413
+
+
+class UnsupportedMediaTypeError(BoussoleError):
+    status_code = 415
+
+
 class PreconditionFailedError(BoussoleError):
     """The client's If-Match names a version that is no longer the current one."""
 

@@ -37,11 +37,11 @@ def _refresh_indicator(_mapper: Any, _connection: Any, target: Indicator) -> Non
 _REVISION_TAKEN = "boussole_revision"
 
 
-@event.listens_for(Session, "before_flush")
-def _bump_revision(session: Session, _context: Any, _instances: Any) -> None:
-    # Once per transaction, at its first flush that writes. The row lock taken here is held until
-    # commit, so writers pass it one at a time, in commit order (see app.models.revision).
-    if _REVISION_TAKEN in session.info or not (session.new or session.dirty or session.deleted):
+def take_revision(session: Session) -> None:
+    """Bump the revision counter once in this transaction. The row lock taken here is held until
+    commit, so writers pass it one at a time, in commit order (see app.models.revision). ORM
+    writes call it by themselves; bulk writes that bypass the ORM call it first."""
+    if _REVISION_TAKEN in session.info:
         return
     session.info[_REVISION_TAKEN] = session.execute(
         update(Revision)
@@ -49,6 +49,13 @@ def _bump_revision(session: Session, _context: Any, _instances: Any) -> None:
         .values(value=Revision.value + 1, changed_at=utcnow())
         .returning(col(Revision.value))
     ).scalar_one()
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_revision(session: Session, _context: Any, _instances: Any) -> None:
+    # At the first flush that writes.
+    if session.new or session.dirty or session.deleted:
+        take_revision(session)
 
 
 @event.listens_for(Session, "after_commit")
