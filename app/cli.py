@@ -14,6 +14,7 @@ from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import BoussoleError
 from app.models import Role
+from app.services import backup as backup_service
 from app.services import imports, tokens
 from app.services import opendata as opendata_service
 from app.services import seed as seed_service
@@ -227,6 +228,47 @@ def import_progress(
     console.print(
         f"{report.rows} rows read: {report.created} reports {verb} created, {report.updated} "
         f"updated, {report.unchanged} unchanged.",
+        highlight=False,
+    )
+
+
+@app.command()
+def dump(file: Annotated[Path, typer.Argument(help="The JSON file to write (replaced)")]) -> None:
+    """Write the whole database (plan, tracking, audit trail, tokens' hashes) to FILE."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        counts = backup_service.dump(engine, file)
+    except backup_service.BackupError as exc:
+        err_console.print(f"[red]Dump refused:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    console.print(
+        f"Dumped {sum(counts.values())} rows of {len(counts)} tables to {file}. It holds the "
+        "tokens' hashes and the audit trail: keep it as private as the database.",
+        highlight=False,
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `boussole dump`")],
+) -> None:
+    """Load FILE into an empty database migrated to the dump's schema revision (all or nothing)."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        counts = backup_service.restore(engine, file)
+    except backup_service.BackupError as exc:
+        err_console.print(
+            f"[red]Restore refused, nothing written:[/red] {exc.message}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    console.print(
+        f"Restored {sum(counts.values())} rows of {len(counts)} tables from {file}.",
         highlight=False,
     )
 

@@ -1,0 +1,486 @@
+"""`boussole dump FILE` / `boussole restore FILE`: the whole database in one versioned JSON file.
+
+A database is tracked through the API (directorates, tokens, an action updated, progress reports,
+milestones, a sub-action, a move, an archive), dumped, restored into an empty migrated database,
+and both then answer every public GET with the same bytes. Refusals leave the target untouched.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner, Result
+
+from app.cli import app as cli_app
+from app.core import migrations
+from app.core.config import get_settings
+from app.core.db import make_engine
+from app.core.security import hash_token
+from app.services import backup
+from tests.conftest import DEV_ACTION, ENV_ACTION, ENV_FLAGSHIP, Tokens, auth, make_client
+from tests.databases import PostgresDatabases, SqliteDatabases
+from tests.helpers import snapshot
+
+ACTION = ENV_ACTION  # led by ENV in `keys`
+OTHER_ACTION = DEV_ACTION  # led by DEV in `keys`
+FLAGSHIP = ENV_FLAGSHIP  # led by ENV in `keys`
+INDICATOR = "IND-AUTONOMIE-ENERGETIQUE"  # led by ENV in `keys`
+
+runner = CliRunner()
+
+
+def cli(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> Result:
+    """Run `boussole ARGS` against the database at ``url``."""
+    monkeypatch.setenv("BOUSSOLE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        return runner.invoke(cli_app, list(args))
+    finally:
+        get_settings.cache_clear()
+
+
+@dataclass
+class Tracked:
+    url: str
+    admin: str
+    env: str  # editor of ENV, which leads ACTION, FLAGSHIP and the energy indicator
+    dev: str  # editor of DEV, which leads OTHER_ACTION
+    revoked: str
+    milestone_ids: list[int]
+    sub_action: str
+    new_action: str
+
+
+def _ok(response: Any, *statuses: int) -> dict[str, Any]:
+    assert response.status_code in (statuses or (200,)), response.text
+    return dict(response.json()) if response.content else {}
+
+
+@pytest.fixture
+def tracked(db_url: str, keys: Tokens) -> Tracked:
+    """The seeded plan with a year of tracking written through the API."""
+    admin, env_token = auth(keys.admin), auth(keys.env)
+
+    with make_client(db_url) as client:
+        etag = client.get(f"/api/v1/actions/{ACTION}").headers["ETag"]
+        _ok(
+            client.patch(
+                f"/api/v1/actions/{ACTION}",
+                json={
+                    "status": "in_progress",
+                    "priority": "high",
+                    "planned_start": "2024-01-01",
+                    "planned_end": "2030-12-31",
+                    "description": "Schéma directeur des énergies renouvelables — « 50 % »",
+                    "objectives": "Autonomie énergétique\nsur le territoire",
+                    "contributing_directorates": ["DEV"],
+                    "partners": ["ADEME", "Région Hauts-de-France"],
+                    "communes": ["59172", "59526"],
+                    "values": ["V5", "V2"],
+                },
+                headers={**env_token, "If-Match": etag},
+            )
+        )
+        for year, body in (
+            (
+                2024,
+                {"progress": 12.5, "comment": "Études lancées", "budget_planned_investment": 0.1},
+            ),
+            (2025, {"progress": 30, "status": "delayed", "budget_spent_operating": 1234.56}),
+            (2025, {"progress": 100 / 3, "budget_planned_operating": 0.1 + 0.2}),  # replaced
+        ):
+            response = client.put(
+                f"/api/v1/actions/{ACTION}/progress/{year}", json=body, headers=env_token
+            )
+            _ok(response, 200, 201)
+        milestone_ids = [
+            _ok(
+                client.post(
+                    f"/api/v1/actions/{ACTION}/milestones",
+                    json={"title": title, "planned_on": planned},
+                    headers=env_token,
+                ),
+                201,
+            )["id"]
+            for title, planned in (
+                ("Étude de potentiel", "2025-06-30"),
+                ("Appel d'offres", None),
+                ("Brouillon", "2026-01-15"),
+            )
+        ]
+        _ok(
+            client.patch(
+                f"/api/v1/milestones/{milestone_ids[0]}",
+                json={"done": True, "achieved_on": "2025-06-20"},
+                headers=env_token,
+            )
+        )
+        _ok(client.delete(f"/api/v1/milestones/{milestone_ids.pop()}", headers=env_token), 204)
+        _ok(
+            client.patch(
+                f"/api/v1/flagship-projects/{FLAGSHIP}",
+                json={"priority": "medium", "actions": [ACTION, OTHER_ACTION], "weight": 2.5},
+                headers=admin,
+            )
+        )
+        response = client.put(
+            f"/api/v1/flagship-projects/{FLAGSHIP}/progress/2024",
+            json={"progress": 5},
+            headers=env_token,
+        )
+        _ok(response, 201)
+        _ok(
+            client.post(
+                "/api/v1/directorates", json={"code": "CULT", "name": "Culture"}, headers=admin
+            ),
+            201,
+        )
+        sub_action = _ok(
+            client.post(
+                "/api/v1/actions",
+                json={"parent": ACTION, "title": "Cadastre solaire"},
+                headers=admin,
+            ),
+            201,
+        )["code"]
+        new_action = _ok(
+            client.post(
+                "/api/v1/actions",
+                json={"axis": "E2.3", "title": "Réseau de chaleur"},
+                headers=admin,
+            ),
+            201,
+        )["code"]
+        # An older action becomes a sub-action of a newer one: the child's id is the smaller.
+        _ok(client.patch("/api/v1/actions/E2.3.1", json={"parent": new_action}, headers=admin))
+        _ok(client.patch("/api/v1/actions/E1.1.2", json={"archived": True}, headers=admin))
+        _ok(
+            client.patch(
+                f"/api/v1/indicators/{INDICATOR}",
+                json={"baseline": {"year": 2022, "value": 10}},
+                headers=admin,
+            )
+        )
+        for year, value, commune in ((2024, 11.0, None), (2025, 12.75, None), (2025, 4.2, "59172")):
+            response = client.put(
+                f"/api/v1/indicators/{INDICATOR}/values/{year}",
+                params={"commune": commune} if commune else {},
+                json={"value": value, "status": "provisional", "source": "ORE"},
+                headers=env_token,
+            )
+            _ok(response, 201)
+    return Tracked(
+        url=db_url,
+        admin=keys.admin,
+        env=keys.env,
+        dev=keys.dev,
+        revoked=keys.revoked,
+        milestone_ids=milestone_ids,
+        sub_action=sub_action,
+        new_action=new_action,
+    )
+
+
+def public_paths(tracked: Tracked) -> list[str]:
+    paths = [
+        "/api/v1/plan",
+        "/api/v1/tree",
+        "/api/v1/engagements",
+        "/api/v1/engagements/E2",
+        "/api/v1/axes/E2.3",
+        "/api/v1/axes/E1.1",
+        "/api/v1/actions?limit=200",
+        "/api/v1/actions?limit=200&include_archived=true",
+        "/api/v1/actions?directorate=ENV&limit=200",
+        "/api/v1/actions?value=V5&limit=200",
+        "/api/v1/actions?q=energie&limit=200",
+        "/api/v1/flagship-projects?limit=200",
+        f"/api/v1/flagship-projects/{FLAGSHIP}",
+        "/api/v1/directorates?limit=200",
+        "/api/v1/directorates/ENV",
+        "/api/v1/partners?limit=200",
+        "/api/v1/communes?limit=200",
+        "/api/v1/communes/59172",
+        "/api/v1/indicators?limit=200",
+        f"/api/v1/indicators/{INDICATOR}",
+        "/api/v1/dashboard/summary",
+        "/api/v1/dashboard/directorates",
+        "/api/v1/dashboard/communes",
+        "/api/v1/dashboard/reporting?year=2025",
+        "/api/v1/changes",
+    ]
+    for base in (
+        f"/api/v1/actions/{code}"
+        for code in (ACTION, OTHER_ACTION, "E1.1.2", "E2.3.1", tracked.sub_action)
+    ):
+        paths += [base, f"{base}/progress", f"{base}/milestones", f"{base}/history"]
+    base = f"/api/v1/flagship-projects/{FLAGSHIP}"
+    paths += [f"{base}/progress", f"{base}/progress/2024", f"{base}/milestones", f"{base}/history"]
+    paths += [f"/api/v1/actions/{ACTION}/progress/{year}" for year in (2024, 2025)]
+    paths += [f"/api/v1/milestones/{mid}" for mid in tracked.milestone_ids]
+    return paths
+
+
+def read_all(url: str, paths: list[str], headers: dict[str, str]) -> dict[str, tuple[int, bytes]]:
+    with make_client(url) as client:
+        answers = {}
+        for path in paths:
+            response = client.get(path, headers=headers)
+            answers[path] = (response.status_code, response.content)
+            if "ETag" in response.headers:
+                answers[f"{path} ETag"] = (0, response.headers["ETag"].encode())
+        return answers
+
+
+def rows_of(document: dict[str, Any]) -> dict[str, list[str]]:
+    """Each table's rows, in a canonical order (a restore may move a row before its parent)."""
+    return {
+        name: sorted(json.dumps(row) for row in table["rows"])
+        for name, table in document["tables"].items()
+    }
+
+
+def test_round_trip_serves_the_same_bodies_and_keeps_the_tokens(
+    tracked: Tracked, empty_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = public_paths(tracked)
+    anonymous = read_all(tracked.url, paths, {})
+    as_admin = read_all(tracked.url, paths, auth(tracked.admin))
+    assert all(status == 200 for status, _ in anonymous.values() if status), anonymous
+
+    file = tmp_path / "boussole.json"
+    dumped = cli(monkeypatch, tracked.url, "dump", str(file))
+    assert dumped.exit_code == 0, dumped.output
+    assert "Dumped" in dumped.output
+    text = file.read_text(encoding="utf-8")
+    document = json.loads(text)
+    assert (document["format"], document["version"]) == ("boussole-dump", 1)
+    assert document["schema_revision"] == migrations.head_revision()
+    assert set(document["tables"]) >= {"trackable", "progress_report", "audit_entry", "api_token"}
+    # Tokens' hashes are in the file, the tokens themselves are not (they are stored nowhere).
+    for token in (tracked.admin, tracked.env, tracked.revoked):
+        assert hash_token(token) in text
+        assert token not in text
+    assert document["tables"]["audit_entry"]["rows"], "the audit trail is dumped"
+
+    restored = cli(monkeypatch, empty_db_url, "restore", str(file))
+    assert restored.exit_code == 0, restored.output
+    assert "Restored" in restored.output
+
+    assert read_all(empty_db_url, paths, {}) == anonymous
+    assert read_all(empty_db_url, paths, auth(tracked.admin)) == as_admin
+    # Row for row, the restored database dumps to the same tables.
+    again = tmp_path / "again.json"
+    assert cli(monkeypatch, empty_db_url, "dump", str(again)).exit_code == 0
+    assert rows_of(json.loads(again.read_text(encoding="utf-8"))) == rows_of(document)
+
+    with make_client(empty_db_url) as client:
+        action = client.get(f"/api/v1/actions/{ACTION}")
+        # The tokens still authenticate, with their scope; the revoked one stays revoked.
+        refused = client.patch(
+            f"/api/v1/actions/{ACTION}", json={"status": "blocked"}, headers=auth(tracked.dev)
+        )
+        assert refused.status_code == 403
+        for headers in ({}, auth(tracked.revoked)):
+            response = client.patch(
+                f"/api/v1/actions/{ACTION}", json={"status": "blocked"}, headers=headers
+            )
+            assert response.status_code == 401
+        written = client.patch(
+            f"/api/v1/actions/{ACTION}",
+            json={"status": "completed"},
+            headers={**auth(tracked.env), "If-Match": action.headers["ETag"]},
+        )
+        assert written.status_code == 200, written.text
+        assert written.json()["version"] == action.json()["version"] + 1
+
+
+def test_new_rows_after_a_restore_get_fresh_ids(
+    tracked: Tracked, empty_db_url: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "dump.json"
+    source, target = make_engine(tracked.url), make_engine(empty_db_url)
+    inserts: list[str] = []
+
+    def count_inserts(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement)
+
+    sa.event.listen(target, "before_cursor_execute", count_inserts)
+    try:
+        counts = backup.dump(source, file)
+        assert backup.restore(target, file) == counts
+        # Bulk inserts: one executemany per non-empty table, not one statement per row.
+        assert len(inserts) == len([n for n in counts.values() if n]) < sum(counts.values())
+    finally:
+        source.dispose()
+        target.dispose()
+    admin, env = auth(tracked.admin), auth(tracked.env)
+    with make_client(empty_db_url) as client:
+        history = client.get(f"/api/v1/actions/{ACTION}/history").json()["total"]
+        milestone = client.post(
+            f"/api/v1/actions/{ACTION}/milestones", json={"title": "Mise en service"}, headers=env
+        )
+        assert milestone.status_code == 201, milestone.text
+        assert milestone.json()["id"] > max(tracked.milestone_ids)
+        report = client.put(
+            f"/api/v1/actions/{ACTION}/progress/2026", json={"progress": 45}, headers=env
+        )
+        assert report.status_code == 201, report.text
+        action = client.post(
+            "/api/v1/actions", json={"axis": "E2.3", "title": "Méthanisation"}, headers=admin
+        )
+        assert action.status_code == 201, action.text
+        directorate = client.post(
+            "/api/v1/directorates",
+            json={"code": "RH", "name": "Ressources humaines"},
+            headers=admin,
+        )
+        assert directorate.status_code == 201, directorate.text
+        partners = client.patch(
+            f"/api/v1/actions/{ACTION}", json={"partners": ["Enedis"]}, headers=env
+        )
+        assert partners.status_code == 200, partners.text
+        assert client.get(f"/api/v1/actions/{ACTION}/history").json()["total"] == history + 3
+        partners_page = client.get("/api/v1/partners", params={"q": "enedis"}).json()
+        assert [p["name"] for p in partners_page["items"]] == ["Enedis"]
+        assert action.json()["code"] not in (tracked.new_action, tracked.sub_action)
+
+
+# --- Refusals -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dump_file(tracked: Tracked, tmp_path: Path) -> Path:
+    file = tmp_path / "dump.json"
+    engine = make_engine(tracked.url)
+    try:
+        backup.dump(engine, file)
+    finally:
+        engine.dispose()
+    return file
+
+
+def edited(dump_file: Path, change: Any) -> Path:
+    document = json.loads(dump_file.read_text(encoding="utf-8"))
+    change(document)
+    edited_file = dump_file.with_name("edited.json")
+    edited_file.write_text(json.dumps(document), encoding="utf-8")
+    return edited_file
+
+
+def refuse(monkeypatch: pytest.MonkeyPatch, url: str, file: Path, *expected: str) -> None:
+    """`boussole restore FILE` into ``url`` exits 1 with a message and writes nothing."""
+    engine = make_engine(url)
+    try:
+        migrated = migrations.current_revision(engine) is not None
+    finally:
+        engine.dispose()
+    before = snapshot(url) if migrated else None
+    result = cli(monkeypatch, url, "restore", str(file))
+    assert result.exit_code == 1, result.output
+    assert "Restore refused, nothing written" in result.output
+    message = " ".join(result.output.split())
+    for words in expected:
+        assert words in message, message
+    if migrated:
+        assert snapshot(url) == before
+    else:  # still not migrated: no table was made
+        engine = make_engine(url)
+        try:
+            assert migrations.current_revision(engine) is None
+            with engine.connect() as connection:
+                assert sa.inspect(connection).get_table_names() in ([], ["alembic_version"])
+        finally:
+            engine.dispose()
+
+
+def test_refuses_a_database_that_is_not_empty(
+    tracked: Tracked, dump_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refuse(monkeypatch, tracked.url, dump_file, "database is not empty", "trackable")
+    with make_client(tracked.url) as client:  # the tracked database works as before
+        assert client.get(f"/api/v1/actions/{ACTION}").json()["status"] == "in_progress"
+
+
+def test_refuses_unknown_formats_and_garbage(
+    dump_file: Path, empty_db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def set_key(key: str, value: Any) -> Any:
+        return lambda document: document.__setitem__(key, value)
+
+    refuse(monkeypatch, empty_db_url, edited(dump_file, set_key("version", 2)), "format version 2")
+    refuse(
+        monkeypatch, empty_db_url, edited(dump_file, set_key("format", "pg_dump")), "not a Boussole"
+    )
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\x00\xffnot json at all")
+    refuse(monkeypatch, empty_db_url, garbage, "not a Boussole dump")
+    truncated = tmp_path / "truncated.json"
+    truncated.write_bytes(dump_file.read_bytes()[: dump_file.stat().st_size // 2])
+    refuse(monkeypatch, empty_db_url, truncated, "not valid JSON")
+    refuse(monkeypatch, empty_db_url, tmp_path / "missing.json", "no such file")
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2, 3]")
+    refuse(monkeypatch, empty_db_url, listed, "not a Boussole dump")
+
+
+def test_refuses_another_schema_revision(
+    dump_file: Path,
+    empty_db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    databases: SqliteDatabases | PostgresDatabases,
+    empty_template: str,
+) -> None:
+    older = edited(dump_file, lambda document: document.__setitem__("schema_revision", "0001"))
+    refuse(monkeypatch, empty_db_url, older, "made at schema revision 0001")
+    # A database the migrations never ran on: told to run them first; dumping it is refused too.
+    bare = databases.clone(empty_template)
+    try:
+        migrations.downgrade(bare, "base")
+        refuse(monkeypatch, bare, dump_file, "revision none", "boussole db upgrade")
+        dumped = cli(monkeypatch, bare, "dump", str(dump_file.with_name("bare.json")))
+        assert dumped.exit_code == 1
+        assert "boussole db upgrade" in " ".join(dumped.output.split())
+        assert not dump_file.with_name("bare.json").exists()
+    finally:
+        databases.drop(bare)
+
+
+def test_refuses_bad_rows_and_writes_nothing(
+    dump_file: Path, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def orphan_milestone(document: dict[str, Any]) -> None:
+        table = document["tables"]["milestone"]
+        row = list(table["rows"][0])
+        row[table["columns"].index("id")] = 999_999
+        row[table["columns"].index("trackable_id")] = 999_999
+        table["rows"].append(row)
+
+    # Every table before "milestone" is inserted, then the transaction is rolled back.
+    refuse(monkeypatch, empty_db_url, edited(dump_file, orphan_milestone), "table milestone")
+
+    def bad_date(document: dict[str, Any]) -> None:
+        table = document["tables"]["chronology_step"]
+        table["rows"][2][table["columns"].index("starts_on")] = "le 3 mars"
+
+    refuse(
+        monkeypatch,
+        empty_db_url,
+        edited(dump_file, bad_date),
+        "table chronology_step, row 3, column starts_on",
+    )
+
+    def drop_column(document: dict[str, Any]) -> None:
+        document["tables"]["commune"]["columns"].pop()
+
+    refuse(monkeypatch, empty_db_url, edited(dump_file, drop_column), "table commune")
+    refuse(
+        monkeypatch,
+        empty_db_url,
+        edited(dump_file, lambda document: document["tables"].pop("api_token")),
+        "missing table(s) api_token",
+    )
