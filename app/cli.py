@@ -1,5 +1,6 @@
 """The ``boussole`` command line."""
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from app.core.db import make_engine, session_scope
 from app.core.errors import BoussoleError
 from app.models import Role
 from app.services import backup as backup_service
+from app.services import demo as demo_service
 from app.services import imports, tokens
 from app.services import opendata as opendata_service
 from app.services import seed as seed_service
@@ -271,6 +273,71 @@ def restore(
         f"Restored {sum(counts.values())} rows of {len(counts)} tables from {file}.",
         highlight=False,
     )
+
+
+@app.command()
+def demo(
+    scale: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=demo_service.MAX_SCALE,
+            help="How many times the real plan (100: about 6,800 actions and flagship projects)",
+        ),
+    ] = 1,
+    db: Annotated[
+        str | None, typer.Option("--db", help="SQLAlchemy URL (default: the settings' database)")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the random draws: the same seed writes the same rows")
+    ] = demo_service.DEFAULT_SEED,
+) -> None:
+    """Fill a fresh, migrated database with demo data: the real plan SCALE times (copies titled
+    "[Démo] …") and twenty years of made-up tracking. Refuses a database with real tracking data."""
+    settings = get_settings()
+    try:
+        document = seed_service.parse_plan(settings.seed_file)
+        commune_rows = seed_service.parse_communes(settings.communes_file)
+    except seed_service.SeedError as exc:
+        err_console.print(f"[red]Demo refused:[/red]\n{exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from exc
+    engine = make_engine(db or settings.database_url)
+    started = time.perf_counter()
+    try:
+        current, head = migrations.current_revision(engine), migrations.head_revision()
+        if current != head:
+            raise demo_service.DemoRefusedError(
+                f"the database is at schema revision {current or 'none'}, not {head}: run "
+                "`boussole db upgrade` on it first"
+            )
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task(
+                f"Demo data ×{scale}", total=demo_service.expected_rows(document, scale)
+            )
+            with session_scope(engine) as session:
+                summary = demo_service.generate(
+                    session,
+                    document,
+                    commune_rows,
+                    scale=scale,
+                    seed=seed,
+                    on_progress=lambda rows: bar.advance(task, rows),
+                )
+    except demo_service.DemoRefusedError as exc:
+        err_console.print(
+            f"[red]Demo refused, nothing written:[/red] {exc}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    table = Table(
+        title=f"Demo data ×{scale} (seed {seed}) in {time.perf_counter() - started:.1f} s"
+    )
+    table.add_column("table")
+    table.add_column("rows written", justify="right")
+    for name, rows in summary.counts.items():
+        table.add_row(name, str(rows))
+    console.print(table)
 
 
 if __name__ == "__main__":
