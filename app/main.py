@@ -11,6 +11,11 @@ from app.core.caching import HttpCacheMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
+from app.core.hardening import (
+    BodySizeLimitMiddleware,
+    FailedAuthLimiter,
+    SecurityHeadersMiddleware,
+)
 from app.core.logging import configure_logging, install_request_logging
 
 DESCRIPTION = """
@@ -56,6 +61,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "X-Request-ID"],
         max_age=600,
     )
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={"/api/v1/progress/import": settings.import_max_bytes + 64 * 1024},
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.state.auth_limiter = FailedAuthLimiter(attempts=settings.auth_failures_allowed)
     install_request_logging(app)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.core.config import get_settings
 from app.core.db import make_engine
-from app.models.base import StrEnumType
+from app.models.base import StrEnumType, UtcDateTime
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -28,6 +28,8 @@ def render_item(type_: str, obj: Any, _context: Any) -> str | bool:
     # Enums are stored as plain VARCHAR: render them so, not as the app's own type.
     if type_ == "type" and isinstance(obj, StrEnumType):
         return f"sa.String(length={obj.impl.length})"  # type: ignore[attr-defined]
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
     return False
 
 

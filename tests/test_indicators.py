@@ -74,9 +74,10 @@ def test_a_directorate_records_values_and_learns_if_it_is_on_track(client, keys,
     assert [v["year"] for v in body["values"]] == [2024, 2025, 2026, 2027]
     assert body["values"][-2]["status"] == "final"
     assert body["values"][-1]["status"] == "final"  # replaced by a PUT without status
-    assert body["commune_values"] == [
-        {**by_commune.json(), "recorded_at": body["commune_values"][0]["recorded_at"]}
-    ]
+    # Anonymous readers do not see token names; authenticated ones do.
+    assert body["commune_values"] == [{**by_commune.json(), "recorded_by": None}]
+    signed = client.get(f"/api/v1/indicators/{ENERGY}", headers=auth(keys.dev)).json()
+    assert signed["commune_values"][0]["recorded_by"] == "env-editor"
 
     tree = client.get("/api/v1/tree").json()
     e2 = tree["engagements"][1]

@@ -133,7 +133,7 @@ def test_a_write_through_one_process_is_served_by_the_other(
     assert (after.json()["progress"], after.json()["progress_year"]) == (30, 2025)
     assert version_of(after) == 2
     assert after.headers["ETag"] != before.headers["ETag"]
-    progress = second.get(f"/api/v1/actions/{ACTION}/progress/2025")
+    progress = second.get(f"/api/v1/actions/{ACTION}/progress/2025", headers=headers)
     assert progress.status_code == 200, progress.text
     assert (progress.json()["progress"], progress.json()["reported_by"]) == (30, "admin")
     # Both processes now give the same answer, the list included.

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app.core.config import Settings
 from app.core.db import SQLITE_BEGIN
 from app.core.errors import UnauthorizedError
+from app.core.hardening import FailedAuthLimiter
 from app.core.versioning import parse_version_etag
 from app.models.tracking import FIRST_YEAR, LAST_YEAR, Priority, Status
 from app.services import tokens
@@ -58,15 +59,21 @@ _bearer = HTTPBearer(auto_error=False, description="An API token made with `bous
 
 
 def get_optional_actor(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor | None:
     """The caller of a request with a token; None for an anonymous one. A bad token is a 401 even
-    on a public route: the caller meant to authenticate, and should know it failed."""
+    on a public route: the caller meant to authenticate, and should know it failed. Repeated
+    failures from one client are answered 429 for a while."""
     if credentials is None:
         return None
+    limiter: FailedAuthLimiter = request.app.state.auth_limiter
+    client = request.client.host if request.client else "unknown"
+    limiter.check(client)
     actor = tokens.authenticate(session=session, token=credentials.credentials)
     if actor is None:
+        limiter.failed(client)
         raise UnauthorizedError("invalid or revoked token")
     return actor
 

@@ -29,12 +29,13 @@ CACHE_RULES: tuple[tuple[str, str], ...] = (
     (f"{API_PREFIX}/changes", "public, no-cache"),
 )
 DEFAULT_RULE = "public, no-cache"
-#: Answers that depend on the caller's token must not be shared by caches.
-PRIVATE_SUFFIXES = ("/history",)
+#: Answers that depend on the caller's token (token names shown to authenticated callers only)
+#: must not be shared by caches.
+PRIVATE_PATHS = re.compile(rf"/history$|/progress(/\d+)?$|^{API_PREFIX}/indicators/[^/]+$")
 
 
 def _cache_control(path: str) -> str:
-    if path.endswith(PRIVATE_SUFFIXES):
+    if PRIVATE_PATHS.search(path):
         return "private, no-cache"
     for prefix, rule in CACHE_RULES:
         if path.startswith(prefix):

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     workers: int = Field(default=1, ge=1, description="Worker processes of `boussole serve`.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Largest request body accepted, but for the CSV import (413 beyond).",
+    )
+    auth_failures_allowed: int = Field(
+        default=10, ge=1, description="Failed authentications per client and minute before 429."
+    )
     import_max_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=1,

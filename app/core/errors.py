@@ -77,7 +77,9 @@ class PreconditionFailedError(BoussoleError):
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BoussoleError)
     async def _handle(_request: Request, exc: BoussoleError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        if exc.status_code == 429 and "retry_after" in exc.extra:
+            headers["Retry-After"] = str(exc.extra["retry_after"])
         return JSONResponse(status_code=exc.status_code, content=exc.to_body(), headers=headers)
 
     @app.exception_handler(StaleDataError)

@@ -4,10 +4,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
-from app.models.base import StrEnumType, utcnow
+from app.models.base import StrEnumType, UtcDateTime, utcnow
 
 
 class AuditAction(StrEnum):
@@ -20,7 +20,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
     actor_name: str = Field(max_length=100)
     actor_role: str = Field(max_length=10)
     actor_directorates: list[str] = Field(default_factory=list, sa_type=JSON)

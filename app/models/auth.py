@@ -3,10 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from app.models.base import StrEnumType, utcnow
+from app.models.base import StrEnumType, UtcDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -23,8 +22,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     #: The first characters of the token, so that people can tell their tokens apart.
     prefix: str = Field(max_length=16)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class ApiTokenDirectorate(SQLModel, table=True):

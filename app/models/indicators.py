@@ -6,10 +6,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import FiniteFloat, StringConstraints
-from sqlalchemy import CheckConstraint, DateTime, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import StrEnumType, utcnow
+from app.models.base import StrEnumType, UtcDateTime, utcnow
 from app.models.tracking import LongText, NodeCode, Status, Title
 
 #: The seed's and the API's years for values; a baseline may be older.
@@ -51,8 +51,8 @@ class Indicator(SQLModel, table=True):
     baseline_year: int | None = None
     baseline_value: float | None = None
     search_text: str = Field(default="", max_length=400)  # see app.models.events
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class IndicatorTarget(SQLModel, table=True):
@@ -82,7 +82,7 @@ class IndicatorValue(SQLModel, table=True):
     comment: str = Field(default="", sa_type=Text)
     source: str = Field(default="", max_length=300)
     recorded_by: str = Field(max_length=100)
-    recorded_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class IndicatorLink(SQLModel, table=True):
@@ -157,7 +157,9 @@ class IndicatorValuePublic(SQLModel):
     status: ValueStatus
     comment: str
     source: str
-    recorded_by: str
+    recorded_by: str | None = Field(
+        description="Name of the token that recorded it; shown to authenticated callers only"
+    )
     recorded_at: datetime
 
 

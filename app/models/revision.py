@@ -7,10 +7,10 @@ commit order — which is what lets the change feed page without losing entries.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-from app.models.base import utcnow
+from app.models.base import UtcDateTime, utcnow
 
 REVISION_ROW = 1
 
@@ -18,4 +18,4 @@ REVISION_ROW = 1
 class Revision(SQLModel, table=True):
     id: int = Field(default=REVISION_ROW, primary_key=True)
     value: int = Field(default=0, sa_type=BigInteger)
-    changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

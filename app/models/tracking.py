@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
 from pydantic import StringConstraints
-from sqlalchemy import CheckConstraint, DateTime, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from app.models.base import StrEnumType, utcnow, versioned
+from app.models.base import StrEnumType, UtcDateTime, utcnow, versioned
 
 FIRST_YEAR, LAST_YEAR = 2024, 2044
 
@@ -126,7 +126,7 @@ class ProgressReport(SQLModel, table=True):
     budget_spent_investment: float | None = None
     budget_spent_operating: float | None = None
     reported_by: str = Field(max_length=100)
-    reported_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    reported_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     version: int = 1
 
     @declared_attr.directive
@@ -144,7 +144,7 @@ class Milestone(SQLModel, table=True):
     planned_on: date | None = None
     achieved_on: date | None = None
     done: bool = False
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     version: int = 1
 
     @declared_attr.directive
@@ -247,7 +247,9 @@ class ProgressReportPublic(SQLModel):
     budget_spent: float | None = Field(description="Investment + operating, euros")
     budget_spent_investment: float | None
     budget_spent_operating: float | None
-    reported_by: str
+    reported_by: str | None = Field(
+        description="Name of the token that reported it; shown to authenticated callers only"
+    )
     reported_at: datetime
     version: int
 

@@ -11,11 +11,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Text
+from sqlalchemy import CheckConstraint, Text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from app.models.base import StrEnumType, utcnow, versioned
+from app.models.base import StrEnumType, UtcDateTime, utcnow, versioned
 from app.models.indicators import Rollup
 from app.models.plan import PlanPublic
 from app.models.tracking import Priority, Status
@@ -43,7 +43,7 @@ class Axis(AxisBase, table=True):
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     position: int = 0
     search_text: str = Field(default="", max_length=600)  # see app.models.events
-    archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    archived_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class TrackableKind(StrEnum):
@@ -78,9 +78,9 @@ class Trackable(SQLModel, table=True):
     search_text: str = Field(default="", max_length=600)
     # The folded title, so that sorting by title is the same on SQLite and PostgreSQL.
     title_key: str = Field(default="", max_length=500)
-    archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    archived_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
     # What is tracked (the links to directorates, partners, communes and values are in
     # app.models.tracking).

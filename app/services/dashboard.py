@@ -1,7 +1,7 @@
 """Dashboards: the plan at a glance, per directorate, per commune, and the yearly reporting
 campaign. Each is read with a fixed number of queries."""
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,7 @@ from app.models.dashboard import (
 from app.models.plan import Plan
 from app.services import indicators, rollups
 from app.services.progress import latest_progress
-from app.services.rollups import weighted_mean
+from app.services.rollups import counts_by, weighted_mean
 
 UNASSIGNED = "Sans direction pilote"
 
@@ -92,7 +92,7 @@ def directorates(*, session: Session) -> list[DirectorateSummary]:
             code=code,
             name=name,
             led=len(items),
-            status_counts=dict(Counter(Status(t.status) for t in items)),
+            status_counts=counts_by(Status, (Status(t.status) for t in items)),
             progress=weighted_mean(
                 (progress[t.id][1] if t.id in progress else 0.0, t.weight)
                 for t in items
@@ -120,7 +120,7 @@ def communes(*, session: Session) -> list[CommuneSummary]:
     ).all():
         named[trackable_id].add(insee_code)
     territory = [a for a in actions if not named.get(a.id or 0)]
-    territory_status = Counter(Status(a.status) for a in territory)
+    territory_statuses = [Status(a.status) for a in territory]
     direct: dict[str, list[Trackable]] = defaultdict(list)
     for action in actions:
         for insee_code in named.get(action.id or 0, ()):
@@ -136,7 +136,9 @@ def communes(*, session: Session) -> list[CommuneSummary]:
                 direct=len(mine),
                 whole_territory=len(territory),
                 total=len(mine) + len(territory),
-                status_counts=dict(territory_status + Counter(Status(a.status) for a in mine)),
+                status_counts=counts_by(
+                    Status, territory_statuses + [Status(a.status) for a in mine]
+                ),
             )
         )
     return result

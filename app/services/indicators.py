@@ -175,7 +175,7 @@ def get_row(*, session: Session, code: str) -> Indicator:
     return indicator
 
 
-def _value_public(value: IndicatorValue) -> IndicatorValuePublic:
+def _value_public(value: IndicatorValue, *, show_names: bool = True) -> IndicatorValuePublic:
     return IndicatorValuePublic(
         year=value.year,
         commune=value.commune or None,
@@ -183,12 +183,14 @@ def _value_public(value: IndicatorValue) -> IndicatorValuePublic:
         status=value.status,
         comment=value.comment,
         source=value.source,
-        recorded_by=value.recorded_by,
+        recorded_by=value.recorded_by if show_names else None,
         recorded_at=value.recorded_at,
     )
 
 
-def get_detail(*, session: Session, code: str, year: int | None = None) -> IndicatorDetail:
+def get_detail(
+    *, session: Session, code: str, year: int | None = None, show_names: bool = True
+) -> IndicatorDetail:
     indicator = get_row(session=session, code=code)
     assert indicator.id is not None
     loaded = load(session, [indicator.id])
@@ -203,8 +205,8 @@ def get_detail(*, session: Session, code: str, year: int | None = None) -> Indic
         source=indicator.source,
         method=indicator.method,
         update_frequency=indicator.update_frequency,
-        values=[_value_public(v) for v in values if not v.commune],
-        commune_values=[_value_public(v) for v in values if v.commune],
+        values=[_value_public(v, show_names=show_names) for v in values if not v.commune],
+        commune_values=[_value_public(v, show_names=show_names) for v in values if v.commune],
     )
 
 
@@ -383,7 +385,8 @@ def put_value(
         col(IndicatorValue.commune) == (commune or ""),
     )
     row = session.exec(select(IndicatorValue).where(*where)).first()
-    before = _value_public(row).model_dump(mode="json") if row else None
+    excluded = {"recorded_by", "recorded_at"}  # the audit entry's own who and when
+    before = _value_public(row).model_dump(mode="json", exclude=excluded) if row else None
     fields = data.model_dump() | {"recorded_by": actor.name, "recorded_at": utcnow()}
     if row is None:
         assert indicator.id is not None
@@ -400,7 +403,7 @@ def put_value(
         entity_key=f"{indicator.code}/{year}" + (f"/{commune}" if commune else ""),
         action=AuditAction.create if before is None else AuditAction.update,
         before=before,
-        after=_value_public(row).model_dump(mode="json"),
+        after=_value_public(row).model_dump(mode="json", exclude=excluded),
     )
     return row, before is None
 

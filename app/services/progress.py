@@ -48,12 +48,16 @@ def latest_progress(
     return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
 
 
+#: Who and when are the audit entry's own fields; token names stay out of the public history.
+AUDIT_EXCLUDED = {"reported_by", "reported_at"}
+
+
 def _total(*amounts: float | None) -> float | None:
     known = [a for a in amounts if a is not None]
     return sum(known) if known else None
 
 
-def public(report: ProgressReport) -> ProgressReportPublic:
+def public(report: ProgressReport, *, show_names: bool = True) -> ProgressReportPublic:
     return ProgressReportPublic(
         year=report.year,
         progress=report.progress,
@@ -66,19 +70,21 @@ def public(report: ProgressReport) -> ProgressReportPublic:
         budget_spent=_total(report.budget_spent_investment, report.budget_spent_operating),
         budget_spent_investment=report.budget_spent_investment,
         budget_spent_operating=report.budget_spent_operating,
-        reported_by=report.reported_by,
+        reported_by=report.reported_by if show_names else None,
         reported_at=report.reported_at,
         version=report.version,
     )
 
 
-def get_all(*, session: Session, trackable: Trackable) -> list[ProgressReportPublic]:
+def get_all(
+    *, session: Session, trackable: Trackable, show_names: bool = True
+) -> list[ProgressReportPublic]:
     reports = session.exec(
         select(ProgressReport)
         .where(col(ProgressReport.trackable_id) == trackable.id)
         .order_by(col(ProgressReport.year))
     ).all()
-    return [public(r) for r in reports]
+    return [public(r, show_names=show_names) for r in reports]
 
 
 def _find(session: Session, trackable: Trackable, year: int) -> ProgressReport | None:
@@ -123,7 +129,7 @@ def put(
         session.add(report)
     else:
         check_version(f"progress report {key}", report.version, if_match)
-        before = public(report).model_dump(mode="json")
+        before = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
         report.version += 1
         for name, value in fields.items():
             setattr(report, name, value)
@@ -135,7 +141,7 @@ def put(
         entity_key=key,
         action=AuditAction.create if before is None else AuditAction.update,
         before=before,
-        after=public(report).model_dump(mode="json"),
+        after=public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED),
         trackable_id=trackable.id,
     )
     return report, before is None

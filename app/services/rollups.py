@@ -15,6 +15,8 @@ Rules (documented in docs/trajectories.md):
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -24,6 +26,7 @@ from app.services import indicators as indicator_service
 from app.services.progress import latest_progress
 
 PLAN = "plan"
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass
@@ -157,9 +160,9 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
             progress = weighted_mean((current(a), a.weight) for a in counted)
         return Rollup(
             progress=progress,
-            status_counts=dict(Counter(Status(a.status) for a in actions)),
-            trajectory_counts=dict(
-                Counter(trajectory_of[i] for i in node_indicators.get(code, set()))
+            status_counts=counts_by(Status, (Status(a.status) for a in actions)),
+            trajectory_counts=counts_by(
+                Trajectory, (trajectory_of[i] for i in node_indicators.get(code, set()))
             ),
         )
 
@@ -179,5 +182,8 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
     return result
 
 
-def trajectory_counts(values: Iterable[Trajectory]) -> dict[Trajectory, int]:
-    return dict(Counter(values))
+def counts_by(kind: type[E], values: Iterable[E]) -> dict[E, int]:
+    """How many of each, in the order the enum lists them (not the order rows came in), so that
+    the same data always gives the same bytes."""
+    counted = Counter(values)
+    return {member: counted[member] for member in kind if counted[member]}

@@ -8,6 +8,7 @@ from app.api.deps import (
     CurrentActor,
     LimitQuery,
     OffsetQuery,
+    OptionalActor,
     SessionDep,
 )
 from app.models.indicators import (
@@ -52,11 +53,12 @@ def list_indicators(
     summary="One indicator: is it on track, and why",
     responses={404: {"description": "Unknown indicator"}},
 )
-def read_indicator(code: str, session: SessionDep) -> IndicatorDetail:
+def read_indicator(code: str, session: SessionDep, actor: OptionalActor) -> IndicatorDetail:
     """With every value (whole territory and per commune) and its trajectory: ``progress_rate``
     (as the Baromètre des résultats), ``trajectory`` (as Open SDG's progress methodology),
-    ``expected_value`` this year on the line from baseline to target, and an explanation."""
-    return indicators.get_detail(session=session, code=code)
+    ``expected_value`` this year on the line from baseline to target, and an explanation. Who
+    recorded each value is shown to authenticated callers only."""
+    return indicators.get_detail(session=session, code=code, show_names=actor is not None)
 
 
 @router.post(

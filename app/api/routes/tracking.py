@@ -42,10 +42,13 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         summary=f"Yearly progress of a {noun}",
         responses={404: {"description": "Unknown code"}},
     )
-    def list_progress(code: str, session: SessionDep) -> list[ProgressReportPublic]:
-        """Every yearly report, oldest first. The current progress is the latest year's."""
+    def list_progress(
+        code: str, session: SessionDep, actor: OptionalActor
+    ) -> list[ProgressReportPublic]:
+        """Every yearly report, oldest first. The current progress is the latest year's. Who
+        reported is shown to authenticated callers only."""
         trackable = trackables.get_trackable(session=session, code=code, kind=kind)
-        return progress.get_all(session=session, trackable=trackable)
+        return progress.get_all(session=session, trackable=trackable, show_names=actor is not None)
 
     @router.get(
         "/{code}/progress/{year}",
@@ -54,12 +57,12 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         responses={404: {"description": "Unknown code, or no report that year"}},
     )
     def read_progress(
-        code: str, year: Year, session: SessionDep, response: Response
+        code: str, year: Year, session: SessionDep, actor: OptionalActor, response: Response
     ) -> ProgressReportPublic:
         trackable = trackables.get_trackable(session=session, code=code, kind=kind)
         report = progress.get(session=session, trackable=trackable, year=year)
         response.headers["ETag"] = version_etag(report.version)
-        return progress.public(report)
+        return progress.public(report, show_names=actor is not None)
 
     @router.put(
         "/{code}/progress/{year}",
