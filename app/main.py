@@ -17,6 +17,7 @@ from app.core.hardening import (
     SecurityHeadersMiddleware,
 )
 from app.core.logging import configure_logging, install_request_logging
+from app.web import install_web
 
 DESCRIPTION = """
 Boussole tracks how the *Projet de territoire 2024-2044* of the Communauté d'agglomération de
@@ -71,4 +72,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_request_logging(app)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")
+    install_web(app)  # the public dashboard: HTML pages and their static files
     return app

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     workers: int = Field(default=1, ge=1, description="Worker processes of `boussole serve`.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    demo: bool = Field(
+        default=False,
+        description="Show the banner 'Données fictives de démonstration' on every web page.",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1,

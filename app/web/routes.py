@@ -1,0 +1,562 @@
+"""The pages of the public dashboard: server-rendered HTML, in French, read-only.
+
+Every page reads through the same services as the API (app.services.*), with the same parameters
+where the API has them (the action list parses its query with the API's own filter dependency), so
+the dashboard and the API never disagree. No SQL here.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app import __version__
+from app.api.deps import (
+    LimitQuery,
+    OffsetQuery,
+    SessionDep,
+    get_trackable_filters,
+)
+from app.core.errors import NotFoundError
+from app.core.text import fold
+from app.models import AuditEntry, Trackable, TrackableKind
+from app.models.changes import Change, ChangePage
+from app.models.indicators import IndicatorDetail
+from app.models.plan import PlanPublic
+from app.models.tracking import FIRST_YEAR, Priority, ProgressReportPublic, Status
+from app.models.tree import ActionNode, ActionPublic, TreePublic
+from app.services import (
+    audit,
+    changes,
+    dashboard,
+    indicators,
+    milestones,
+    opendata,
+    progress,
+    reference,
+    rollups,
+    trackables,
+)
+from app.services import plan as plan_service
+from app.services import tree as tree_service
+from app.services.trackables import Sort, TrackableFilters
+from app.web import charts
+from app.web.templating import render
+
+#: Shown when the database holds no plan yet (the seed stores the real names).
+DEFAULT_ORGANISATION = "Communauté d'agglomération de La Porte du Hainaut"
+DEFAULT_TITLE = "Projet de territoire 2024-2044"
+HISTORY_SIZE = 50
+LATEST_CHANGES = 10
+PAGE_SIZES = (20, 50, 100, 200)
+
+
+# --- The route class: shareable URLs, French error pages ----------------------------------------
+
+
+def _without_blanks(request: Request) -> str | None:
+    """The same URL without its empty query parameters, if it has any: a GET form sends every
+    field, and ``status=`` would not be a valid status."""
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    if len(kept) == len(pairs):
+        return None
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
+
+
+class WebRoute(APIRoute):
+    """A page: a query with blank fields redirects to the URL without them, an unknown code
+    answers the French 404 page and a bad parameter the French 422 page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            cleaned = _without_blanks(request)
+            if cleaned is not None:
+                return RedirectResponse(cleaned, status_code=303)
+            try:
+                return await handler(request)
+            except NotFoundError as error:
+                if error.extra.get("entity") == "plan":
+                    return await run_in_threadpool(no_plan_page, request)
+                return await run_in_threadpool(not_found_page, request, str(error.extra["code"]))
+            except RequestValidationError as error:
+                return await run_in_threadpool(bad_request_page, request, error)
+
+        return route
+
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+# --- What every page needs ----------------------------------------------------------------------
+
+
+def load_plan(session: Session) -> PlanPublic | None:
+    """The plan's metadata for the header, without its roll-up (not shown there)."""
+    try:
+        return plan_service.get(session=session, rollup=rollups.empty_rollup())
+    except NotFoundError:
+        return None
+
+
+def page(
+    request: Request,
+    template: str,
+    plan: PlanPublic | None,
+    *,
+    title: str,
+    section: str = "",
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    return render(
+        request,
+        template,
+        {
+            "page_title": title,
+            "section": section,
+            "plan_title": plan.title if plan else DEFAULT_TITLE,
+            "organisation": plan.organisation if plan else DEFAULT_ORGANISATION,
+            "demo": request.app.state.settings.demo,
+            "version": __version__,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def not_found_page(request: Request, code: str) -> Response:
+    with Session(request.app.state.engine) as session:
+        plan = load_plan(session)
+    return page(
+        request,
+        "error.html",
+        plan,
+        title="Page introuvable",
+        status_code=404,
+        heading="Page introuvable",
+        message=f"Rien ne porte le code « {code} »." if code else "Cette page n'existe pas.",
+    )
+
+
+def no_plan_page(request: Request) -> Response:
+    return page(
+        request,
+        "error.html",
+        None,
+        title="Aucun plan chargé",
+        status_code=503,
+        heading="Aucun plan chargé",
+        message="La base de données ne contient pas encore le plan : chargez-le avec "
+        "« boussole seed ».",
+    )
+
+
+def bad_request_page(request: Request, error: RequestValidationError) -> Response:
+    fields = sorted({str(e["loc"][-1]) for e in error.errors() if e.get("loc")})
+    with Session(request.app.state.engine) as session:
+        plan = load_plan(session)
+    return page(
+        request,
+        "error.html",
+        plan,
+        title="Paramètres invalides",
+        status_code=422,
+        heading="Paramètres invalides",
+        message="Ces paramètres de l'adresse ne sont pas valides : " + ", ".join(fields) + ".",
+    )
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the code of each node of the live tree is shown."""
+
+    hrefs: dict[str, str]
+
+    def __call__(self, code: str) -> str | None:
+        return self.hrefs.get(code)
+
+
+def tree_links(request: Request, tree: TreePublic) -> Links:
+    def path(name: str, **params: str) -> str:
+        return str(request.app.url_path_for(name, **params))
+
+    hrefs: dict[str, str] = {}
+
+    def add_actions(nodes: Sequence[ActionNode]) -> None:
+        for node in nodes:
+            hrefs[node.code] = path("web_action", code=node.code)
+            add_actions(node.sub_actions)
+
+    for engagement in tree.engagements:
+        hrefs[engagement.code] = path("web_engagement", code=engagement.code)
+        for axis in engagement.axes:
+            hrefs[axis.code] = f"{hrefs[engagement.code]}#axe-{axis.code}"
+            add_actions(axis.actions)
+        for flagship in engagement.flagship_projects:
+            hrefs[flagship.code] = path("web_flagship_project", code=flagship.code)
+    return Links(hrefs)
+
+
+def all_actions(session: Session, filters: TrackableFilters) -> list[ActionPublic]:
+    """Every action matching ``filters``, page after page of the API's largest size."""
+    items: list[ActionPublic] = []
+    while True:
+        page_items, total = trackables.get_all_actions(
+            session=session, filters=filters, limit=200, offset=len(items)
+        )
+        items.extend(page_items)
+        if not page_items or len(items) >= total:
+            return items
+
+
+def latest_changes(session: Session, count: int = LATEST_CHANGES) -> list[Change]:
+    """The newest ``count`` entries of the change feed, newest first.
+
+    The feed reads forwards from a cursor (``has_more`` says whether more than a page follows),
+    so the cursor with at most ``count`` entries after it is found by doubling, then halving:
+    about 2·log₂(entries) small pages, whatever the size of the audit trail."""
+    pages: dict[int, ChangePage] = {}
+
+    def after(cursor: int) -> ChangePage:
+        if cursor not in pages:
+            pages[cursor] = changes.get_page(session=session, since=cursor, limit=count)
+        return pages[cursor]
+
+    low, high = 0, 0
+    if after(0).has_more:
+        high = max(after(0).next, 1)
+        while after(high).has_more:
+            low, high = high, high * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            if after(middle).has_more:
+                low = middle
+            else:
+                high = middle
+    return list(reversed(after(high).items))
+
+
+def directorate_names(session: Session) -> dict[str, str]:
+    return {d.code: d.name for d in reference.get_all_directorates(session=session)}
+
+
+def commune_names(session: Session) -> dict[str, str]:
+    return {c.insee_code: c.name for c in reference.get_all_communes(session=session)}
+
+
+def linked_indicators(session: Session, trackable: Trackable) -> list[IndicatorDetail]:
+    """The indicators that measure ``trackable``, found in the links of all indicators (read in a
+    fixed number of queries), then each read whole for its values."""
+    loaded = indicators.load(session)
+    codes = [
+        i.code
+        for i in loaded.indicators
+        if any(link.trackable_id == trackable.id for link in loaded.links.get(i.id or 0, []))
+    ]
+    return [indicators.get_detail(session=session, code=code) for code in codes]
+
+
+def history(session: Session, trackable: Trackable) -> tuple[list[AuditEntry], int]:
+    """The newest entries of the trackable's audit trail; the page shows them as the API shows
+    them to anonymous callers (role and directorates, never the token's name)."""
+    assert trackable.id is not None
+    return audit.get_for_trackable(
+        session=session, trackable_id=trackable.id, limit=HISTORY_SIZE, offset=0
+    )
+
+
+def year_span(reports: Sequence[ProgressReportPublic]) -> tuple[int, int]:
+    """From the plan's first year to this year, or to the latest report if it is later."""
+    return FIRST_YEAR, max([indicators.this_year(), *(r.year for r in reports)])
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+@router.get("/", name="web_home")
+def home(request: Request, session: SessionDep) -> Response:
+    tree = tree_service.get(session=session)
+    return page(
+        request,
+        "home.html",
+        tree.plan,
+        title="Accueil",
+        section="home",
+        tree=tree,
+        links=tree_links(request, tree),
+        changes=latest_changes(session),
+    )
+
+
+@router.get("/engagements/{code}", name="web_engagement")
+def engagement_page(code: str, request: Request, session: SessionDep) -> Response:
+    tree = tree_service.get(session=session)
+    engagement = next((e for e in tree.engagements if e.code == code), None)
+    if engagement is None:
+        raise NotFoundError("engagement", code)
+    actions_by_axis: dict[str, list[ActionPublic]] = defaultdict(list)
+    for action in all_actions(session, TrackableFilters(engagement=code)):
+        actions_by_axis[action.axis_code].append(action)
+    flagships = trackables.get_all_flagship_projects(
+        session=session, filters=TrackableFilters(engagement=code)
+    )
+    return page(
+        request,
+        "engagement.html",
+        tree.plan,
+        title=f"{engagement.code} {engagement.title}",
+        section="home",
+        engagement=engagement,
+        actions_by_axis=actions_by_axis,
+        flagships=flagships,
+        directorates=directorate_names(session),
+    )
+
+
+@router.get("/actions", name="web_actions")
+def actions_page(
+    request: Request,
+    session: SessionDep,
+    filters: Annotated[TrackableFilters, Depends(get_trackable_filters)],
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> Response:
+    items, total = trackables.get_all_actions(
+        session=session, filters=filters, limit=limit, offset=offset
+    )
+    tree = tree_service.get(session=session)
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+
+    def page_href(new_offset: int) -> str:
+        params = query + ([("offset", str(new_offset))] if new_offset else [])
+        return request.url.path + (f"?{urlencode(params)}" if params else "")
+
+    previous_href = page_href(max(offset - limit, 0)) if offset > 0 else None
+    next_href = page_href(offset + limit) if offset + limit < total else None
+    return page(
+        request,
+        "actions.html",
+        tree.plan,
+        title="Actions",
+        section="actions",
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        page_number=offset // limit + 1,
+        page_count=max((total + limit - 1) // limit, 1),
+        previous_href=previous_href,
+        next_href=next_href,
+        filters=filters,
+        filtered=any(k not in ("sort", "limit") for k, _ in query),
+        tree=tree,
+        statuses=list(Status),
+        priorities=list(Priority),
+        sorts=SORT_LABELS,
+        page_sizes=PAGE_SIZES,
+        years=range(FIRST_YEAR, max(indicators.this_year(), FIRST_YEAR) + 1),
+        directorates=directorate_names(session),
+        communes=sorted(commune_names(session).items(), key=lambda item: fold(item[1])),
+    )
+
+
+SORT_LABELS: dict[Sort, str] = {
+    Sort.by_code: "Ordre du plan",
+    Sort.by_title: "Titre (A → Z)",
+    Sort.by_title_desc: "Titre (Z → A)",
+    Sort.by_progress_desc: "Avancement (le plus avancé d'abord)",
+    Sort.by_progress: "Avancement (le moins avancé d'abord)",
+    Sort.by_updated_at_desc: "Mise à jour (la plus récente d'abord)",
+    Sort.by_updated_at: "Mise à jour (la plus ancienne d'abord)",
+}
+
+
+def _trackable_context(
+    session: Session, row: Trackable, subject: str, reports: Sequence[ProgressReportPublic]
+) -> dict[str, Any]:
+    first, last = year_span(reports)
+    milestone_items, milestone_total = milestones.get_all(
+        session=session, trackable=row, limit=200, offset=0
+    )
+    linked = linked_indicators(session, row)
+    entries, entries_total = history(session, row)
+    return {
+        "reports": reports,
+        "progress_chart": charts.progress_chart(
+            "avancement",
+            subject,
+            [(r.year, r.progress) for r in reports],
+            first_year=first,
+            last_year=last,
+        ),
+        "milestones": milestone_items,
+        "milestone_total": milestone_total,
+        "indicators": [
+            (indicator, charts.indicator_chart(f"indicateur-{n}", indicator))
+            for n, indicator in enumerate(linked, start=1)
+        ],
+        "history": entries,
+        "history_total": entries_total,
+        "directorates": directorate_names(session),
+        "communes": commune_names(session),
+    }
+
+
+@router.get("/actions/{code}", name="web_action")
+def action_page(code: str, request: Request, session: SessionDep) -> Response:
+    detail = trackables.get_action(session=session, code=code)
+    row = trackables.get_trackable(session=session, code=code, kind=TrackableKind.action)
+    reports = progress.get_all(session=session, trackable=row)
+    plan = load_plan(session)
+    return page(
+        request,
+        "trackable.html",
+        plan,
+        title=f"{detail.code} {detail.title}",
+        section="actions",
+        kind="action",
+        item=detail,
+        axis=trackables.get_axis_row(session=session, code=detail.axis_code),
+        engagement=trackables.get_engagement_row(session=session, code=detail.engagement_code),
+        values={v.code: v.title for v in plan.values} if plan else {},
+        served_actions=[],
+        history_api=request.app.url_path_for("read_action", code=code) + "/history",
+        **_trackable_context(session, row, f"l'action {detail.code}", reports),
+    )
+
+
+@router.get("/projets-phares", name="web_flagship_projects")
+def flagship_projects_page(request: Request, session: SessionDep) -> Response:
+    tree = tree_service.get(session=session)
+    flagships = {f.code: f for f in trackables.get_all_flagship_projects(session=session)}
+    return page(
+        request,
+        "flagship_projects.html",
+        tree.plan,
+        title="Projets phares",
+        section="flagships",
+        tree=tree,
+        flagships=flagships,
+        directorates=directorate_names(session),
+    )
+
+
+@router.get("/projets-phares/{code}", name="web_flagship_project")
+def flagship_project_page(code: str, request: Request, session: SessionDep) -> Response:
+    detail = trackables.get_flagship_project(session=session, code=code)
+    row = trackables.get_trackable(session=session, code=code, kind=TrackableKind.flagship_project)
+    reports = progress.get_all(session=session, trackable=row)
+    plan = load_plan(session)
+    return page(
+        request,
+        "trackable.html",
+        plan,
+        title=f"{detail.code} {detail.title}",
+        section="flagships",
+        kind="flagship_project",
+        item=detail,
+        axis=None,
+        engagement=trackables.get_engagement_row(session=session, code=detail.engagement_code),
+        values={v.code: v.title for v in plan.values} if plan else {},
+        served_actions=all_actions(session, TrackableFilters(flagship=code)),
+        history_api=request.app.url_path_for("read_flagship_project", code=code) + "/history",
+        **_trackable_context(session, row, f"le projet phare {detail.code}", reports),
+    )
+
+
+@router.get("/indicateurs", name="web_indicators")
+def indicators_page(request: Request, session: SessionDep) -> Response:
+    tree = tree_service.get(session=session)
+    return page(
+        request,
+        "indicators.html",
+        tree.plan,
+        title="Indicateurs",
+        section="indicators",
+        indicators=indicators.get_all(session=session),
+        links=tree_links(request, tree),
+        directorates=directorate_names(session),
+    )
+
+
+@router.get("/indicateurs/{code}", name="web_indicator")
+def indicator_page(code: str, request: Request, session: SessionDep) -> Response:
+    indicator = indicators.get_detail(session=session, code=code)
+    tree = tree_service.get(session=session)
+    return page(
+        request,
+        "indicator.html",
+        tree.plan,
+        title=indicator.name,
+        section="indicators",
+        indicator=indicator,
+        chart=charts.indicator_chart("indicateur", indicator),
+        links=tree_links(request, tree),
+        directorates=directorate_names(session),
+        communes=commune_names(session),
+    )
+
+
+@router.get("/directions", name="web_directorates")
+def directorates_page(request: Request, session: SessionDep) -> Response:
+    return page(
+        request,
+        "directorates.html",
+        load_plan(session),
+        title="Directions",
+        section="directorates",
+        directorates=dashboard.directorates(session=session),
+        statuses=list(Status),
+    )
+
+
+@router.get("/communes", name="web_communes")
+def communes_page(request: Request, session: SessionDep) -> Response:
+    return page(
+        request,
+        "communes.html",
+        load_plan(session),
+        title="Communes",
+        section="communes",
+        communes=dashboard.communes(session=session),
+    )
+
+
+@router.get("/donnees-ouvertes", name="web_open_data")
+def open_data_page(request: Request, session: SessionDep) -> Response:
+    def path(name: str, **params: str) -> str:
+        return str(request.app.url_path_for(name, **params))
+
+    resources = [
+        {
+            "name": r.name,
+            "title": r.title,
+            "description": r.description,
+            "csv": path("read_csv", resource=r.name),
+            "json": path("read_json", resource=r.name),
+        }
+        for r in opendata.RESOURCES
+    ]
+    return page(
+        request,
+        "open_data.html",
+        load_plan(session),
+        title="Données ouvertes",
+        section="open_data",
+        resources=resources,
+        license=opendata.LICENSE,
+        index_href=path("read_index"),
+        datapackage_href=path("read_datapackage"),
+        tree_href=path("read_open_data_tree"),
+    )

@@ -1,0 +1,68 @@
+"""Jinja2 set-up of the dashboard: templates, French filters and the headers of every page."""
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request, Response
+from fastapi.templating import Jinja2Templates
+
+from app.web import format as fr
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+#: Pages load nothing from elsewhere and run no script: the browser is told so, and refuses
+#: anything else. (A site-wide security middleware may set its own, no looser, policy.)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache"}
+
+
+@jinja2.pass_context
+def _path(context: dict[str, Any], name: str, /, **params: Any) -> str:
+    """The path of a named route, relative to the host: ``path("web_action", code="E1.1.1")``."""
+    request: Request = context["request"]
+    return str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        number=fr.number,
+        percent=fr.percent,
+        quantity=fr.quantity,
+        day=fr.day,
+        moment=fr.moment,
+        iso=fr.iso,
+        status_label=fr.status_label,
+        status_items=fr.status_items,
+        priority_label=fr.priority_label,
+        trajectory_label=fr.trajectory_label,
+        direction_label=fr.direction_label,
+        value_status_label=fr.value_status_label,
+        entity_label=fr.entity_label,
+        change_label=fr.change_label,
+        role_label=fr.role_label,
+    )
+    env.globals.update(path=_path, plural=fr.plural, NOT_KNOWN=fr.NOT_KNOWN)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    return templates.TemplateResponse(
+        request, template, context, status_code=status_code, headers=PAGE_HEADERS
+    )

@@ -1,0 +1,392 @@
+"""The public dashboard in a real browser: Debian's Chromium, driven by Playwright, against the
+service started by uvicorn on a seeded database (SQLite or PostgreSQL, as the rest of the suite).
+
+Checks every page type for console errors, failed requests and, with axe-core, accessibility
+violations of impact "serious" or "critical"; clicks through the tree; uses the search form;
+measures the charts as drawn; writes screenshots to test-artifacts/.
+
+What it needs, installed by the fixtures below when missing (no test is ever skipped):
+- /usr/bin/chromium, the Debian package (``apt-get install -y chromium``; run as root, as in CI);
+- Playwright for Python (the ``test`` extra); its own browser downloads are never used;
+- axe-core, taken from the npm registry with ``npm pack`` (no CDN) into ~/.cache/boussole-tests.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
+
+from app.core.config import PROJECT_ROOT
+from app.core.db import make_engine, session_scope
+from app.models import Role
+from app.services import tokens
+from tests.databases import PostgresDatabases, SqliteDatabases
+from tests.test_web import ENERGY, PAGES, SAMPLE_ACTION, write_sample
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_VERSION = "4.14.1"
+AXE_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "boussole-tests"
+    / f"axe-core-{AXE_VERSION}"
+)
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+BLOCKING_IMPACTS = ("serious", "critical")
+#: Every page type, and the 404 page.
+PAGE_TYPES = {**{name: path for name, (path, _) in PAGES.items()}, "introuvable": "/actions/E9"}
+
+
+# --- What the tests need, installed when missing ------------------------------------------------
+
+
+def _run(command: list[str], what: str) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        pytest.fail(
+            f"{what} failed ({' '.join(command)}, status {result.returncode}):\n"
+            f"{(result.stdout + result.stderr)[-3000:]}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, installed with apt-get when missing (the tests run as root)."""
+    if not CHROMIUM.exists():
+        _run(["apt-get", "update", "-qq"], "apt-get update, to install chromium")
+        _run(["apt-get", "install", "-y", "-qq", "chromium"], "apt-get install chromium")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is still missing after apt-get install chromium", pytrace=False)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe.min.js of a pinned axe-core, from the npm registry's package (cached)."""
+    script = AXE_CACHE / "axe.min.js"
+    if script.exists():
+        return script
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is needed to fetch axe-core: apt-get install -y npm", pytrace=False)
+    with tempfile.TemporaryDirectory() as folder:
+        _run(
+            [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", folder, "--silent"],
+            f"npm pack axe-core@{AXE_VERSION}",
+        )
+        [archive] = Path(folder).glob("axe-core-*.tgz")
+        with tarfile.open(archive) as tar:
+            member = tar.extractfile("package/axe.min.js")
+            assert member is not None
+            AXE_CACHE.mkdir(parents=True, exist_ok=True)
+            partial = AXE_CACHE / "axe.min.js.partial"
+            partial.write_bytes(member.read())
+            partial.replace(script)
+    return script
+
+
+# --- The service, running -------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(
+    databases: SqliteDatabases | PostgresDatabases,
+    seeded_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """``uvicorn app.main:create_app --factory`` on a free loopback port, on a seeded database
+    of its own, with sample data written through the API; stopped at the end."""
+    url = databases.clone(seeded_template)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        _, admin_token = tokens.create(
+            session=session, name="browser-admin", role=Role.admin, directorate_codes=[]
+        )
+    engine.dispose()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    env = {**os.environ, "BOUSSOLE_DATABASE_URL": url, "BOUSSOLE_LOG_LEVEL": "WARNING"}
+    env.pop("BOUSSOLE_DEMO", None)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"uvicorn did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+        with httpx.Client(base_url=base, timeout=30) as http:
+            write_sample(http, admin_token)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        databases.drop(url)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    # The pages forbid inline scripts (Content-Security-Policy); axe is injected as one, so the
+    # test context bypasses the policy (the policy itself is checked in tests/test_web.py).
+    context = browser.new_context(
+        bypass_csp=True, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@dataclass
+class Watch:
+    """Everything that went wrong while a page loaded."""
+
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    error_responses: list[str] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.console_errors.append(message.text)
+
+        def on_failed(request: Request) -> None:
+            self.failed_requests.append(f"{request.url}: {request.failure}")
+
+        def on_response(response: Response) -> None:
+            if response.status >= 400 and response.request.resource_type != "document":
+                self.error_responses.append(f"{response.status} {response.url}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on("requestfailed", on_failed)
+        page.on("response", on_response)
+
+
+def visit(page: Page, base: str, path: str, status: int = 200) -> Watch:
+    watch = Watch()
+    watch.attach(page)
+    response = page.goto(base + path, wait_until="load")
+    assert response is not None and response.status == status, path
+    return watch
+
+
+def axe_violations(page: Page, axe_script: Path) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return list(result["violations"])
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- Tests --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(PAGE_TYPES))
+def test_every_page_type_loads_cleanly_and_passes_axe(
+    page: Page, server: str, axe_script: Path, name: str
+) -> None:
+    path = PAGE_TYPES[name]
+    status = 404 if name == "introuvable" else 200
+    watch = visit(page, server, path, status)
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("h1").count() == 1
+    for landmark in ("banner", "navigation", "main", "contentinfo"):
+        assert page.get_by_role(landmark).count() >= 1, landmark
+    # The stylesheet was applied (the header's colour comes from it).
+    background = page.locator(".site-header").evaluate(
+        "element => getComputedStyle(element).backgroundColor"
+    )
+    assert background == "rgb(18, 58, 107)"
+    screenshot(page, name)
+    # Chromium reports the 404 of the page itself, as it should; nothing else.
+    expected = [
+        f"Failed to load resource: the server responded with a status of {status} (Not Found)"
+    ]
+    assert watch.console_errors == (expected if status == 404 else [])
+    assert watch.failed_requests == []
+    assert watch.error_responses == []
+    blocking = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in axe_violations(page, axe_script)
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+    assert blocking == [], "\n".join(blocking)
+
+
+def test_from_home_to_an_action_by_clicking(page: Page, server: str) -> None:
+    watch = visit(page, server, "/")
+    page.get_by_role("link", name="E2 Faire face collectivement aux enjeux globaux").click()
+    page.wait_for_url(f"{server}/engagements/E2")
+    assert "Faire face collectivement" in page.locator("h1").inner_text()
+    page.get_by_role("link", name="Atteindre 50% d'autonomie", exact=False).first.click()
+    page.wait_for_url(f"{server}/actions/{SAMPLE_ACTION}")
+    assert SAMPLE_ACTION in page.locator("h1").inner_text()
+    page.get_by_role("link", name="Autonomie énergétique du territoire").first.click()
+    page.wait_for_url(f"{server}/indicateurs/{ENERGY}")
+    page.get_by_role("navigation", name="Fil d'Ariane").get_by_role("link", name="Accueil").click()
+    page.wait_for_url(f"{server}/")
+    assert watch.console_errors == [] and watch.failed_requests == []
+
+
+def test_the_keyboard_reaches_the_content_first(page: Page, server: str) -> None:
+    visit(page, server, "/actions")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.textContent.trim()")
+    assert focused == "Aller au contenu"
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"  # a visible focus
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#contenu")
+    page.keyboard.press("Tab")
+    # The next stop is inside the main content, past the header and its navigation.
+    inside_main = page.evaluate(
+        "() => document.querySelector('main').contains(document.activeElement)"
+    )
+    assert inside_main
+
+
+def test_the_search_form_filters_the_list(page: Page, server: str) -> None:
+    visit(page, server, "/actions")
+    rows = page.locator("table.results tbody tr")
+    everything = rows.count()
+    assert everything >= 50
+    page.get_by_label("Rechercher", exact=False).fill("énergie")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url("**/actions?q=*")
+    # Blank fields are dropped: the address holds the search only, ready to share.
+    assert page.url == f"{server}/actions?q=%C3%A9nergie&sort=code&limit=50"
+    found = rows.count()
+    assert 0 < found < everything
+    for code in page.locator("table.results td.code").all_inner_texts():
+        assert code.startswith("E")
+    page.get_by_label("Statut").select_option(label="En cours")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url("**status=in_progress*")
+    assert page.locator("table.results td.code").all_inner_texts() == [SAMPLE_ACTION]
+    assert page.get_by_role("heading", name="1 action correspondant aux filtres").count() == 1
+    shared = page.url
+    page.goto(shared)
+    assert page.locator("table.results td.code").all_inner_texts() == [SAMPLE_ACTION]
+    page.get_by_role("link", name="Effacer les filtres").click()
+    page.wait_for_url(f"{server}/actions")
+    assert rows.count() == everything
+
+
+def test_charts_are_drawn(page: Page, server: str) -> None:
+    visit(page, server, f"/actions/{SAMPLE_ACTION}")
+    charts = page.locator("svg[role='img']")
+    assert charts.count() == 2
+    for index in range(2):
+        chart = charts.nth(index)
+        assert (chart.locator("title").text_content() or "").strip()
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100
+    # Assistive technologies see each chart as one image named by its sentence.
+    assert (
+        page.get_by_role("img", name="Avancement annuel de l'action E2.3.2", exact=False).count()
+        == 1
+    )
+    assert (
+        page.get_by_role("img", name="Autonomie énergétique du territoire :", exact=False).count()
+        == 1
+    )
+    bars = charts.nth(0).locator("rect.bar")
+    assert bars.count() == 2
+    heights = [bars.nth(i).bounding_box()["height"] for i in range(2)]  # type: ignore[index]
+    assert 0 < heights[0] < heights[1]  # 20 % then 35 %
+    points = charts.nth(1).locator("circle.point")
+    assert points.count() == 2
+    assert all(points.nth(i).is_visible() for i in range(2))
+    line = charts.nth(1).locator("polyline.target-line").bounding_box()
+    assert line is not None and line["width"] > 100
+    # The data tables open.
+    summary = page.locator("details.chart-data summary").first
+    summary.click()
+    assert page.locator("details.chart-data table").first.is_visible()
+    screenshot(page, "action-charts")
+
+
+def test_a_phone_sees_the_page_without_scrolling_sideways(browser: Browser, server: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        page = context.new_page()
+        for name, path in (("accueil-mobile", "/"), ("action-mobile", f"/actions/{SAMPLE_ACTION}")):
+            page.goto(server + path)
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 1, (path, overflow)
+            screenshot(page, name)
+    finally:
+        context.close()
