@@ -25,7 +25,7 @@ from app.models.dashboard import (
     ReportingCampaign,
 )
 from app.models.plan import Plan
-from app.services import indicators, rollups
+from app.services import indicators, rollups, tree
 from app.services.progress import latest_progress
 from app.services.rollups import counts_by, weighted_mean
 
@@ -33,9 +33,13 @@ UNASSIGNED = "Sans direction pilote"
 
 
 def summary(*, session: Session, year: int | None = None) -> DashboardSummary:
-    year = year or indicators.this_year()
-    rows = rollups.load_tree_rows(session)
-    computed = rollups.compute(session, rows, year)
+    """Kept per database revision, as the tree is (see app.services.tree)."""
+    assessed = year or indicators.this_year()
+    return tree.by_revision(session, ("summary", assessed), lambda: _summary(session, assessed))
+
+
+def _summary(session: Session, year: int) -> DashboardSummary:
+    rows, computed = tree.computed(session, year)
     plan = session.exec(select(Plan)).first()
     axes_by_engagement: dict[int, list[NodeSummary]] = defaultdict(list)
     for axis in rows.axes:

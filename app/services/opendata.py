@@ -31,7 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import func
+from sqlalchemy import String, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -230,7 +230,9 @@ def _json_number(value: float) -> int | float:
 
 def format_number(value: float) -> str:
     """Plain decimal notation with a point, never an exponent: 20, 12.5, -3.25, 0.00001."""
-    text = format(Decimal(repr(float(value))), "f")
+    text = repr(float(value))
+    if "e" in text or "n" in text:  # an exponent (1e-05), or inf and nan: through Decimal
+        text = format(Decimal(text), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
@@ -272,12 +274,44 @@ def json_value(value: Cell) -> Any:
     return value
 
 
+def _text_cell(value: str) -> str:
+    return neutralise(value)
+
+
+def _plain_text_cell(value: str) -> str:
+    return value
+
+
+#: csv_cell's answer by the value's exact type (a dictionary look-up rather than a chain of
+#: isinstance, for tables of hundreds of thousands of rows); other types go through csv_cell.
+_CELL_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _value: "",
+    bool: lambda value: "true" if value else "false",
+    int: str,
+    float: format_number,
+    datetime: format_datetime,
+    date: date.isoformat,
+}
+
+
 def to_csv(resource: Resource, rows: Sequence[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(resource.field_names)
+    cells = [
+        (
+            column,
+            _CELL_BY_TYPE | {str: _text_cell if column.type == "string" else _plain_text_cell},
+        )
+        for column in resource.fields
+    ]
     for row in rows:
-        writer.writerow([csv_cell(column, row.get(column.name)) for column in resource.fields])
+        line = []
+        for column, by_type in cells:
+            value = row.get(column.name)
+            convert = by_type.get(type(value))
+            line.append(convert(value) if convert is not None else csv_cell(column, value))
+        writer.writerow(line)
     return buffer.getvalue()
 
 
@@ -804,27 +838,50 @@ def _euros(name: str, what: str) -> Column:
     return Column(name=name, type="number", description=f"{what} (euros)", minimum=0)
 
 
+def _natural_keys() -> Callable[[str], tuple[tuple[int, int | str], ...]]:
+    """natural_key, computed once per code (a large plan has many rows per trackable)."""
+    known: dict[str, tuple[tuple[int, int | str], ...]] = {}
+
+    def key(code: str) -> tuple[tuple[int, int | str], ...]:
+        found = known.get(code)
+        if found is None:
+            found = known[code] = natural_key(code)
+        return found
+
+    return key
+
+
+#: The columns of the progress table, read as plain values (no ORM object per report: a large
+#: plan has hundreds of thousands). The status is read as its text.
+_PROGRESS_FIELDS = (
+    "year",
+    "progress",
+    "status",
+    "comment",
+    "budget_planned_investment",
+    "budget_planned_operating",
+    "budget_spent_investment",
+    "budget_spent_operating",
+    "reported_at",
+)
+
+
 def _progress(session: Session) -> list[Row]:
+    table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
+    columns = [
+        type_coerce(table.c[name], String) if name == "status" else table.c[name]
+        for name in _PROGRESS_FIELDS
+    ]
     rows = session.execute(
-        select(ProgressReport, col(Trackable.code)).join(
-            Trackable, col(Trackable.id) == col(ProgressReport.trackable_id)
+        sa_select(col(Trackable.code), *columns).join(
+            Trackable, col(Trackable.id) == table.c.trackable_id
         )
     ).all()
-    rows = sorted(rows, key=lambda r: (natural_key(r[1]), r[0].year))
+    key = _natural_keys()
+    rows = sorted(rows, key=lambda r: (key(r[0]), r[1]))
     return [
-        {
-            "trackable_code": code,
-            "year": report.year,
-            "progress": report.progress,
-            "status": Status(report.status).value,
-            "comment": report.comment,
-            "budget_planned_investment": report.budget_planned_investment,
-            "budget_planned_operating": report.budget_planned_operating,
-            "budget_spent_investment": report.budget_spent_investment,
-            "budget_spent_operating": report.budget_spent_operating,
-            "reported_at": report.reported_at,
-        }
-        for report, code in rows
+        {"trackable_code": row[0], **dict(zip(_PROGRESS_FIELDS, row[1:], strict=True))}
+        for row in rows
     ]
 
 
@@ -885,22 +942,29 @@ PROGRESS = Resource(
 
 def _milestones(session: Session) -> list[Row]:
     rows = session.execute(
-        select(Milestone, col(Trackable.code)).join(
-            Trackable, col(Trackable.id) == col(Milestone.trackable_id)
-        )
+        sa_select(
+            col(Milestone.id),
+            col(Trackable.code),
+            col(Milestone.title),
+            col(Milestone.description),
+            col(Milestone.planned_on),
+            col(Milestone.achieved_on),
+            col(Milestone.done),
+        ).join(Trackable, col(Trackable.id) == col(Milestone.trackable_id))
     ).all()
-    rows = sorted(rows, key=lambda r: (natural_key(r[1]), r[0].id or 0))
+    key = _natural_keys()
+    rows = sorted(rows, key=lambda r: (key(r[1]), r[0] or 0))
     return [
         {
-            "id": m.id,
+            "id": milestone_id,
             "trackable_code": code,
-            "title": m.title,
-            "description": m.description,
-            "planned_on": m.planned_on,
-            "achieved_on": m.achieved_on,
-            "done": m.done,
+            "title": title,
+            "description": description,
+            "planned_on": planned_on,
+            "achieved_on": achieved_on,
+            "done": done,
         }
-        for m, code in rows
+        for milestone_id, code, title, description, planned_on, achieved_on, done in rows
     ]
 
 
@@ -1099,22 +1163,29 @@ INDICATOR_TARGETS = Resource(
 
 def _indicator_values(session: Session) -> list[Row]:
     rows = session.execute(
-        select(IndicatorValue, col(Indicator.code)).join(
-            Indicator, col(Indicator.id) == col(IndicatorValue.indicator_id)
-        )
+        sa_select(
+            col(Indicator.code),
+            col(IndicatorValue.year),
+            col(IndicatorValue.commune),
+            col(IndicatorValue.value),
+            type_coerce(col(IndicatorValue.status), String),
+            col(IndicatorValue.comment),
+            col(IndicatorValue.source),
+        ).join(Indicator, col(Indicator.id) == col(IndicatorValue.indicator_id))
     ).all()
-    rows = sorted(rows, key=lambda r: (natural_key(r[1]), r[0].year, r[0].commune))
+    key = _natural_keys()
+    rows = sorted(rows, key=lambda r: (key(r[0]), r[1], r[2]))
     return [
         {
             "indicator_code": code,
-            "year": v.year,
-            "commune": v.commune or None,
-            "value": v.value,
-            "status": ValueStatus(v.status).value,
-            "comment": v.comment,
-            "source": v.source,
+            "year": year,
+            "commune": commune or None,
+            "value": value,
+            "status": status,
+            "comment": comment,
+            "source": source,
         }
-        for v, code in rows
+        for code, year, commune, value, status, comment, source in rows
     ]
 
 
@@ -1275,21 +1346,21 @@ class _Reports:
 
 def _reports(session: Session) -> _Reports:
     """Planned budgets summed, latest report and whether any progress was reported, per
-    trackable: one query."""
+    trackable: one query, grouped by the database (a large plan has hundreds of thousands of
+    reports)."""
     summary = _Reports()
-    for trackable_id, progress, investment, operating, reported_at in session.execute(
+    for trackable_id, investment, operating, reported_at, progress in session.execute(
         sa_select(
             col(ProgressReport.trackable_id),
-            col(ProgressReport.progress),
-            col(ProgressReport.budget_planned_investment),
-            col(ProgressReport.budget_planned_operating),
-            col(ProgressReport.reported_at),
-        )
+            func.sum(col(ProgressReport.budget_planned_investment)),
+            func.sum(col(ProgressReport.budget_planned_operating)),
+            func.max(col(ProgressReport.reported_at)),
+            func.max(col(ProgressReport.progress)),
+        ).group_by(col(ProgressReport.trackable_id))
     ).all():
-        for amount in (investment, operating):
-            if amount is not None:
-                summary.budget[trackable_id] = summary.budget.get(trackable_id, 0.0) + amount
-        latest = _latest(summary.latest_at.get(trackable_id), reported_at)
+        if investment is not None or operating is not None:
+            summary.budget[trackable_id] = (investment or 0.0) + (operating or 0.0)
+        latest = _utc(reported_at)
         if latest is not None:
             summary.latest_at[trackable_id] = latest
         if progress > 0:
@@ -1635,8 +1706,15 @@ def get_resource(name: str) -> Resource:
 
 
 def table_csv(session: Session, name: str) -> str:
+    """Kept per database revision (see app.services.tree): a large table takes seconds to write,
+    its text only megabytes to keep. The JSON items are not kept: as objects, they weigh far
+    more."""
     resource = get_resource(name)
-    return to_csv(resource, resource.rows(session))
+    return tree_service.by_revision(
+        session,
+        ("csv", name, indicator_service.this_year()),
+        lambda: to_csv(resource, resource.rows(session)),
+    )
 
 
 def table_json(session: Session, name: str) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlalchemy import String, select, type_coerce
+from sqlmodel import Session, col
 
 from app.models import Axis, Engagement, FlagshipAction, Status, Trackable, TrackableKind
 from app.models.indicators import Rollup, Trajectory
@@ -29,30 +30,98 @@ PLAN = "plan"
 E = TypeVar("E", bound=StrEnum)
 
 
+class EngagementRow(NamedTuple):
+    id: int
+    code: str
+    title: str
+    quote: str
+    quote_author: str
+
+
+class AxisRow(NamedTuple):
+    id: int
+    code: str
+    title: str
+    engagement_id: int
+
+
+class TrackableRow(NamedTuple):
+    id: int
+    kind: TrackableKind
+    code: str
+    title: str
+    parent_id: int | None
+    axis_id: int | None
+    engagement_id: int | None
+    status: Status
+    weight: float
+
+
+class FlagshipLink(NamedTuple):
+    flagship_project_id: int
+    action_id: int
+
+
 @dataclass
 class TreeRows:
-    """The live tree as rows, as the tree service also needs them."""
+    """The live tree as plain rows (tuples, not ORM objects: the tree of a large plan is read on
+    every change, and building thousands of ORM objects was most of its cost)."""
 
-    engagements: Sequence[Engagement]
-    axes: Sequence[Axis]
-    trackables: Sequence[Trackable]
-    flagship_links: Sequence[FlagshipAction]
+    engagements: Sequence[EngagementRow]
+    axes: Sequence[AxisRow]
+    trackables: Sequence[TrackableRow]
+    flagship_links: Sequence[FlagshipLink]
     progress: dict[int, tuple[int, float]]
+
+
+_KINDS = {kind.value: kind for kind in TrackableKind}
+_STATUSES = {status.value: status for status in Status}
 
 
 def load_tree_rows(session: Session) -> TreeRows:
     """Five queries: engagements, live axes, live trackables, flagship links, latest progress."""
+    engagements = session.execute(
+        select(
+            col(Engagement.id),
+            col(Engagement.code),
+            col(Engagement.title),
+            col(Engagement.quote),
+            col(Engagement.quote_author),
+        ).order_by(col(Engagement.position))
+    ).all()
+    axes = session.execute(
+        select(col(Axis.id), col(Axis.code), col(Axis.title), col(Axis.engagement_id))
+        .where(col(Axis.archived_at).is_(None))
+        .order_by(col(Axis.position))
+    ).all()
+    # Kind and status read as plain text and mapped here: cheaper than the column type's
+    # conversion, row by row.
+    trackables = session.execute(
+        select(
+            col(Trackable.id),
+            type_coerce(col(Trackable.kind), String),
+            col(Trackable.code),
+            col(Trackable.title),
+            col(Trackable.parent_id),
+            col(Trackable.axis_id),
+            col(Trackable.engagement_id),
+            type_coerce(col(Trackable.status), String),
+            col(Trackable.weight),
+        )
+        .where(col(Trackable.archived_at).is_(None))
+        .order_by(col(Trackable.position), col(Trackable.code))
+    ).all()
+    links = session.execute(
+        select(col(FlagshipAction.flagship_project_id), col(FlagshipAction.action_id))
+    ).all()
     return TreeRows(
-        engagements=session.exec(select(Engagement).order_by(col(Engagement.position))).all(),
-        axes=session.exec(
-            select(Axis).where(col(Axis.archived_at).is_(None)).order_by(col(Axis.position))
-        ).all(),
-        trackables=session.exec(
-            select(Trackable)
-            .where(col(Trackable.archived_at).is_(None))
-            .order_by(col(Trackable.position), col(Trackable.code))
-        ).all(),
-        flagship_links=session.exec(select(FlagshipAction)).all(),
+        engagements=[EngagementRow(*row) for row in engagements],
+        axes=[AxisRow(*row) for row in axes],
+        trackables=[
+            TrackableRow(i, _KINDS[k], code, title, parent, axis, engagement, _STATUSES[s], w)
+            for i, k, code, title, parent, axis, engagement, s, w in trackables
+        ],
+        flagship_links=[FlagshipLink(*row) for row in links],
         progress=latest_progress(session),
     )
 
@@ -90,21 +159,19 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
 
     live_axes = {a.id: a for a in rows.axes}
     by_id = {t.id: t for t in rows.trackables}
-    children: dict[int, list[Trackable]] = defaultdict(list)
+    children: dict[int, list[TrackableRow]] = defaultdict(list)
     for t in rows.trackables:
         if t.parent_id is not None:
             children[t.parent_id].append(t)
 
-    def own(t: Trackable) -> float | None:
+    def own(t: TrackableRow) -> float | None:
         return rows.progress[t.id][1] if t.id in rows.progress else None
 
-    def current(t: Trackable) -> float:
+    def current(t: TrackableRow) -> float:
         value = own(t)
-        if value is None and children.get(t.id):  # type: ignore[arg-type]
+        if value is None and children.get(t.id):
             value = weighted_mean(
-                (own(c) or 0.0, c.weight)
-                for c in children[t.id]  # type: ignore[index]
-                if c.status != Status.abandoned
+                (own(c) or 0.0, c.weight) for c in children[t.id] if c.status != Status.abandoned
             )
         return value or 0.0
 
@@ -113,13 +180,13 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
         for t in rows.trackables
         if t.kind == TrackableKind.action and t.parent_id is None and t.axis_id in live_axes
     ]
-    axis_actions: dict[int, list[Trackable]] = defaultdict(list)
-    engagement_actions: dict[int, list[Trackable]] = defaultdict(list)
+    axis_actions: dict[int, list[TrackableRow]] = defaultdict(list)
+    engagement_actions: dict[int, list[TrackableRow]] = defaultdict(list)
     for action in top_actions:
         assert action.axis_id is not None
         axis_actions[action.axis_id].append(action)
         engagement_actions[live_axes[action.axis_id].engagement_id].append(action)
-    served: dict[int, list[Trackable]] = defaultdict(list)
+    served: dict[int, list[TrackableRow]] = defaultdict(list)
     for link in rows.flagship_links:
         if link.action_id in by_id:
             served[link.flagship_project_id].append(by_id[link.action_id])
@@ -154,13 +221,14 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
     for indicator in loaded.indicators:
         node_indicators[PLAN].add(indicator.id)  # type: ignore[arg-type]
 
-    def rollup(actions: Sequence[Trackable], code: str, progress: float | None = None) -> Rollup:
+    def rollup(actions: Sequence[TrackableRow], code: str, progress: float | None = None) -> Rollup:
         counted = [a for a in actions if a.status != Status.abandoned]
         if progress is None:
             progress = weighted_mean((current(a), a.weight) for a in counted)
-        return Rollup(
+        # Built from values of the right types: no validation needed (thousands of nodes).
+        return Rollup.model_construct(
             progress=progress,
-            status_counts=counts_by(Status, (Status(a.status) for a in actions)),
+            status_counts=counts_by(Status, (a.status for a in actions)),
             trajectory_counts=counts_by(
                 Trajectory, (trajectory_of[i] for i in node_indicators.get(code, set()))
             ),
@@ -178,7 +246,7 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
         result.by_code[axis.code] = rollup(axis_actions.get(axis.id, []), axis.code)
     for t in rows.trackables:
         if t.kind == TrackableKind.flagship_project:
-            result.by_code[t.code] = rollup(served.get(t.id, []), t.code, own(t))  # type: ignore[arg-type]
+            result.by_code[t.code] = rollup(served.get(t.id, []), t.code, own(t))
     return result
 
 

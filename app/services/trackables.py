@@ -48,7 +48,7 @@ from app.models.tree import (
     TrackingDetail,
     TrackingSummary,
 )
-from app.services import rollups
+from app.services import tree
 from app.services.progress import latest_progress, latest_progress_subquery
 
 Parent = aliased(Trackable, name="parent")
@@ -465,7 +465,7 @@ def get_detail(*, session: Session, trackable: Trackable) -> ActionDetail | Flag
 
 
 def _rollup(session: Session, code: str) -> Rollup:
-    return rollups.compute(session, rollups.load_tree_rows(session)).get(code)
+    return tree.computed(session)[1].get(code)
 
 
 # --- Engagements and axes -----------------------------------------------------------------------

@@ -1,11 +1,27 @@
 """The whole live strategy tree with its roll-ups, assembled in memory from a fixed number of
-queries."""
+queries, and kept per database revision: until the next write, every request gets the same
+objects without a query but the revision's.
 
+The cache is keyed by the database's revision counter (value and time of the last bump), read in
+the request's own transaction, so a cached answer is never older than the data the request could
+see, and every API process sharing the database agrees. Writing transactions never fill it (what
+they see may still roll back)."""
+
+import threading
+import weakref
 from collections import defaultdict
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
-from app.models import Trackable, TrackableKind
+from app.models import TrackableKind
+
+# The mark a session gets when it takes the revision counter, i.e. when it writes.
+from app.models.events import _REVISION_TAKEN as _WRITING
+from app.models.revision import REVISION_ROW, Revision
 from app.models.tree import (
     ActionNode,
     AxisNode,
@@ -13,15 +29,71 @@ from app.models.tree import (
     FlagshipProjectNode,
     TreePublic,
 )
+from app.services import indicators as indicator_service
 from app.services import plan as plan_service
 from app.services import rollups
+from app.services.rollups import TrackableRow
+
+T = TypeVar("T")
+_STAMP = "boussole_revision_stamp"
+_cache: "weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[tuple[int, datetime], Any]]]"
+_cache = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _stamp(session: Session) -> tuple[int, datetime] | None:
+    """The revision this session reads (one query, once per session); None in a writing one."""
+    if _WRITING in session.info:
+        return None
+    if _STAMP not in session.info:
+        row = session.exec(
+            select(Revision.value, Revision.changed_at).where(col(Revision.id) == REVISION_ROW)
+        ).first()
+        session.info[_STAMP] = tuple(row) if row is not None else None
+    stamp: tuple[int, datetime] | None = session.info[_STAMP]
+    return stamp
+
+
+def by_revision(session: Session, key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, or what it gave for ``key`` at the revision this session reads. The result is
+    shared between requests: treat it as read-only."""
+    stamp = _stamp(session)
+    engine = session.get_bind()
+    if stamp is None or not isinstance(engine, Engine):
+        return build()
+    with _lock:
+        entries = _cache.setdefault(engine, {})
+        hit = entries.get(key)
+    if hit is not None and hit[0] == stamp:
+        value: T = hit[1]
+        return value
+    value = build()
+    with _lock:
+        entries[key] = (stamp, value)
+    return value
+
+
+def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRows, rollups.Rollups]:
+    """The live tree's rows and every roll-up (15 queries, or none at the same revision)."""
+    year = year or indicator_service.this_year()
+
+    def build() -> tuple[rollups.TreeRows, rollups.Rollups]:
+        rows = rollups.load_tree_rows(session)
+        return rows, rollups.compute(session, rows, year)
+
+    return by_revision(session, ("rollups", year), build)
 
 
 def get(*, session: Session) -> TreePublic:
-    """Tree rows (5 queries) + indicators (5) + plan metadata (5): 15 queries in all."""
-    rows = rollups.load_tree_rows(session)
-    computed = rollups.compute(session, rows)
-    plan = plan_service.get(session=session, rollup=computed.get(rollups.PLAN))
+    """Tree rows (5 queries) + indicators (5) + plan metadata (5) + the revision: 16 queries in
+    all, or one when the database has not changed since the last time."""
+    year = indicator_service.this_year()
+    return by_revision(session, ("tree", year), lambda: _build(session, year))
+
+
+def _build(session: Session, year: int) -> TreePublic:
+    rows, computed_rollups = computed(session, year)
+    plan = plan_service.get(session=session, rollup=computed_rollups.get(rollups.PLAN))
 
     code_of = {t.id: t.code for t in rows.trackables}
     served: dict[int, list[str]] = defaultdict(list)
@@ -29,22 +101,25 @@ def get(*, session: Session) -> TreePublic:
         if link.action_id in code_of:
             served[link.flagship_project_id].append(code_of[link.action_id])
 
-    def current(t: Trackable) -> float | None:
+    def current(t: TrackableRow) -> float | None:
         return rows.progress[t.id][1] if t.id in rows.progress else None
 
+    # model_construct: every value below already has its declared type, and validating thousands
+    # of nodes was a large part of the tree's cost.
     sub_actions: dict[int, list[ActionNode]] = defaultdict(list)
     for t in rows.trackables:
         if t.parent_id is not None:
             sub_actions[t.parent_id].append(
-                ActionNode(code=t.code, title=t.title, status=t.status, progress=current(t))
+                ActionNode.model_construct(
+                    code=t.code, title=t.title, status=t.status, progress=current(t), sub_actions=[]
+                )
             )
     actions_by_axis: dict[int, list[ActionNode]] = defaultdict(list)
     flagships_by_engagement: dict[int, list[FlagshipProjectNode]] = defaultdict(list)
     for t in rows.trackables:
-        assert t.id is not None
         if t.kind == TrackableKind.action and t.parent_id is None and t.axis_id is not None:
             actions_by_axis[t.axis_id].append(
-                ActionNode(
+                ActionNode.model_construct(
                     code=t.code,
                     title=t.title,
                     status=t.status,
@@ -54,38 +129,35 @@ def get(*, session: Session) -> TreePublic:
             )
         elif t.kind == TrackableKind.flagship_project and t.engagement_id is not None:
             flagships_by_engagement[t.engagement_id].append(
-                FlagshipProjectNode(
+                FlagshipProjectNode.model_construct(
                     code=t.code,
                     title=t.title,
                     status=t.status,
                     progress=current(t),
-                    rollup=computed.get(t.code),
+                    rollup=computed_rollups.get(t.code),
                     action_codes=sorted(served.get(t.id, [])),
                 )
             )
     axes_by_engagement: dict[int, list[AxisNode]] = defaultdict(list)
     for axis in rows.axes:
-        assert axis.id is not None
         axes_by_engagement[axis.engagement_id].append(
-            AxisNode(
+            AxisNode.model_construct(
                 code=axis.code,
                 title=axis.title,
-                rollup=computed.get(axis.code),
+                rollup=computed_rollups.get(axis.code),
                 actions=actions_by_axis.get(axis.id, []),
             )
         )
-    engagements = []
-    for e in rows.engagements:
-        assert e.id is not None
-        engagements.append(
-            EngagementNode(
-                code=e.code,
-                title=e.title,
-                quote=e.quote,
-                quote_author=e.quote_author,
-                rollup=computed.get(e.code),
-                axes=axes_by_engagement.get(e.id, []),
-                flagship_projects=flagships_by_engagement.get(e.id, []),
-            )
+    engagements = [
+        EngagementNode.model_construct(
+            code=e.code,
+            title=e.title,
+            quote=e.quote,
+            quote_author=e.quote_author,
+            rollup=computed_rollups.get(e.code),
+            axes=axes_by_engagement.get(e.id, []),
+            flagship_projects=flagships_by_engagement.get(e.id, []),
         )
-    return TreePublic(plan=plan, engagements=engagements)
+        for e in rows.engagements
+    ]
+    return TreePublic.model_construct(plan=plan, engagements=engagements)
