@@ -6,23 +6,18 @@ the first is read back through the second with its new version (ETag) as soon as
 and the If-Match check holds across processes.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
-from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine, session_scope
 from app.models import Directorate, Role, Trackable
 from app.services import tokens
+from tests.servers import api_process, wait_until_live
 
 ACTION = "E2.3.2"
 START_TIMEOUT = 30.0
@@ -33,60 +28,11 @@ def version_of(response: httpx.Response) -> int:
     return int(response.headers["ETag"].strip('"').split(".")[0])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@contextmanager
-def api_process(db_url: str, log: Path) -> Iterator[httpx.Client]:
-    """A uvicorn process serving the API on a free port; stopped on exit, even on failure."""
-    port = free_port()
-    env = {**os.environ, "BOUSSOLE_DATABASE_URL": db_url}
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            yield client
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_live(clients: list[httpx.Client], logs: list[Path]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    waiting = list(zip(clients, logs, strict=True))
-    while waiting:
-        client, log = waiting[0]
-        try:
-            if client.get("/healthz", timeout=1).status_code == 200:
-                waiting.pop(0)
-                continue
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def two_processes(db_url: str, tmp_path: Path) -> Iterator[tuple[httpx.Client, httpx.Client]]:
     logs = [tmp_path / "api-1.log", tmp_path / "api-2.log"]
     with ExitStack() as stack:
-        first, second = (stack.enter_context(api_process(db_url, log)) for log in logs)
+        first, second = (stack.enter_context(api_process(db_url, log)).client for log in logs)
         wait_until_live([first, second], logs)
         yield first, second
 

@@ -46,7 +46,7 @@ from tests.conftest import (
     seed_database,
 )
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.test_query_counts import scaled_plan
+from tests.helpers import scaled_plan
 
 runner = CliRunner()
 API = "/api/v1/open-data"

@@ -1,41 +1,11 @@
 """Lists and the tree are answered with a fixed number of queries, whatever the plan's size."""
 
-from typing import Any
-
 import pytest
 import yaml
 
-from tests.conftest import SEED_FILE, count_queries, make_client, seed_database
+from tests.conftest import count_queries, make_client, seed_database
 from tests.databases import PostgresDatabases, SqliteDatabases
-
-
-def scaled_plan(factor: int) -> dict[str, Any]:
-    """The seeded plan with its engagements repeated ``factor`` times under new codes."""
-    data: dict[str, Any] = yaml.safe_load(SEED_FILE.read_text(encoding="utf-8"))
-    engagements: list[dict[str, Any]] = []
-    flagship_number = 0
-    for copy in range(factor):
-        for engagement in data["engagements"]:
-            old, new = engagement["code"], f"E{len(engagements) + 1}"
-            text = yaml.safe_dump(engagement, allow_unicode=True)
-            clone = yaml.safe_load(text.replace(f"code: {old}", f"code: {new}"))
-            for flagship in clone["flagship_projects"]:
-                flagship_number += 1
-                flagship["code"] = f"PP{flagship_number}"
-                flagship["actions"] = [f"{new}.1.1", f"{new}.2.1"]
-            clone["title"] = f"{clone['title']} ({copy})"
-            engagements.append(clone)
-    data["engagements"] = engagements
-    data["indicators"] = [
-        {
-            **indicator,
-            "code": indicator["code"] if copy == 0 else f"{indicator['code']}-{copy}",
-            "measures": [f"E{3 * copy + 2}.3.2", f"E{3 * copy + 1}.1"],
-        }
-        for copy in range(factor)
-        for indicator in data["indicators"]
-    ]
-    return data
+from tests.helpers import scaled_plan
 
 
 @pytest.fixture(scope="module")

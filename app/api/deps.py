@@ -50,7 +50,7 @@ MAX_PAGE_SIZE = 200
 LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size (at most {MAX_PAGE_SIZE})")
 ]
-OffsetQuery = Annotated[int, Query(ge=0, description="Number of items to skip")]
+OffsetQuery = Annotated[int, Query(ge=0, le=10**9, description="Number of items to skip")]
 
 
 # --- Who is calling -----------------------------------------------------------------------------
@@ -108,12 +108,21 @@ def get_if_match(
 
 IfMatch = Annotated[int | None, Depends(get_if_match)]
 
+#: Routes that read the token when there is one (what they show depends on it).
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "An invalid or revoked token (send none to read anonymously)"},
+    429: {"description": "Too many failed authentications from this client: see Retry-After"},
+}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No token, or an invalid or revoked one"},
     403: {"description": "The token may not write this"},
     404: {"description": "Unknown code"},
     412: {"description": "If-Match names a version that is no longer current"},
+    413: {"description": "The request body is too large"},
+    429: AUTH_ERRORS[429],
 }
+#: The largest id or cursor a path or query may name (ids are 32-bit integers on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 # --- The filters of the trackable lists ---------------------------------------------------------

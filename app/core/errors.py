@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 
@@ -88,6 +88,24 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=412,
             content={"detail": "changed by someone else meanwhile: read it again and retry"},
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, _exc: DataError) -> JSONResponse:
+        # A value the database cannot hold or compare (a NUL character, a number out of range)
+        # that slipped past validation: the caller's input, not a server fault. No SQL goes out.
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": [
+                    {
+                        "loc": ["request"],
+                        "msg": "a value cannot be stored or compared "
+                        "(a NUL character, or a number out of range)",
+                        "type": "value_error",
+                    }
+                ]
+            },
         )
 
     @app.exception_handler(IntegrityError)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import SessionDep
+from app.api.deps import MAX_ID, SessionDep
 from app.models.changes import ChangePage
 from app.services import changes
 
@@ -14,7 +14,9 @@ MAX_CHANGES = 1000
 @router.get("/changes", response_model=ChangePage, summary="The change feed")
 def read_changes(
     session: SessionDep,
-    since: Annotated[int, Query(ge=0, description="The `next` of the previous page (0: all)")] = 0,
+    since: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="The `next` of the previous page (0: all)")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES, description="At most 1000")] = 100,
 ) -> ChangePage:
     """Every public change in commit order — entity, code, kind of change, time — so that a

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import (
+    AUTH_ERRORS,
     WRITE_ERRORS,
     AdminActor,
     CurrentActor,
@@ -51,7 +52,7 @@ def list_indicators(
     "/{code}",
     response_model=IndicatorDetail,
     summary="One indicator: is it on track, and why",
-    responses={404: {"description": "Unknown indicator"}},
+    responses={404: {"description": "Unknown indicator"}, **AUTH_ERRORS},
 )
 def read_indicator(code: str, session: SessionDep, actor: OptionalActor) -> IndicatorDetail:
     """With every value (whole territory and per commune) and its trajectory: ``progress_rate``

@@ -1,11 +1,15 @@
-from fastapi import APIRouter, Response, status
+from typing import Annotated
 
-from app.api.deps import WRITE_ERRORS, CurrentActor, IfMatch, SessionDep
+from fastapi import APIRouter, Path, Response, status
+
+from app.api.deps import MAX_ID, WRITE_ERRORS, CurrentActor, IfMatch, SessionDep
 from app.core.versioning import version_etag
 from app.models.tracking import MilestonePublic, MilestoneUpdate
 from app.services import milestones
 
 router = APIRouter(prefix="/milestones", tags=["milestones"])
+
+MilestoneId = Annotated[int, Path(ge=1, le=MAX_ID, description="The milestone's id")]
 
 
 @router.get(
@@ -14,7 +18,9 @@ router = APIRouter(prefix="/milestones", tags=["milestones"])
     summary="One milestone",
     responses={404: {"description": "Unknown milestone"}},
 )
-def read_milestone(milestone_id: int, session: SessionDep, response: Response) -> MilestonePublic:
+def read_milestone(
+    milestone_id: MilestoneId, session: SessionDep, response: Response
+) -> MilestonePublic:
     milestone, trackable = milestones.get(session=session, milestone_id=milestone_id)
     response.headers["ETag"] = version_etag(milestone.version)
     return milestones.public(milestone, trackable.code)
@@ -27,7 +33,7 @@ def read_milestone(milestone_id: int, session: SessionDep, response: Response) -
     responses=WRITE_ERRORS,
 )
 def update_milestone(
-    milestone_id: int,
+    milestone_id: MilestoneId,
     data: MilestoneUpdate,
     session: SessionDep,
     actor: CurrentActor,
@@ -48,6 +54,6 @@ def update_milestone(
     responses=WRITE_ERRORS,
 )
 def delete_milestone(
-    milestone_id: int, session: SessionDep, actor: CurrentActor, if_match: IfMatch
+    milestone_id: MilestoneId, session: SessionDep, actor: CurrentActor, if_match: IfMatch
 ) -> None:
     milestones.delete(session=session, actor=actor, milestone_id=milestone_id, if_match=if_match)

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from app.api.deps import (
+    AUTH_ERRORS,
     WRITE_ERRORS,
     CurrentActor,
     IfMatch,
@@ -40,7 +41,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/progress",
         response_model=list[ProgressReportPublic],
         summary=f"Yearly progress of a {noun}",
-        responses={404: {"description": "Unknown code"}},
+        responses={404: {"description": "Unknown code"}, **AUTH_ERRORS},
     )
     def list_progress(
         code: str, session: SessionDep, actor: OptionalActor
@@ -54,7 +55,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/progress/{year}",
         response_model=ProgressReportPublic,
         summary=f"One yearly report of a {noun}",
-        responses={404: {"description": "Unknown code, or no report that year"}},
+        responses={404: {"description": "Unknown code, or no report that year"}, **AUTH_ERRORS},
     )
     def read_progress(
         code: str, year: Year, session: SessionDep, actor: OptionalActor, response: Response
@@ -133,7 +134,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/history",
         response_model=Page[HistoryEntry],
         summary=f"Change history of a {noun}",
-        responses={404: {"description": "Unknown code"}},
+        responses={404: {"description": "Unknown code"}, **AUTH_ERRORS},
     )
     def read_history(
         code: str,
