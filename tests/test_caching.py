@@ -1,6 +1,9 @@
 """HTTP caching from the database's revision counter, compression, CORS and the change feed."""
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.core.config import Settings
 from app.main import create_app
@@ -134,3 +137,17 @@ def test_change_feed_pages_lose_and_repeat_nothing(client, keys):
     tail = client.get("/api/v1/changes", params={"since": since}).json()
     assert tail == {"items": [], "next": since, "has_more": False}
     assert client.get("/api/v1/changes", params={"limit": 1001}).status_code == 422
+
+
+def test_a_database_restored_to_an_older_revision_never_answers_a_wrong_304(client, engine):
+    etag = client.get("/api/v1/plan").headers["ETag"]
+    # Another database (a restored dump) at the same revision number, reached at another time.
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE revision SET changed_at = :moment WHERE id = 1"),
+            {"moment": datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)},
+        )
+    response = client.get("/api/v1/plan", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert response.headers["ETag"] != etag
+    assert response.headers["Last-Modified"] == "Thu, 02 Jan 2031 03:04:05 GMT"

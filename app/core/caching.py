@@ -10,7 +10,7 @@ Routes that return a resource's version as ETag (for If-Match) keep it, suffixed
 """
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import anyio
@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.services import revision
 
 API_PREFIX = "/api/v1"
-_REVISION_IN_TAG = re.compile(r'(?:^|[."])r(\d+)"')
+_REVISION_IN_TAG = re.compile(r'(?:^|[."])(r\d+t\d+)"')
 
 #: Cache-Control by path prefix (first match wins); the rest of the public API revalidates.
 CACHE_RULES: tuple[tuple[str, str], ...] = (
@@ -43,9 +43,16 @@ def _cache_control(path: str) -> str:
     return DEFAULT_RULE
 
 
-def revisions_named(if_none_match: str) -> set[int]:
-    """The revisions an If-None-Match header names (``W/"r17"``, ``"3.r17"``…)."""
-    return {int(match) for match in _REVISION_IN_TAG.findall(if_none_match)}
+def revision_tag(number: int, changed_at: datetime) -> str:
+    """``r<revision>t<microseconds of its time>``: the time tells apart two databases that
+    reached the same number (one restored from an older dump), so a client never gets a wrong
+    304 after a restore."""
+    return f"r{number}t{int(changed_at.timestamp() * 1_000_000)}"
+
+
+def revisions_named(if_none_match: str) -> set[str]:
+    """The revision tags an If-None-Match header names (``W/"r17t…"``, ``"3.r17t…"``…)."""
+    return set(_REVISION_IN_TAG.findall(if_none_match))
 
 
 class HttpCacheMiddleware:
@@ -62,13 +69,12 @@ class HttpCacheMiddleware:
             await self.app(scope, receive, send)
             return
         number, changed_at = await anyio.to_thread.run_sync(revision.current, self.engine)
-        tag = f"r{number}"
-        # SQLite hands back naive datetimes: every time Boussole stores is UTC.
-        moment = changed_at.astimezone(UTC) if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)
+        moment = changed_at.astimezone(UTC)
+        tag = revision_tag(number, moment)
         last_modified = format_datetime(moment, usegmt=True)
         cache_control = _cache_control(scope["path"])
         request_headers = Headers(scope=scope)
-        if number in revisions_named(request_headers.get("if-none-match", "")):
+        if tag in revisions_named(request_headers.get("if-none-match", "")):
             headers = [
                 (b"etag", f'W/"{tag}"'.encode()),
                 (b"cache-control", cache_control.encode()),
