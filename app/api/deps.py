@@ -14,6 +14,7 @@ from app.core.hardening import FailedAuthLimiter
 from app.core.versioning import parse_version_etag
 from app.models.tracking import FIRST_YEAR, LAST_YEAR, Priority, Status
 from app.services import tokens
+from app.services.pagination import ListParams
 from app.services.tokens import Actor
 from app.services.trackables import Sort, TrackableFilters
 
@@ -51,6 +52,19 @@ LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size (at most {MAX_PAGE_SIZE})")
 ]
 OffsetQuery = Annotated[int, Query(ge=0, le=10**9, description="Number of items to skip")]
+
+
+def get_list_params(
+    q: Annotated[
+        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
+    ] = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
+) -> ListParams:
+    return ListParams(q=q, limit=limit, offset=offset)
+
+
+ListParamsDep = Annotated[ListParams, Depends(get_list_params)]
 
 
 # --- Who is calling -----------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
-from app.api.deps import LimitQuery, OffsetQuery, SessionDep
+from app.api.deps import ListParamsDep, SessionDep
 from app.models import Commune
 from app.models.pagination import Page
 from app.models.reference import CommunePublic
@@ -15,19 +15,13 @@ router = APIRouter(prefix="/communes", tags=["communes"])
 @router.get("", response_model=Page[CommunePublic], summary="List the 47 member communes")
 def list_communes(
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
-    ] = None,
-    limit: LimitQuery = 50,
-    offset: OffsetQuery = 0,
+    page: ListParamsDep,
 ) -> Page[Commune]:
     """By INSEE code; `q` searches names and codes."""
     return page_of(
         reference.get_all_communes(session=session),
         text=lambda c: f"{c.insee_code} {c.name}",
-        q=q,
-        limit=limit,
-        offset=offset,
+        params=page,
     )
 
 

@@ -1,8 +1,6 @@
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-
-from app.api.deps import WRITE_ERRORS, AdminActor, LimitQuery, OffsetQuery, SessionDep
+from app.api.deps import WRITE_ERRORS, AdminActor, ListParamsDep, SessionDep
 from app.models import Directorate, Partner
 from app.models.pagination import Page
 from app.models.reference import DirectoratePublic, PartnerPublic
@@ -18,19 +16,13 @@ router = APIRouter(tags=["directorates and partners"])
 )
 def list_directorates(
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
-    ] = None,
-    limit: LimitQuery = 50,
-    offset: OffsetQuery = 0,
+    page: ListParamsDep,
 ) -> Page[Directorate]:
     """By code; `q` searches codes and names."""
     return page_of(
         reference.get_all_directorates(session=session),
         text=lambda d: f"{d.code} {d.name}",
-        q=q,
-        limit=limit,
-        offset=offset,
+        params=page,
     )
 
 
@@ -72,17 +64,11 @@ def update_directorate(
 @router.get("/partners", response_model=Page[PartnerPublic], summary="List external partners")
 def list_partners(
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
-    ] = None,
-    limit: LimitQuery = 50,
-    offset: OffsetQuery = 0,
+    page: ListParamsDep,
 ) -> Page[Partner]:
     """Organisations named as partners of actions or flagship projects, by name."""
     return page_of(
         reference.get_all_partners(session=session),
         text=lambda p: p.name,
-        q=q,
-        limit=limit,
-        offset=offset,
+        params=page,
     )

@@ -1,8 +1,6 @@
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
-from app.api.deps import LimitQuery, OffsetQuery, SessionDep
+from app.api.deps import ListParamsDep, SessionDep
 from app.models.pagination import Page
 from app.models.tree import EngagementDetail, EngagementPublic
 from app.services import trackables
@@ -14,19 +12,13 @@ router = APIRouter(tags=["strategy tree"])
 @router.get("/engagements", response_model=Page[EngagementPublic], summary="The engagements")
 def list_engagements(
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
-    ] = None,
-    limit: LimitQuery = 50,
-    offset: OffsetQuery = 0,
+    page: ListParamsDep,
 ) -> Page[EngagementPublic]:
     """In document order; `q` searches codes and titles."""
     return page_of(
         trackables.get_all_engagements(session=session),
         text=lambda e: f"{e.code} {e.title}",
-        q=q,
-        limit=limit,
-        offset=offset,
+        params=page,
     )
 
 

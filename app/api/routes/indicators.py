@@ -7,8 +7,7 @@ from app.api.deps import (
     WRITE_ERRORS,
     AdminActor,
     CurrentActor,
-    LimitQuery,
-    OffsetQuery,
+    ListParamsDep,
     OptionalActor,
     SessionDep,
 )
@@ -31,20 +30,14 @@ router = APIRouter(prefix="/indicators", tags=["indicators"])
 @router.get("", response_model=Page[IndicatorPublic], summary="List indicators")
 def list_indicators(
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
-    ] = None,
-    limit: LimitQuery = 50,
-    offset: OffsetQuery = 0,
+    page: ListParamsDep,
 ) -> Page[IndicatorPublic]:
     """Indicators by code with their baseline, targets, what they measure and their trajectory;
     `q` searches codes and names."""
     return page_of(
         indicators.get_all(session=session),
         text=lambda i: f"{i.code} {i.name}",
-        q=q,
-        limit=limit,
-        offset=offset,
+        params=page,
     )
 
 
