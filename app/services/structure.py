@@ -13,9 +13,44 @@ from app.services import audit, reference, trackables
 from app.services.tokens import Actor
 
 
+def _axis_snapshot(axis: Axis, engagement_code: str) -> dict[str, Any]:
+    return trackables.axis_public(axis, engagement_code).model_dump(mode="json")
+
+
+def _directorate_snapshot(directorate: Directorate) -> dict[str, Any]:
+    return DirectoratePublic.model_validate(directorate).model_dump(mode="json")
+
+
+def _next_axis_position(session: Session, engagement_id: int | None) -> int:
+    last = session.scalar(
+        select(func.max(Axis.position)).where(col(Axis.engagement_id) == engagement_id)
+    )
+    return 0 if last is None else last + 1
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    audit.record(
+        session=session,
+        actor=actor,
+        entity=entity,
+        entity_key=key,
+        action=AuditAction.create if before is None else AuditAction.update,
+        before=before,
+        after=after,
+    )
+
+
 def create_axis(*, session: Session, actor: Actor, data: AxisCreate) -> Axis:
     actor.require_admin()
     engagement = trackables.get_engagement_row(session=session, code=data.engagement)
+    assert engagement.id is not None
     prefix = f"{engagement.code}."
     if data.code is None:
         codes = session.exec(
@@ -27,45 +62,23 @@ def create_axis(*, session: Session, actor: Actor, data: AxisCreate) -> Axis:
         code = data.code
         if session.exec(select(Axis.id).where(col(Axis.code) == code)).first() is not None:
             raise ConflictError(f"the code '{code}' is already used")
-    last = session.scalar(
-        select(func.max(Axis.position)).where(col(Axis.engagement_id) == engagement.id)
-    )
-    assert engagement.id is not None
     axis = Axis(
         code=code,
         title=data.title,
         engagement_id=engagement.id,
-        position=0 if last is None else last + 1,
+        position=_next_axis_position(session, engagement.id),
     )
     session.add(axis)
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="axis",
-        entity_key=axis.code,
-        action=AuditAction.create,
-        before=None,
-        after=_public(axis, engagement.code),
-    )
+    _record(session, actor, "axis", axis.code, None, _axis_snapshot(axis, engagement.code))
     return axis
-
-
-def _public(axis: Axis, engagement_code: str) -> dict[str, Any]:
-    return {
-        "code": axis.code,
-        "title": axis.title,
-        "engagement_code": engagement_code,
-        "position": axis.position,
-        "archived": axis.archived_at is not None,
-    }
 
 
 def update_axis(*, session: Session, actor: Actor, code: str, data: AxisUpdate) -> Axis:
     actor.require_admin()
     axis = trackables.get_axis_row(session=session, code=code)
-    current = session.get_one(Engagement, axis.engagement_id)
-    before = _public(axis, current.code)
+    engagement = session.get_one(Engagement, axis.engagement_id)
+    before = _axis_snapshot(axis, engagement.code)
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "archived", "engagement"):
         if name in changes and changes[name] is None:
@@ -73,25 +86,15 @@ def update_axis(*, session: Session, actor: Actor, code: str, data: AxisUpdate) 
     if "title" in changes:
         axis.title = changes["title"]
     if "engagement" in changes:
-        current = trackables.get_engagement_row(session=session, code=changes["engagement"])
-        if current.id != axis.engagement_id:
-            assert current.id is not None
-            last = session.scalar(
-                select(func.max(Axis.position)).where(col(Axis.engagement_id) == current.id)
-            )
-            axis.engagement_id, axis.position = current.id, 0 if last is None else last + 1
+        engagement = trackables.get_engagement_row(session=session, code=changes["engagement"])
+        if engagement.id != axis.engagement_id:
+            assert engagement.id is not None
+            axis.position = _next_axis_position(session, engagement.id)
+            axis.engagement_id = engagement.id
     if "archived" in changes:
         axis.archived_at = (axis.archived_at or utcnow()) if changes["archived"] else None
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="axis",
-        entity_key=axis.code,
-        action=AuditAction.update,
-        before=before,
-        after=_public(axis, current.code),
-    )
+    _record(session, actor, "axis", axis.code, before, _axis_snapshot(axis, engagement.code))
     return axis
 
 
@@ -102,14 +105,8 @@ def create_directorate(*, session: Session, actor: Actor, data: DirectorateCreat
     directorate = Directorate(code=data.code, name=data.name)
     session.add(directorate)
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="directorate",
-        entity_key=directorate.code,
-        action=AuditAction.create,
-        before=None,
-        after=DirectoratePublic.model_validate(directorate).model_dump(mode="json"),
+    _record(
+        session, actor, "directorate", directorate.code, None, _directorate_snapshot(directorate)
     )
     return directorate
 
@@ -119,17 +116,8 @@ def update_directorate(
 ) -> Directorate:
     actor.require_admin()
     directorate = reference.get_directorate(session=session, code=code)
-    before = DirectoratePublic.model_validate(directorate).model_dump(mode="json")
-    if data.name is not None:
-        directorate.name = data.name
+    before = _directorate_snapshot(directorate)
+    directorate.name = data.name
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="directorate",
-        entity_key=directorate.code,
-        action=AuditAction.update,
-        before=before,
-        after=DirectoratePublic.model_validate(directorate).model_dump(mode="json"),
-    )
+    _record(session, actor, "directorate", code, before, _directorate_snapshot(directorate))
     return directorate

@@ -490,7 +490,7 @@ def get_axis_row(*, session: Session, code: str) -> Axis:
     return axis
 
 
-def _axis_public(axis: Axis, engagement_code: str) -> AxisPublic:
+def axis_public(axis: Axis, engagement_code: str) -> AxisPublic:
     return AxisPublic(
         code=axis.code,
         title=axis.title,
@@ -509,7 +509,7 @@ def get_engagement(*, session: Session, code: str) -> EngagementDetail:
     ).all()
     return EngagementDetail(
         **EngagementPublic.model_validate(engagement).model_dump(),
-        axes=[_axis_public(axis, engagement.code) for axis in axes],
+        axes=[axis_public(axis, engagement.code) for axis in axes],
         flagship_projects=get_all_flagship_projects(
             session=session, filters=TrackableFilters(engagement=code)
         ),
@@ -531,7 +531,7 @@ def get_axis(*, session: Session, code: str) -> AxisDetail:
         _filtered(_action_select(*_ACTION_COLUMNS), filters).order_by(*ACTION_ORDER)
     ).all()
     return AxisDetail(
-        **_axis_public(axis, engagement_code).model_dump(),
+        **axis_public(axis, engagement_code).model_dump(),
         actions=_actions(session, rows),
         rollup=_rollup(session, axis.code),
     )
