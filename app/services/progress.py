@@ -9,6 +9,7 @@ from app.core.errors import NotFoundError, PreconditionFailedError
 from app.core.versioning import check_version
 from app.models import AuditAction, ProgressReport, Status, Trackable
 from app.models.base import utcnow
+from app.models.events import take_revision
 from app.models.tracking import ProgressReportInput, ProgressReportPublic
 from app.services import audit
 from app.services.tokens import Actor
@@ -119,6 +120,10 @@ def put(
         "reported_by": actor.name,
         "reported_at": utcnow(),
     }
+    # Writers pass the revision counter one at a time (app.models.events): taken before looking
+    # for the report, two concurrent PUTs of a new year cannot both find none and both insert it
+    # (on PostgreSQL, where reads do not wait; the second got a 409).
+    take_revision(session)
     report = _find(session, trackable, year)
     before = None
     if report is None:

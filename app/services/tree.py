@@ -39,6 +39,7 @@ _STAMP = "boussole_revision_stamp"
 _cache: "weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[tuple[int, datetime], Any]]]"
 _cache = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_gates: dict[tuple[int, Hashable], threading.Lock] = {}
 
 
 def _stamp(session: Session) -> tuple[int, datetime] | None:
@@ -63,13 +64,18 @@ def by_revision(session: Session, key: Hashable, build: Callable[[], T]) -> T:
         return build()
     with _lock:
         entries = _cache.setdefault(engine, {})
-        hit = entries.get(key)
-    if hit is not None and hit[0] == stamp:
-        value: T = hit[1]
-        return value
-    value = build()
-    with _lock:
-        entries[key] = (stamp, value)
+        gate = _gates.setdefault((id(engine), key), threading.Lock())
+    # One build at a time per key: requests arriving during a build wait for it rather than all
+    # building the same thing (as many copies in memory, the CPU shared between them).
+    with gate:
+        with _lock:
+            hit = entries.get(key)
+        if hit is not None and hit[0] == stamp:
+            value: T = hit[1]
+            return value
+        value = build()
+        with _lock:
+            entries[key] = (stamp, value)
     return value
 
 
