@@ -41,10 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
     install_error_handlers(app)
-    # Innermost first: caching sees the routes' answers, gzip compresses them, CORS and the request
-    # log (outermost) see everything.
-    app.add_middleware(HttpCacheMiddleware, engine=app.state.engine)
+    # Innermost first: gzip compresses the routes' answers, caching validates and keeps them, CORS
+    # and the request log (outermost) see everything.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Outside gzip, so that it keeps (and serves) the compressed bytes too.
+    app.add_middleware(HttpCacheMiddleware, engine=app.state.engine)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -3,11 +3,11 @@
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.conftest import ENV_ACTION, auth
+from tests.conftest import ENV_ACTION, QueryCounter, auth, count_queries
 
 
 def test_etag_304_and_a_new_etag_after_any_write(client, keys):
@@ -151,3 +151,30 @@ def test_a_database_restored_to_an_older_revision_never_answers_a_wrong_304(clie
     assert response.status_code == 200
     assert response.headers["ETag"] != etag
     assert response.headers["Last-Modified"] == "Thu, 02 Jan 2031 03:04:05 GMT"
+
+
+def test_anonymous_answers_are_kept_until_the_next_write(client, keys):
+    first = client.get("/api/v1/tree")
+    # Kept: the second answer costs one query, the revision's.
+    assert count_queries(client, "/api/v1/tree") == 1
+    again = client.get("/api/v1/tree")
+    assert (again.content, again.headers["ETag"]) == (first.content, first.headers["ETag"])
+    # With a token the route runs (what it shows may depend on the token).
+    assert count_queries_with(client, "/api/v1/tree", auth(keys.env)) > 1
+    client.put(
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 9}, headers=auth(keys.env)
+    )
+    after = client.get("/api/v1/tree")
+    assert after.headers["ETag"] != first.headers["ETag"]
+    assert after.json()["engagements"][1]["axes"][2]["actions"][1]["progress"] == 9
+
+
+def count_queries_with(client: TestClient, path: str, headers: dict[str, str]) -> int:
+    counter = QueryCounter()
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path, headers=headers).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return counter.count

@@ -10,8 +10,12 @@ Routes that return a resource's version as ETag (for If-Match) keep it, suffixed
 """
 
 import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 
 import anyio
 from sqlalchemy import Engine
@@ -55,10 +59,59 @@ def revisions_named(if_none_match: str) -> set[str]:
     return set(_REVISION_IN_TAG.findall(if_none_match))
 
 
+@dataclass
+class _Stored:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class ResponseStore:
+    """Answers of anonymous GETs kept for the revision they were made at: until the next write,
+    the same bytes (compressed or not) go out without running the route again. Any write makes a
+    new revision and so empties the store; the revision is read from the database on every
+    request, so several processes never disagree."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 4 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry = max_entry
+        self._tag = ""
+        self._entries: OrderedDict[tuple[str, bytes, bool], _Stored] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, tag: str, key: tuple[str, bytes, bool]) -> _Stored | None:
+        with self._lock:
+            if tag != self._tag:
+                return None
+            stored = self._entries.get(key)
+            if stored is not None:
+                self._entries.move_to_end(key)
+            return stored
+
+    def put(self, tag: str, key: tuple[str, bytes, bool], stored: _Stored) -> None:
+        if len(stored.body) > self.max_entry:
+            return
+        with self._lock:
+            if tag != self._tag:
+                self._entries.clear()
+                self._size = 0
+                self._tag = tag
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._size -= len(previous.body)
+            self._entries[key] = stored
+            self._size += len(stored.body)
+            while self._size > self.max_bytes and self._entries:
+                _, evicted = self._entries.popitem(last=False)
+                self._size -= len(evicted.body)
+
+
 class HttpCacheMiddleware:
-    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, store: ResponseStore | None = None) -> None:
         self.app = app
         self.engine = engine
+        self.store = store if store is not None else ResponseStore()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -85,14 +138,49 @@ class HttpCacheMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
 
+        # Only anonymous answers are shared: with a token, what a route shows may differ.
+        storable = "authorization" not in request_headers and scope["method"] == "GET"
+        key = (
+            scope["path"],
+            scope.get("query_string", b""),
+            "gzip" in request_headers.get("accept-encoding", ""),
+        )
+        stored = self.store.get(tag, key) if storable else None
+        if stored is not None:
+            await send(
+                {"type": "http.response.start", "status": stored.status, "headers": stored.headers}
+            )
+            await send({"type": "http.response.body", "body": stored.body})
+            return
+
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        kept: dict[str, Any] = {"on": storable, "size": 0}
+
         async def send_with_validators(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
-                headers = MutableHeaders(scope=message)
-                version = headers.get("etag")
-                headers["ETag"] = f'"{version.strip(chr(34))}.{tag}"' if version else f'W/"{tag}"'
-                headers["Last-Modified"] = last_modified
-                headers["Cache-Control"] = cache_control
-                headers["Vary"] = "Authorization, Accept-Encoding"
+            if message["type"] == "http.response.start":
+                if message["status"] == 200:
+                    headers = MutableHeaders(scope=message)
+                    version = headers.get("etag")
+                    headers["ETag"] = (
+                        f'"{version.strip(chr(34))}.{tag}"' if version else f'W/"{tag}"'
+                    )
+                    headers["Last-Modified"] = last_modified
+                    headers["Cache-Control"] = cache_control
+                    headers["Vary"] = "Authorization, Accept-Encoding"
+                started.update(message)
+            elif message["type"] == "http.response.body" and kept["on"]:
+                chunks.append(message.get("body", b""))
+                kept["size"] += len(chunks[-1])
+                if kept["size"] > self.store.max_entry:  # too large to keep: stop collecting
+                    kept["on"] = False
+                    chunks.clear()
+                elif not message.get("more_body", False) and started.get("status") == 200:
+                    self.store.put(
+                        tag,
+                        key,
+                        _Stored(200, list(started["headers"]), b"".join(chunks)),
+                    )
             await send(message)
 
         await self.app(scope, receive, send_with_validators)

@@ -39,8 +39,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def _begin_sqlite(connection: Any) -> None:
     # A writer takes the write lock when it begins (BEGIN IMMEDIATE), so that it waits its turn
     # (busy timeout) rather than failing when it upgrades a stale read snapshot mid-transaction.
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # a lone read (the revision counter): no transaction around it
+    connection.exec_driver_sql(f"BEGIN {options.get(SQLITE_BEGIN, 'DEFERRED')}")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

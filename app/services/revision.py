@@ -18,5 +18,6 @@ def read(connection: Connection) -> tuple[int, datetime]:
 
 
 def current(engine: Engine) -> tuple[int, datetime]:
-    with engine.connect() as connection:
+    """The revision, read on its own: one statement, no transaction around it."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return read(connection)
