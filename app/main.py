@@ -1,5 +1,7 @@
 """The FastAPI application."""
 
+import threading
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app.state.sqlite_writers = threading.Lock()  # see app.api.deps.get_session
     install_error_handlers(app)
     # Innermost first: gzip compresses the routes' answers, caching validates and keeps them, CORS
     # and the request log (outermost) see everything.

@@ -1,6 +1,7 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -33,8 +34,17 @@ def get_session(request: Request) -> Iterator[Session]:
     Used with ``scope="function"`` (``SessionDep``): the commit happens before the response is
     sent, so a client that got its 200 reads its write back from any process, and a commit that
     fails is answered as an error rather than after a success."""
-    with Session(request.app.state.engine) as session:
-        if request.method not in READ_METHODS:
+    engine = request.app.state.engine
+    writing = request.method not in READ_METHODS
+    # On SQLite the writers of one process queue on a lock rather than in SQLite's busy handler,
+    # whose growing sleeps leave some waiting for seconds; between processes it still arbitrates.
+    queue = (
+        request.app.state.sqlite_writers if writing and engine.dialect.name == "sqlite" else None
+    )
+    with ExitStack() as stack, Session(engine) as session:
+        if queue is not None:
+            stack.enter_context(queue)
+        if writing:
             session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         try:
             yield session
