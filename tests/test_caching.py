@@ -155,12 +155,14 @@ def test_a_database_restored_to_an_older_revision_never_answers_a_wrong_304(clie
 
 def test_anonymous_answers_are_kept_until_the_next_write(client, keys):
     first = client.get("/api/v1/tree")
-    # Kept: the second answer costs one query, the revision's.
-    assert count_queries(client, "/api/v1/tree") == 1
+    # Kept: the second answer costs at most the revision's query (on SQLite it is read on a
+    # connection of its own, outside the engine's pool and events).
+    kept = count_queries(client, "/api/v1/tree")
+    assert kept <= 1
     again = client.get("/api/v1/tree")
     assert (again.content, again.headers["ETag"]) == (first.content, first.headers["ETag"])
     # With a token the route runs (what it shows may depend on the token).
-    assert count_queries_with(client, "/api/v1/tree", auth(keys.env)) > 1
+    assert count_queries_with(client, "/api/v1/tree", auth(keys.env)) > kept
     client.put(
         f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 9}, headers=auth(keys.env)
     )

@@ -110,7 +110,7 @@ class ResponseStore:
 class HttpCacheMiddleware:
     def __init__(self, app: ASGIApp, engine: Engine, store: ResponseStore | None = None) -> None:
         self.app = app
-        self.engine = engine
+        self.read_revision = revision.RevisionReader(engine)
         self.store = store if store is not None else ResponseStore()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -121,7 +121,7 @@ class HttpCacheMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        number, changed_at = await anyio.to_thread.run_sync(revision.current, self.engine)
+        number, changed_at = await anyio.to_thread.run_sync(self.read_revision)
         moment = changed_at.astimezone(UTC)
         tag = revision_tag(number, moment)
         last_modified = format_datetime(moment, usegmt=True)

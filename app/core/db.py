@@ -20,6 +20,9 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+#: Connections kept open per process (AnyIO runs sync routes and dependencies on 40 threads).
+POOL_SIZE = 20
+
 #: Execution option naming how a SQLite transaction begins; writers ask for "IMMEDIATE".
 SQLITE_BEGIN = "sqlite_begin"
 
@@ -48,11 +51,21 @@ def _begin_sqlite(connection: Any) -> None:
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            # As many pooled connections as the server's worker threads use at once: beyond the
+            # pool, each request would open (and set up) a connection, then close it.
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_SIZE,
+        )
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE // 2, max_overflow=POOL_SIZE // 2
+    )
 
 
 @contextmanager

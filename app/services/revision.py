@@ -1,11 +1,19 @@
 """Reading the revision counter (see app.models.revision; app.models.events bumps it)."""
 
+import threading
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlmodel import col
 
+from app.models.base import as_utc
 from app.models.revision import REVISION_ROW, Revision
+
+_SQL = "SELECT value, changed_at FROM revision WHERE id = 1"  # REVISION_ROW
+
+
+assert REVISION_ROW == 1  # the statement above names it
 
 
 def read(connection: Connection) -> tuple[int, datetime]:
@@ -17,7 +25,40 @@ def read(connection: Connection) -> tuple[int, datetime]:
     return int(row[0]), row[1]
 
 
-def current(engine: Engine) -> tuple[int, datetime]:
-    """The revision, read on its own: one statement, no transaction around it."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return read(connection)
+class RevisionReader:
+    """Reads the revision on every request, as cheaply as the database allows.
+
+    On SQLite each thread keeps a connection of its own, outside the pool, for this one
+    statement (SQLite connections are cheap, and the file is local); on other databases a pooled
+    connection is used, so that the server's connections stay bounded."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.own_connections = engine.dialect.name == "sqlite"
+        self._local = threading.local()
+
+    def __call__(self) -> tuple[int, datetime]:
+        if not self.own_connections:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return read(conn)
+        connection: Any = getattr(self._local, "connection", None)
+        if connection is None:
+            # Detached from the pool: set up like every connection (WAL, autocommit), kept by
+            # this thread.
+            pooled = self.engine.raw_connection()
+            pooled.detach()
+            connection = pooled.dbapi_connection
+            self._local.connection = connection
+        try:
+            value, changed_at = connection.execute(_SQL).fetchone()
+        except Exception:
+            self._local.connection = None
+            connection.close()
+            raise
+        # SQLite hands back the text SQLAlchemy wrote: ISO 8601, UTC.
+        moment = (
+            changed_at if isinstance(changed_at, datetime) else datetime.fromisoformat(changed_at)
+        )
+        stamp = as_utc(moment)
+        assert stamp is not None
+        return int(value), stamp
