@@ -237,10 +237,15 @@ def run(
         )
 
     ids = [t.id for t in trackables.values()]
+    # The reports the file may replace, as plain rows: only its trackables and its years.
+    compared = ("progress", "status", "comment", *BUDGET_COLUMNS)
+    table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
     existing = {
-        (r.trackable_id, r.year): r
-        for r in session.exec(
-            select(ProgressReport).where(col(ProgressReport.trackable_id).in_(ids))
+        (row.trackable_id, row.year): row
+        for row in session.execute(
+            select(table.c.id, table.c.trackable_id, table.c.year, *(table.c[n] for n in compared))
+            .where(table.c.trackable_id.in_(ids))
+            .where(table.c.year.in_(sorted({row.year for row in parsed.rows})))
         )
     }
     now = utcnow()
@@ -272,7 +277,6 @@ def run(
             audits.append(_audit(actor, key, trackable.id, AuditAction.create, None, fields, now))
             continue
         before = {name: getattr(current, name) for name in fields}
-        before["status"] = Status(current.status).value
         if before == fields:
             unchanged += 1
             continue
@@ -292,7 +296,6 @@ def run(
     if dry_run or not (inserts or updates):
         return report
     take_revision(session)
-    table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
     for chunk in _chunks(inserts):
         session.execute(insert(table), chunk)
         if on_progress:
