@@ -58,6 +58,11 @@ def _bump_revision(session: Session, _context: Any, _instances: Any) -> None:
         take_revision(session)
 
 
+def is_writing(session: Session) -> bool:
+    """Whether this transaction has written (and taken the revision counter)."""
+    return _REVISION_TAKEN in session.info
+
+
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget_revision(session: Session, *_args: Any) -> None:

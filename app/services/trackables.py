@@ -18,7 +18,6 @@ from app.core.errors import NotFoundError
 from app.core.text import fold
 from app.models import (
     Axis,
-    Commune,
     Directorate,
     Engagement,
     FlagshipAction,
@@ -162,10 +161,6 @@ class TrackableFilters:
     sort: Sort = Sort.by_code
 
 
-# Kept under its first name for the callers that only filter actions.
-ActionFilters = TrackableFilters
-
-
 def _action_select(*columns: Any) -> Select[Any]:
     stmt: Select[Any] = (
         select(*columns)
@@ -299,7 +294,7 @@ def _actions(session: Session, rows: Sequence[Any]) -> list[ActionPublic]:
 
 
 def get_all_actions(
-    *, session: Session, filters: ActionFilters, limit: int, offset: int
+    *, session: Session, filters: TrackableFilters, limit: int, offset: int
 ) -> tuple[list[ActionPublic], int]:
     """One page of actions (document order unless sorted otherwise), and how many match in all
     (three queries)."""
@@ -526,7 +521,7 @@ def get_axis(*, session: Session, code: str) -> AxisDetail:
     if row is None:
         raise NotFoundError("axis", code)
     axis, engagement_code = row
-    filters = ActionFilters(axis=code, include_archived=axis.archived_at is not None)
+    filters = TrackableFilters(axis=code, include_archived=axis.archived_at is not None)
     rows = session.execute(
         _filtered(_action_select(*_ACTION_COLUMNS), filters).order_by(*ACTION_ORDER)
     ).all()
@@ -535,7 +530,3 @@ def get_axis(*, session: Session, code: str) -> AxisDetail:
         actions=_actions(session, rows),
         rollup=_rollup(session, axis.code),
     )
-
-
-def get_commune_codes(session: Session) -> set[str]:
-    return set(session.exec(select(Commune.insee_code)).all())

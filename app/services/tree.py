@@ -15,13 +15,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.models import TrackableKind
-
-# The mark a session gets when it takes the revision counter, i.e. when it writes.
-from app.models.events import _REVISION_TAKEN as _WRITING
-from app.models.revision import REVISION_ROW, Revision
+from app.models.events import is_writing
 from app.models.tree import (
     ActionNode,
     AxisNode,
@@ -31,7 +28,7 @@ from app.models.tree import (
 )
 from app.services import indicators as indicator_service
 from app.services import plan as plan_service
-from app.services import rollups
+from app.services import revision, rollups
 from app.services.rollups import TrackableRow
 
 T = TypeVar("T")
@@ -44,13 +41,10 @@ _gates: dict[tuple[int, Hashable], threading.Lock] = {}
 
 def _stamp(session: Session) -> tuple[int, datetime] | None:
     """The revision this session reads (one query, once per session); None in a writing one."""
-    if _WRITING in session.info:
+    if is_writing(session):
         return None
     if _STAMP not in session.info:
-        row = session.exec(
-            select(Revision.value, Revision.changed_at).where(col(Revision.id) == REVISION_ROW)
-        ).first()
-        session.info[_STAMP] = tuple(row) if row is not None else None
+        session.info[_STAMP] = revision.read(session.connection())
     stamp: tuple[int, datetime] | None = session.info[_STAMP]
     return stamp
 
