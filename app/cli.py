@@ -14,6 +14,7 @@ from app.core import migrations
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import BoussoleError
+from app.core.runtime import tune_garbage_collector
 from app.models import Role
 from app.services import backup as backup_service
 from app.services import demo as demo_service
@@ -26,6 +27,11 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).")
 app.add_typer(db_app, name="db")
 console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _every_command() -> None:
+    tune_garbage_collector()
 
 
 @db_app.command("upgrade")

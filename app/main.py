@@ -1,15 +1,17 @@
 """The FastAPI application."""
 
 import threading
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from starlette.types import Receive, Scope, Send
 
 from app import __version__
 from app.api.router import api_router
 from app.api.routes import health
-from app.core.caching import HttpCacheMiddleware
+from app.core.caching import HttpCacheMiddleware, ResponseReplay, RevisionSource
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
@@ -18,7 +20,8 @@ from app.core.hardening import (
     FailedAuthLimiter,
     SecurityHeadersMiddleware,
 )
-from app.core.logging import configure_logging, install_request_logging
+from app.core.logging import configure_logging, install_request_logging, log_request
+from app.core.runtime import tune_garbage_collector
 from app.web import install_web
 
 DESCRIPTION = """
@@ -31,10 +34,21 @@ a stable code: `E1` (engagement), `E1.2` (axis), `E1.2.3` (action), `E1.2.3.1` (
 """
 
 
+class Boussole(FastAPI):
+    """FastAPI, with the answers kept per revision replayed ahead of everything else, FastAPI's
+    own per-request work included (see ``ResponseReplay``)."""
+
+    replay: ResponseReplay
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.replay(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    app = FastAPI(
+    tune_garbage_collector()
+    app = Boussole(
         title="Boussole",
         version=__version__,
         description=DESCRIPTION,
@@ -42,13 +56,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app.state.revisions = RevisionSource(app.state.engine)
+    app.replay = ResponseReplay(
+        partial(FastAPI.__call__, app), app.state.revisions, log_request=log_request
+    )
     app.state.sqlite_writers = threading.Lock()  # see app.api.deps.get_session
     install_error_handlers(app)
-    # Innermost first: gzip compresses the routes' answers, caching validates and keeps them, CORS
-    # and the request log (outermost) see everything.
+    # Innermost first: gzip compresses the routes' answers, caching validates them, CORS and the
+    # request log (outermost) see everything; ResponseReplay, ahead of them all, keeps the result.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    # Outside gzip, so that it keeps (and serves) the compressed bytes too.
-    app.add_middleware(HttpCacheMiddleware, engine=app.state.engine)
+    app.add_middleware(HttpCacheMiddleware, revisions=app.state.revisions)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

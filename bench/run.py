@@ -446,11 +446,12 @@ def measure(database: Database, workers: int, seconds: int, work: Path) -> Resul
     print(f"--- {name}: Boussole", file=sys.stderr)
     with boussole_server(database, workers, port, work / f"{name}.log") as pid:
         codes = action_codes(port, 10_000)
-        for label, (target, conditional) in READS.items():
+        for number, (label, (target, conditional)) in enumerate(READS.items()):
             status, headers, body = get(port, target)
             assert status == 200, (target, status)
             etag = headers["ETag"]
-            file = work / f"{name}-{len(manifest)}.body"
+            # One file per route (not per target: the 304 and 200 runs share theirs).
+            file = work / f"{name}-{number}.body"
             file.write_bytes(body)
             manifest[target] = {
                 "file": str(file),

@@ -1,5 +1,6 @@
 """Helpers shared by tests."""
 
+import json
 from typing import Any
 
 import yaml
@@ -8,6 +9,7 @@ from sqlmodel import SQLModel
 
 from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine
+from app.core.logging import ACCESS_LOGGER
 
 SEED_FILE = PROJECT_ROOT / "seed" / "plan.yaml"
 
@@ -54,3 +56,13 @@ def scaled_plan(factor: int) -> dict[str, Any]:
         for indicator in data["indicators"]
     ]
     return data
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every non-empty line parsed as JSON (fails on a line that is not)."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def access_lines(text: str) -> list[dict[str, Any]]:
+    """The access log's lines among JSON log lines."""
+    return [line for line in json_lines(text) if line.get("logger") == ACCESS_LOGGER]

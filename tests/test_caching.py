@@ -2,12 +2,14 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
 from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import ENV_ACTION, QueryCounter, auth, count_queries
+from tests.helpers import access_lines
 
 
 def test_etag_304_and_a_new_etag_after_any_write(client, keys):
@@ -180,3 +182,62 @@ def count_queries_with(client: TestClient, path: str, headers: dict[str, str]) -
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     return counter.count
+
+
+def test_replayed_answers_are_the_stack_s_own_with_a_request_id_and_a_log_line_each(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = client.get("/api/v1/dashboard/summary", headers={"X-Request-ID": "first"})
+    capsys.readouterr()
+    replayed = client.get("/api/v1/dashboard/summary", headers={"X-Request-ID": "second"})
+    assert replayed.content == first.content
+    # Every header the chain set comes back (security, validators), but the request id is new.
+    assert {k: v for k, v in replayed.headers.items() if k != "x-request-id"} == {
+        k: v for k, v in first.headers.items() if k != "x-request-id"
+    }
+    assert replayed.headers["X-Content-Type-Options"] == "nosniff"
+    assert (first.headers["X-Request-ID"], replayed.headers["X-Request-ID"]) == ("first", "second")
+    [line] = access_lines(capsys.readouterr().err)
+    assert (line["path"], line["status"], line["request_id"]) == (
+        "/api/v1/dashboard/summary",
+        200,
+        "second",
+    )
+    # A 304 is replayed too, with the headers the chain gave it.
+    etag = first.headers["ETag"]
+    not_modified = [
+        client.get("/api/v1/dashboard/summary", headers={"If-None-Match": etag}) for _ in range(2)
+    ]
+    assert [r.status_code for r in not_modified] == [304, 304]
+    assert not_modified[1].headers["X-Frame-Options"] == "DENY"
+    assert not_modified[1].headers["ETag"] == etag
+    assert not_modified[0].headers["X-Request-ID"] != not_modified[1].headers["X-Request-ID"]
+    # Reading nothing but the revision, which on SQLite has a connection of its own.
+    assert count_queries(client, "/api/v1/dashboard/summary") == (
+        0 if client.app.state.engine.dialect.name == "sqlite" else 1  # type: ignore[attr-defined]
+    )
+
+
+def test_replayed_answers_depend_on_origin_host_and_compression(db_url: str) -> None:
+    with _cors_client(db_url, ["https://tableau.example.org"]) as client:
+        allowed = {"Origin": "https://tableau.example.org"}
+        for _ in range(2):
+            assert (
+                client.get("/api/v1/plan", headers=allowed).headers["Access-Control-Allow-Origin"]
+                == "https://tableau.example.org"
+            )
+            assert "Access-Control-Allow-Origin" not in client.get("/api/v1/plan").headers
+        # Links are absolute: another host name gets its own answer.
+        for host in ("data.example.org", "opendata.example.net", "data.example.org"):
+            links = client.get("/api/v1/open-data", headers={"Host": host}).json()
+            assert links["datapackage"].startswith(f"http://{host}/")
+        for _ in range(2):
+            assert (
+                client.get("/api/v1/tree", headers={"Accept-Encoding": "gzip"}).headers[
+                    "Content-Encoding"
+                ]
+                == "gzip"
+            )
+            plain = client.get("/api/v1/tree", headers={"Accept-Encoding": "identity"})
+            assert "Content-Encoding" not in plain.headers
+            assert plain.json()["plan"]["siren"] == "200042190"

@@ -6,7 +6,6 @@ should be; on PostgreSQL, the URL names a closed port, later opened by a TCP for
 server.
 """
 
-import json
 import logging
 import os
 import re
@@ -22,7 +21,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -32,9 +30,10 @@ from sqlalchemy.engine import make_url
 
 from app.core import migrations
 from app.core.config import PROJECT_ROOT, Settings
-from app.core.logging import ACCESS_LOGGER, configure_logging
+from app.core.logging import configure_logging
 from app.main import create_app
 from tests.conftest import make_client
+from tests.helpers import access_lines, json_lines
 
 SECRET = "secret-token-123"
 ACCESS_FIELDS = {"time", "level", "request_id", "method", "path", "status", "duration_ms"}
@@ -110,15 +109,6 @@ def database_outage(db_url: str, folder: Path) -> Iterator[tuple[str, Callable[[
     finally:
         for forwarder in forwarders:
             forwarder.close()
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    """Every non-empty line parsed as JSON (fails on a line that is not)."""
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def access_lines(text: str) -> list[dict[str, Any]]:
-    return [line for line in json_lines(text) if line.get("logger") == ACCESS_LOGGER]
 
 
 # --- health probes ----------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """HTTP caching of the public API: ETag and Last-Modified from the database's revision counter,
-304 on a matching If-None-Match, Cache-Control per route.
+304 on a matching If-None-Match, Cache-Control per route, and anonymous answers kept and replayed
+until the next write.
 
 The revision is read *before* the route runs, so a response is never older than its ETag claims: a
-write committed meanwhile only makes the next request miss. Since
-the counter lives in the database, every API process sharing it agrees on the ETags.
+write committed meanwhile only makes the next request miss. Since the counter lives in the
+database, every API process sharing it agrees on the ETags and on what may be replayed.
 
 Routes that return a resource's version as ETag (for If-Match) keep it, suffixed with the revision:
 ``"3.r17"``; If-Match reads the version before the dot.
@@ -11,7 +12,9 @@ Routes that return a resource's version as ETag (for If-Match) keep it, suffixed
 
 import re
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -22,6 +25,7 @@ from sqlalchemy import Engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.logging import request_id_from
 from app.services import revision
 
 API_PREFIX = "/api/v1"
@@ -66,6 +70,11 @@ class _Stored:
     body: bytes
 
 
+#: What a kept answer depends on besides the revision: path, query string, Host (links are
+#: absolute), Origin (CORS headers), gzip accepted, If-None-Match naming the revision (304).
+StoreKey = tuple[str, bytes, bytes, bytes, bool, bool]
+
+
 class ResponseStore:
     """Answers of anonymous GETs kept for the revision they were made at: until the next write,
     the same bytes (compressed or not) go out without running the route again. Any write makes a
@@ -76,11 +85,11 @@ class ResponseStore:
         self.max_bytes = max_bytes
         self.max_entry = max_entry
         self._tag = ""
-        self._entries: OrderedDict[tuple[str, bytes, bool], _Stored] = OrderedDict()
+        self._entries: OrderedDict[StoreKey, _Stored] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, tag: str, key: tuple[str, bytes, bool]) -> _Stored | None:
+    def get(self, tag: str, key: StoreKey) -> _Stored | None:
         with self._lock:
             if tag != self._tag:
                 return None
@@ -89,7 +98,7 @@ class ResponseStore:
                 self._entries.move_to_end(key)
             return stored
 
-    def put(self, tag: str, key: tuple[str, bytes, bool], stored: _Stored) -> None:
+    def put(self, tag: str, key: StoreKey, stored: _Stored) -> None:
         if len(stored.body) > self.max_entry:
             return
         with self._lock:
@@ -107,11 +116,130 @@ class ResponseStore:
                 self._size -= len(evicted.body)
 
 
-class HttpCacheMiddleware:
-    def __init__(self, app: ASGIApp, engine: Engine, store: ResponseStore | None = None) -> None:
+class RevisionSource:
+    """The revision, read once per request by the outermost layer and handed to the inner ones
+    through the request's scope."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.read = revision.RevisionReader(engine)
+
+    async def __call__(self, scope: Scope) -> tuple[int, datetime]:
+        state = scope.setdefault("state", {})
+        stamp: tuple[int, datetime] | None = state.get(_SCOPE_REVISION)
+        if stamp is None:
+            if self.read.own_connections:
+                # SQLite: one indexed read of a local file, a few microseconds; a hop to a worker
+                # thread would cost ten times more.
+                stamp = self.read()
+            else:
+                stamp = await anyio.to_thread.run_sync(self.read)
+            state[_SCOPE_REVISION] = stamp
+        return stamp
+
+
+_SCOPE_REVISION = "boussole_revision"
+
+
+class ResponseReplay:
+    """The outermost layer: an anonymous ``GET`` of the API is answered with the bytes the whole
+    stack gave to the same request at the same revision (status, headers, body; a new request
+    id), logged like any other request, without running the middleware chain or the route again.
+
+    Only answers that depend on nothing but the key (see ``StoreKey``) are kept: no token, no
+    request body; 200 and 304 only."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        revisions: RevisionSource,
+        log_request: Callable[[str, str, int, float, str], None],
+        store: ResponseStore | None = None,
+    ) -> None:
         self.app = app
-        self.read_revision = revision.RevisionReader(engine)
+        self.revisions = revisions
+        self.log_request = log_request
         self.store = store if store is not None else ResponseStore()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(API_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        host = origin = if_none_match = b""
+        request_id: str | None = None
+        gzip = False
+        for name, value in scope["headers"]:
+            if name in _UNSHARED:
+                await self.app(scope, receive, send)
+                return
+            if name == b"host":
+                host = value
+            elif name == b"origin":
+                origin = value
+            elif name == b"accept-encoding":
+                gzip = b"gzip" in value
+            elif name == b"if-none-match":
+                if_none_match = value
+            elif name == b"x-request-id":
+                request_id = value.decode("latin-1")
+        number, changed_at = await self.revisions(scope)
+        tag = revision_tag(number, changed_at)
+        fresh = bool(if_none_match) and tag in revisions_named(if_none_match.decode("latin-1"))
+        key: StoreKey = (scope["path"], scope.get("query_string", b""), host, origin, gzip, fresh)
+        stored = self.store.get(tag, key)
+        if stored is None:
+            await self.app(scope, receive, self._keeping(send, tag, key))
+            return
+        request_id = request_id_from(request_id)
+        headers = [*stored.headers, (b"x-request-id", request_id.encode())]
+        await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+        await send({"type": "http.response.body", "body": stored.body})
+        self.log_request("GET", scope["path"], stored.status, started, request_id)
+
+    def _keeping(self, send: Send, tag: str, key: StoreKey) -> Send:
+        """``send``, keeping a copy of a 200 or 304 answer of at most ``max_entry`` bytes."""
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        kept = {"on": True, "size": 0}
+
+        async def send_and_keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+                kept["on"] = message["status"] in (200, 304)
+            elif message["type"] == "http.response.body" and kept["on"]:
+                chunks.append(message.get("body", b""))
+                kept["size"] += len(chunks[-1])
+                if kept["size"] > self.store.max_entry:  # too large to keep: stop collecting
+                    kept["on"] = False
+                    chunks.clear()
+                elif not message.get("more_body", False):
+                    headers = [
+                        (k, v) for k, v in started["headers"] if k.lower() not in _PER_REQUEST
+                    ]
+                    self.store.put(tag, key, _Stored(started["status"], headers, b"".join(chunks)))
+            await send(message)
+
+        return send_and_keep
+
+
+#: A request with any of these is never answered from the store: what a route shows may depend on
+#: the token, and a GET with a body is odd enough to go through every check.
+_UNSHARED = frozenset((b"authorization", b"content-length", b"transfer-encoding"))
+#: Response headers that belong to one request.
+_PER_REQUEST = frozenset((b"x-request-id",))
+
+
+class HttpCacheMiddleware:
+    """ETag, Last-Modified and Cache-Control on the API's answers, and 304 on a matching
+    If-None-Match, from the revision ``RevisionSource`` reads (once per request)."""
+
+    def __init__(self, app: ASGIApp, revisions: RevisionSource) -> None:
+        self.app = app
+        self.revisions = revisions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -121,7 +249,7 @@ class HttpCacheMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        number, changed_at = await anyio.to_thread.run_sync(self.read_revision)
+        number, changed_at = await self.revisions(scope)
         moment = changed_at.astimezone(UTC)
         tag = revision_tag(number, moment)
         last_modified = format_datetime(moment, usegmt=True)
@@ -138,49 +266,14 @@ class HttpCacheMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
 
-        # Only anonymous answers are shared: with a token, what a route shows may differ.
-        storable = "authorization" not in request_headers and scope["method"] == "GET"
-        key = (
-            scope["path"],
-            scope.get("query_string", b""),
-            "gzip" in request_headers.get("accept-encoding", ""),
-        )
-        stored = self.store.get(tag, key) if storable else None
-        if stored is not None:
-            await send(
-                {"type": "http.response.start", "status": stored.status, "headers": stored.headers}
-            )
-            await send({"type": "http.response.body", "body": stored.body})
-            return
-
-        started: dict[str, Any] = {}
-        chunks: list[bytes] = []
-        kept: dict[str, Any] = {"on": storable, "size": 0}
-
         async def send_with_validators(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                if message["status"] == 200:
-                    headers = MutableHeaders(scope=message)
-                    version = headers.get("etag")
-                    headers["ETag"] = (
-                        f'"{version.strip(chr(34))}.{tag}"' if version else f'W/"{tag}"'
-                    )
-                    headers["Last-Modified"] = last_modified
-                    headers["Cache-Control"] = cache_control
-                    headers["Vary"] = "Authorization, Accept-Encoding"
-                started.update(message)
-            elif message["type"] == "http.response.body" and kept["on"]:
-                chunks.append(message.get("body", b""))
-                kept["size"] += len(chunks[-1])
-                if kept["size"] > self.store.max_entry:  # too large to keep: stop collecting
-                    kept["on"] = False
-                    chunks.clear()
-                elif not message.get("more_body", False) and started.get("status") == 200:
-                    self.store.put(
-                        tag,
-                        key,
-                        _Stored(200, list(started["headers"]), b"".join(chunks)),
-                    )
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = MutableHeaders(scope=message)
+                version = headers.get("etag")
+                headers["ETag"] = f'"{version.strip(chr(34))}.{tag}"' if version else f'W/"{tag}"'
+                headers["Last-Modified"] = last_modified
+                headers["Cache-Control"] = cache_control
+                headers["Vary"] = "Authorization, Accept-Encoding"
             await send(message)
 
         await self.app(scope, receive, send_with_validators)

@@ -10,9 +10,9 @@ duration_ms. Request headers are never logged, so neither are credentials.
 import json
 import logging
 import re
+import secrets
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -104,7 +104,7 @@ def request_id_from(value: str | None) -> str:
     one, so that nothing odd (newlines, secrets pasted by mistake, huge values) is echoed."""
     if value is not None and _SANE_REQUEST_ID.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class RequestLogMiddleware:
@@ -139,22 +139,26 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_request_id)
         finally:
             # No response started: the app failed (or never answered), the server answers 500.
-            final_status = status or 500
-            access_logger.log(
-                logging.ERROR if final_status >= 500 else logging.INFO,
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                final_status,
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": final_status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            log_request(scope["method"], scope["path"], status or 500, started, request_id)
             request_id_var.reset(token)
+
+
+def log_request(method: str, path: str, status: int, started: float, request_id: str) -> None:
+    """The access log line of one request (``started``: its ``time.perf_counter()``)."""
+    access_logger.log(
+        logging.ERROR if status >= 500 else logging.INFO,
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
 
 
 async def _internal_error(request: Request, _exc: Exception) -> Response:

@@ -36,6 +36,7 @@ class RevisionReader:
         self.engine = engine
         self.own_connections = engine.dialect.name == "sqlite"
         self._local = threading.local()
+        self._last: tuple[tuple[Any, Any], tuple[int, datetime]] | None = None
 
     def __call__(self) -> tuple[int, datetime]:
         if not self.own_connections:
@@ -55,10 +56,14 @@ class RevisionReader:
             self._local.connection = None
             connection.close()
             raise
-        # SQLite hands back the text SQLAlchemy wrote: ISO 8601, UTC.
+        # SQLite hands back the text SQLAlchemy wrote: ISO 8601, UTC. Parsed once per revision.
+        last = self._last
+        if last is not None and last[0] == (value, changed_at):
+            return last[1]
         moment = (
             changed_at if isinstance(changed_at, datetime) else datetime.fromisoformat(changed_at)
         )
         stamp = as_utc(moment)
         assert stamp is not None
+        self._last = ((value, changed_at), (int(value), stamp))
         return int(value), stamp
