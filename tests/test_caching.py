@@ -1,10 +1,11 @@
 """HTTP caching from the database's revision counter, compression, CORS and the change feed."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 
 from app.core.config import Settings
 from app.main import create_app
@@ -241,3 +242,44 @@ def test_replayed_answers_depend_on_origin_host_and_compression(db_url: str) -> 
             plain = client.get("/api/v1/tree", headers={"Accept-Encoding": "identity"})
             assert "Content-Encoding" not in plain.headers
             assert plain.json()["plan"]["siren"] == "200042190"
+
+
+def test_progress_writes_keep_the_structure_stamp_and_other_writes_move_it(
+    client: TestClient, keys: Any, engine: Engine
+) -> None:
+    def stamps() -> tuple[int, int]:
+        with engine.connect() as connection:
+            value, structure = connection.execute(
+                text("SELECT value, structure_value FROM revision")
+            ).one()
+        return value, structure
+
+    client.get("/api/v1/tree")
+    revision, structure = stamps()
+    put = client.put(
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 40}, headers=auth(keys.env)
+    )
+    assert put.status_code == 201
+    assert stamps() == (revision + 1, structure)
+    # The tree after a progress write reads the progress again, not the structure or indicators.
+    after_progress = count_queries(client, "/api/v1/tree")
+    tree = client.get("/api/v1/tree").json()
+    assert tree["engagements"][1]["axes"][2]["actions"][1]["progress"] == 40
+
+    renamed = client.patch(
+        f"/api/v1/actions/{ENV_ACTION}", json={"title": "Autonomie"}, headers=auth(keys.admin)
+    )
+    assert renamed.status_code == 200
+    assert stamps() == (revision + 2, structure + 1)
+    after_rename = count_queries(client, "/api/v1/tree")
+    assert after_rename > after_progress
+    action = client.get("/api/v1/tree").json()["engagements"][1]["axes"][2]["actions"][1]
+    assert (action["title"], action["progress"]) == ("Autonomie", 40)
+
+    value = client.put(
+        "/api/v1/indicators/IND-AUTONOMIE-ENERGETIQUE/values/2025",
+        json={"value": 12},
+        headers=auth(keys.env),
+    )
+    assert value.status_code == 201
+    assert stamps() == (revision + 3, structure + 2)

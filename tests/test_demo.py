@@ -41,6 +41,7 @@ STAMPED_NOW = {
     ("indicator", "created_at"),
     ("indicator", "updated_at"),
     ("revision", "changed_at"),
+    ("revision", "structure_changed_at"),
 }
 
 

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.core.text import fold
+from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.indicators import Indicator
 from app.models.revision import REVISION_ROW, Revision
+from app.models.tracking import ProgressReport
 from app.models.tree import Axis, Trackable
 
 
@@ -35,27 +37,50 @@ def _refresh_indicator(_mapper: Any, _connection: Any, target: Indicator) -> Non
 
 
 _REVISION_TAKEN = "boussole_revision"
+_STRUCTURE_TAKEN = "boussole_structure_revision"
+#: What a progress-only transaction writes; anything else also moves the structure stamp.
+_PROGRESS_ONLY = (ProgressReport, AuditEntry)
 
 
-def take_revision(session: Session) -> None:
+def take_revision(session: Session, *, structure: bool = True) -> None:
     """Bump the revision counter once in this transaction. The row lock taken here is held until
     commit, so writers pass it one at a time, in commit order (see app.models.revision). ORM
-    writes call it by themselves; bulk writes that bypass the ORM call it first."""
-    if _REVISION_TAKEN in session.info:
-        return
-    session.info[_REVISION_TAKEN] = session.execute(
-        update(Revision)
-        .where(col(Revision.id) == REVISION_ROW)
-        .values(value=Revision.value + 1, changed_at=utcnow())
-        .returning(col(Revision.value))
-    ).scalar_one()
+    writes call it by themselves; bulk writes that bypass the ORM call it first.
+
+    ``structure=False``: this transaction writes yearly progress reports only (and their audit
+    entries), so the structure stamp stays; a later write of anything else in the same
+    transaction moves it then."""
+    if _REVISION_TAKEN not in session.info:
+        now = utcnow()
+        values: dict[str, Any] = {"value": Revision.value + 1, "changed_at": now}
+        if structure:
+            values |= {"structure_value": Revision.structure_value + 1, "structure_changed_at": now}
+        session.info[_REVISION_TAKEN] = session.execute(
+            update(Revision)
+            .where(col(Revision.id) == REVISION_ROW)
+            .values(values)
+            .returning(col(Revision.value))
+        ).scalar_one()
+        if structure:
+            session.info[_STRUCTURE_TAKEN] = True
+    elif structure and _STRUCTURE_TAKEN not in session.info:
+        session.execute(
+            update(Revision)
+            .where(col(Revision.id) == REVISION_ROW)
+            .values(structure_value=Revision.structure_value + 1, structure_changed_at=utcnow())
+        )
+        session.info[_STRUCTURE_TAKEN] = True
 
 
 @event.listens_for(Session, "before_flush")
 def _bump_revision(session: Session, _context: Any, _instances: Any) -> None:
-    # At the first flush that writes.
-    if session.new or session.dirty or session.deleted:
-        take_revision(session)
+    # At the first flush that writes; the structure stamp too unless only progress is written.
+    written = [*session.new, *session.dirty, *session.deleted]
+    if written:
+        take_revision(
+            session,
+            structure=any(not isinstance(row, _PROGRESS_ONLY) for row in written),
+        )
 
 
 def is_writing(session: Session) -> bool:
@@ -67,3 +92,4 @@ def is_writing(session: Session) -> bool:
 @event.listens_for(Session, "after_rollback")
 def _forget_revision(session: Session, *_args: Any) -> None:
     session.info.pop(_REVISION_TAKEN, None)
+    session.info.pop(_STRUCTURE_TAKEN, None)

@@ -3,6 +3,10 @@
 HTTP caching derives its ETags from it (so they stay right when several API processes share one
 database), and since a writer holds the counter's row until it commits, writes are numbered in
 commit order — which is what lets the change feed page without losing entries.
+
+Its second stamp, ``structure_value`` and ``structure_changed_at``, moves with every writing
+transaction except those that write yearly progress only: what progress cannot change (the tree's
+structure, the indicators) is kept by it across progress writes (app.services.tree).
 """
 
 from datetime import datetime
@@ -19,3 +23,5 @@ class Revision(SQLModel, table=True):
     id: int = Field(default=REVISION_ROW, primary_key=True)
     value: int = Field(default=0, sa_type=BigInteger)
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    structure_value: int = Field(default=0, sa_type=BigInteger)
+    structure_changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

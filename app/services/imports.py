@@ -295,7 +295,7 @@ def run(
     )
     if dry_run or not (inserts or updates):
         return report
-    take_revision(session)
+    take_revision(session, structure=False)  # yearly progress only
     for chunk in _chunks(inserts):
         session.execute(insert(table), chunk)
         if on_progress:

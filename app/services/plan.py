@@ -23,7 +23,7 @@ def get(*, session: Session, rollup: Rollup | None = None) -> PlanPublic:
         raise NotFoundError("plan", "current")
     key_points = session.exec(select(KeyPoint).order_by(col(KeyPoint.position))).all()
     if rollup is None:
-        rollup = rollups.compute(session, rollups.load_tree_rows(session)).get(rollups.PLAN)
+        rollup = rollups.compute_all(session).get(rollups.PLAN)
     return PlanPublic(
         **plan.model_dump(exclude={"id"}),
         ambitions=[

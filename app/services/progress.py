@@ -123,7 +123,7 @@ def put(
     # Writers pass the revision counter one at a time (app.models.events): taken before looking
     # for the report, two concurrent PUTs of a new year cannot both find none and both insert it
     # (on PostgreSQL, where reads do not wait; the second got a 409).
-    take_revision(session)
+    take_revision(session, structure=False)
     report = _find(session, trackable, year)
     before = None
     if report is None:

@@ -2,7 +2,7 @@
 
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 from sqlmodel import col
@@ -16,13 +16,35 @@ _SQL = "SELECT value, changed_at FROM revision WHERE id = 1"  # REVISION_ROW
 assert REVISION_ROW == 1  # the statement above names it
 
 
-def read(connection: Connection) -> tuple[int, datetime]:
+Stamp = tuple[int, datetime]
+
+
+class Stamps(NamedTuple):
+    """The revision, and the structure stamp (which progress-only writes leave alone)."""
+
+    revision: Stamp
+    structure: Stamp
+
+
+def read(connection: Connection) -> Stamp:
     row = connection.execute(
         select(col(Revision.value), col(Revision.changed_at)).where(
             col(Revision.id) == REVISION_ROW
         )
     ).one()
     return int(row[0]), row[1]
+
+
+def read_stamps(connection: Connection) -> Stamps:
+    row = connection.execute(
+        select(
+            col(Revision.value),
+            col(Revision.changed_at),
+            col(Revision.structure_value),
+            col(Revision.structure_changed_at),
+        ).where(col(Revision.id) == REVISION_ROW)
+    ).one()
+    return Stamps((int(row[0]), row[1]), (int(row[2]), row[3]))
 
 
 class RevisionReader:

@@ -63,7 +63,7 @@ class FlagshipLink(NamedTuple):
 
 
 @dataclass
-class TreeRows:
+class TreeStructure:
     """The live tree as plain rows (tuples, not ORM objects: the tree of a large plan is read on
     every change, and building thousands of ORM objects was most of its cost)."""
 
@@ -71,15 +71,31 @@ class TreeRows:
     axes: Sequence[AxisRow]
     trackables: Sequence[TrackableRow]
     flagship_links: Sequence[FlagshipLink]
+
+
+@dataclass
+class TreeRows(TreeStructure):
+    """The structure and every trackable's latest yearly progress."""
+
     progress: dict[int, tuple[int, float]]
+
+    @classmethod
+    def of(cls, structure: TreeStructure, progress: dict[int, tuple[int, float]]) -> "TreeRows":
+        return cls(
+            structure.engagements,
+            structure.axes,
+            structure.trackables,
+            structure.flagship_links,
+            progress,
+        )
 
 
 _KINDS = {kind.value: kind for kind in TrackableKind}
 _STATUSES = {status.value: status for status in Status}
 
 
-def load_tree_rows(session: Session) -> TreeRows:
-    """Five queries: engagements, live axes, live trackables, flagship links, latest progress."""
+def load_structure(session: Session) -> TreeStructure:
+    """Four queries: engagements, live axes, live trackables, flagship links."""
     engagements = session.execute(
         select(
             col(Engagement.id),
@@ -114,7 +130,7 @@ def load_tree_rows(session: Session) -> TreeRows:
     links = session.execute(
         select(col(FlagshipAction.flagship_project_id), col(FlagshipAction.action_id))
     ).all()
-    return TreeRows(
+    return TreeStructure(
         engagements=[EngagementRow(*row) for row in engagements],
         axes=[AxisRow(*row) for row in axes],
         trackables=[
@@ -122,7 +138,6 @@ def load_tree_rows(session: Session) -> TreeRows:
             for i, k, code, title, parent, axis, engagement, s, w in trackables
         ],
         flagship_links=[FlagshipLink(*row) for row in links],
-        progress=latest_progress(session),
     )
 
 
@@ -149,14 +164,54 @@ def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
     return sum(value * weight for value, weight in pairs) / total
 
 
-def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollups:
-    """Every roll-up, from ``rows`` and three more queries for the indicators."""
+TrajectoryCounts = dict[str, dict[Trajectory, int]]
+
+
+def trajectory_counts(session: Session, structure: TreeStructure, year: int) -> TrajectoryCounts:
+    """By node code (and ``"plan"``), how many of the indicators linked to the node or to
+    anything it contains are on each trajectory in ``year`` (three queries)."""
     loaded = indicator_service.load(session)
-    year = year or indicator_service.this_year()
     trajectory_of = {
         i.id: indicator_service.assessment(i, loaded, year).trajectory for i in loaded.indicators
     }
+    live_axes = {a.id: a for a in structure.axes}
+    by_id = {t.id: t for t in structure.trackables}
+    node_indicators: dict[str, set[int]] = defaultdict(set)
+    engagement_code = {e.id: e.code for e in structure.engagements}
+    flagships_serving: dict[int, list[int]] = defaultdict(list)
+    for link in structure.flagship_links:
+        flagships_serving[link.action_id].append(link.flagship_project_id)
+    for indicator_id, links in loaded.links.items():
+        node_indicators[PLAN].add(indicator_id)
+        for measured in links:
+            codes: list[str] = []
+            if measured.engagement_id is not None:
+                codes.append(engagement_code.get(measured.engagement_id, ""))
+            elif measured.axis_id is not None and measured.axis_id in live_axes:
+                axis = live_axes[measured.axis_id]
+                codes += [axis.code, engagement_code.get(axis.engagement_id, "")]
+            elif measured.trackable_id is not None and measured.trackable_id in by_id:
+                t = by_id[measured.trackable_id]
+                if t.kind == TrackableKind.flagship_project:
+                    codes += [t.code, engagement_code.get(t.engagement_id or 0, "")]
+                elif t.axis_id is not None and t.axis_id in live_axes:
+                    axis = live_axes[t.axis_id]
+                    codes += [axis.code, engagement_code.get(axis.engagement_id, "")]
+                    top = t.parent_id or t.id or 0
+                    codes += [by_id[f].code for f in flagships_serving.get(top, []) if f in by_id]
+            for code in codes:
+                if code:
+                    node_indicators[code].add(indicator_id)
+    for indicator in loaded.indicators:
+        node_indicators[PLAN].add(indicator.id)  # type: ignore[arg-type]
+    return {
+        code: counts_by(Trajectory, (trajectory_of[i] for i in ids))
+        for code, ids in node_indicators.items()
+    }
 
+
+def compute(rows: TreeRows, trajectories: TrajectoryCounts) -> Rollups:
+    """Every roll-up, from ``rows`` and the indicators' ``trajectory_counts`` (no query)."""
     live_axes = {a.id: a for a in rows.axes}
     by_id = {t.id: t for t in rows.trackables}
     children: dict[int, list[TrackableRow]] = defaultdict(list)
@@ -190,36 +245,7 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
     for link in rows.flagship_links:
         if link.action_id in by_id:
             served[link.flagship_project_id].append(by_id[link.action_id])
-
-    # Which indicators each node sees: linked to it, or to anything below it.
-    node_indicators: dict[str, set[int]] = defaultdict(set)
-    engagement_code = {e.id: e.code for e in rows.engagements}
-    flagships_serving: dict[int, list[int]] = defaultdict(list)
-    for link in rows.flagship_links:
-        flagships_serving[link.action_id].append(link.flagship_project_id)
-    for indicator_id, links in loaded.links.items():
-        node_indicators[PLAN].add(indicator_id)
-        for measured in links:
-            codes: list[str] = []
-            if measured.engagement_id is not None:
-                codes.append(engagement_code.get(measured.engagement_id, ""))
-            elif measured.axis_id is not None and measured.axis_id in live_axes:
-                axis = live_axes[measured.axis_id]
-                codes += [axis.code, engagement_code.get(axis.engagement_id, "")]
-            elif measured.trackable_id is not None and measured.trackable_id in by_id:
-                t = by_id[measured.trackable_id]
-                if t.kind == TrackableKind.flagship_project:
-                    codes += [t.code, engagement_code.get(t.engagement_id or 0, "")]
-                elif t.axis_id is not None and t.axis_id in live_axes:
-                    axis = live_axes[t.axis_id]
-                    codes += [axis.code, engagement_code.get(axis.engagement_id, "")]
-                    top = t.parent_id or t.id or 0
-                    codes += [by_id[f].code for f in flagships_serving.get(top, []) if f in by_id]
-            for code in codes:
-                if code:
-                    node_indicators[code].add(indicator_id)
-    for indicator in loaded.indicators:
-        node_indicators[PLAN].add(indicator.id)  # type: ignore[arg-type]
+    no_indicator: dict[Trajectory, int] = {}
 
     def rollup(actions: Sequence[TrackableRow], code: str, progress: float | None = None) -> Rollup:
         counted = [a for a in actions if a.status != Status.abandoned]
@@ -229,9 +255,7 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
         return Rollup.model_construct(
             progress=progress,
             status_counts=counts_by(Status, (a.status for a in actions)),
-            trajectory_counts=counts_by(
-                Trajectory, (trajectory_of[i] for i in node_indicators.get(code, set()))
-            ),
+            trajectory_counts=trajectories.get(code, no_indicator),
         )
 
     result = Rollups()
@@ -248,6 +272,15 @@ def compute(session: Session, rows: TreeRows, year: int | None = None) -> Rollup
         if t.kind == TrackableKind.flagship_project:
             result.by_code[t.code] = rollup(served.get(t.id, []), t.code, own(t))
     return result
+
+
+def compute_all(session: Session, year: int | None = None) -> Rollups:
+    """Every roll-up, read and computed now (the kept ones are in app.services.tree)."""
+    structure = load_structure(session)
+    rows = TreeRows.of(structure, latest_progress(session))
+    return compute(
+        rows, trajectory_counts(session, structure, year or indicator_service.this_year())
+    )
 
 
 def counts_by(kind: type[E], values: Iterable[E]) -> dict[E, int]:

@@ -11,7 +11,6 @@ import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -29,30 +28,30 @@ from app.models.tree import (
 from app.services import indicators as indicator_service
 from app.services import plan as plan_service
 from app.services import revision, rollups
+from app.services.progress import latest_progress
 from app.services.rollups import TrackableRow
 
 T = TypeVar("T")
-_STAMP = "boussole_revision_stamp"
-_cache: "weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[tuple[int, datetime], Any]]]"
-_cache = weakref.WeakKeyDictionary()
+_STAMPS = "boussole_revision_stamps"
+_Entries = dict[Hashable, tuple[revision.Stamp, Any]]
+_cache: "weakref.WeakKeyDictionary[Engine, _Entries]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _gates: dict[tuple[int, Hashable], threading.Lock] = {}
 
 
-def _stamp(session: Session) -> tuple[int, datetime] | None:
-    """The revision this session reads (one query, once per session); None in a writing one."""
+def _stamps(session: Session) -> revision.Stamps | None:
+    """The stamps this session reads (one query, once per session); None in a writing one."""
     if is_writing(session):
         return None
-    if _STAMP not in session.info:
-        session.info[_STAMP] = revision.read(session.connection())
-    stamp: tuple[int, datetime] | None = session.info[_STAMP]
-    return stamp
+    if _STAMPS not in session.info:
+        session.info[_STAMPS] = revision.read_stamps(session.connection())
+    stamps: revision.Stamps | None = session.info[_STAMPS]
+    return stamps
 
 
-def by_revision(session: Session, key: Hashable, build: Callable[[], T]) -> T:
-    """``build()``, or what it gave for ``key`` at the revision this session reads. The result is
-    shared between requests: treat it as read-only."""
-    stamp = _stamp(session)
+def _kept(
+    session: Session, key: Hashable, stamp: revision.Stamp | None, build: Callable[[], T]
+) -> T:
     engine = session.get_bind()
     if stamp is None or not isinstance(engine, Engine):
         return build()
@@ -73,13 +72,35 @@ def by_revision(session: Session, key: Hashable, build: Callable[[], T]) -> T:
     return value
 
 
+def by_revision(session: Session, key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, or what it gave for ``key`` at the revision this session reads. The result is
+    shared between requests: treat it as read-only."""
+    stamps = _stamps(session)
+    return _kept(session, key, stamps.revision if stamps else None, build)
+
+
+def by_structure(session: Session, key: Hashable, build: Callable[[], T]) -> T:
+    """Like ``by_revision``, for what only the structure stamp moves (what yearly progress cannot
+    change): kept across progress writes."""
+    stamps = _stamps(session)
+    return _kept(session, ("structure", key), stamps.structure if stamps else None, build)
+
+
 def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRows, rollups.Rollups]:
-    """The live tree's rows and every roll-up (15 queries, or none at the same revision)."""
+    """The live tree's rows and every roll-up: after a progress write, one query for the latest
+    progress; after any other write, eight (structure, indicators, progress); none at the same
+    revision."""
     year = year or indicator_service.this_year()
 
     def build() -> tuple[rollups.TreeRows, rollups.Rollups]:
-        rows = rollups.load_tree_rows(session)
-        return rows, rollups.compute(session, rows, year)
+        structure = by_structure(session, "rows", lambda: rollups.load_structure(session))
+        trajectories = by_structure(
+            session,
+            ("trajectories", year),
+            lambda: rollups.trajectory_counts(session, structure, year),
+        )
+        rows = rollups.TreeRows.of(structure, latest_progress(session))
+        return rows, rollups.compute(rows, trajectories)
 
     return by_revision(session, ("rollups", year), build)
 
