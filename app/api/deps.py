@@ -19,8 +19,11 @@ from app.services.pagination import ListParams
 from app.services.tokens import Actor
 from app.services.trackables import Sort, TrackableFilters
 
+# The dependencies that only read the request are ``async``: FastAPI runs them on the event loop,
+# where a plain ``def`` would cost a hop to a worker thread and back on every request.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -64,7 +67,7 @@ LimitQuery = Annotated[
 OffsetQuery = Annotated[int, Query(ge=0, le=10**9, description="Number of items to skip")]
 
 
-def get_list_params(
+async def get_list_params(
     q: Annotated[
         str | None, Query(max_length=200, description="Search, accent- and case-insensitive")
     ] = None,
@@ -102,13 +105,13 @@ def get_optional_actor(
     return actor
 
 
-def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
+async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
     if actor is None:
         raise UnauthorizedError("this operation needs a token: Authorization: Bearer <token>")
     return actor
 
 
-def get_admin(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+async def get_admin(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
     actor.require_admin()
     return actor
 
@@ -118,7 +121,7 @@ CurrentActor = Annotated[Actor, Depends(get_actor)]
 AdminActor = Annotated[Actor, Depends(get_admin)]
 
 
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[
         str | None,
         Header(
@@ -152,7 +155,7 @@ MAX_ID = 2**31 - 1
 # --- The filters of the trackable lists ---------------------------------------------------------
 
 
-def get_trackable_filters(
+async def get_trackable_filters(
     engagement: Annotated[str | None, Query(description="Engagement code, e.g. E1")] = None,
     axis: Annotated[
         str | None,

@@ -23,13 +23,13 @@ import json
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from sqlalchemy import String, func, type_coerce
 from sqlalchemy import select as sa_select
@@ -171,7 +171,7 @@ class Resource:
     description: str
     fields: tuple[Column, ...]
     primary_key: tuple[str, ...]
-    rows: Callable[[Session], list[Row]]
+    rows: Callable[[Session], Iterable[Row]]
     foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
@@ -294,9 +294,10 @@ _CELL_BY_TYPE: dict[type, Callable[[Any], str]] = {
 }
 
 
-def to_csv(resource: Resource, rows: Sequence[Row]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+def write_csv(resource: Resource, rows: Iterable[Row], stream: TextIO) -> int:
+    """Write the table to ``stream`` row by row (never the whole text in memory); returns how
+    many rows were written."""
+    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(resource.field_names)
     cells = [
         (
@@ -305,6 +306,7 @@ def to_csv(resource: Resource, rows: Sequence[Row]) -> str:
         )
         for column in resource.fields
     ]
+    count = 0
     for row in rows:
         line = []
         for column, by_type in cells:
@@ -312,10 +314,22 @@ def to_csv(resource: Resource, rows: Sequence[Row]) -> str:
             convert = by_type.get(type(value))
             line.append(convert(value) if convert is not None else csv_cell(column, value))
         writer.writerow(line)
-    return buffer.getvalue()
+        count += 1
+    return count
 
 
-def to_items(resource: Resource, rows: Sequence[Row]) -> list[dict[str, Any]]:
+def to_csv(resource: Resource, rows: Iterable[Row]) -> bytes:
+    """The table as UTF-8 CSV bytes (encoded as it is written: no text copy of it)."""
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    write_csv(resource, rows, text)
+    text.flush()
+    data = buffer.getvalue()
+    text.detach()
+    return data
+
+
+def to_items(resource: Resource, rows: Iterable[Row]) -> list[dict[str, Any]]:
     return [{c.name: json_value(row.get(c.name)) for c in resource.fields} for row in rows]
 
 
@@ -866,7 +880,7 @@ _PROGRESS_FIELDS = (
 )
 
 
-def _progress(session: Session) -> list[Row]:
+def _progress(session: Session) -> Iterator[Row]:
     table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
     columns = [
         type_coerce(table.c[name], String) if name == "status" else table.c[name]
@@ -879,10 +893,11 @@ def _progress(session: Session) -> list[Row]:
     ).all()
     key = _natural_keys()
     rows = sorted(rows, key=lambda r: (key(r[0]), r[1]))
-    return [
+    # One dictionary at a time: the largest table, a dictionary per row would double its weight.
+    return (
         {"trackable_code": row[0], **dict(zip(_PROGRESS_FIELDS, row[1:], strict=True))}
         for row in rows
-    ]
+    )
 
 
 PROGRESS = Resource(
@@ -1705,7 +1720,7 @@ def get_resource(name: str) -> Resource:
     return resource
 
 
-def table_csv(session: Session, name: str) -> str:
+def table_csv(session: Session, name: str) -> bytes:
     """Kept per database revision (see app.services.tree): a large table takes seconds to write,
     its text only megabytes to keep. The JSON items are not kept: as objects, they weigh far
     more."""
@@ -1815,12 +1830,11 @@ def export(
     )
     done(path, None)
     for resource in RESOURCES:
-        rows = resource.rows(session)
         path = directory / resource.csv_file
         # newline="" keeps the CSV's own CRLF line ends as they are, on every platform.
         with path.open("w", encoding="utf-8", newline="") as stream:
-            stream.write(to_csv(resource, rows))
-        done(path, len(rows))
+            count = write_csv(resource, resource.rows(session), stream)
+        done(path, count)
     path = directory / TREE_FILE
     path.write_text(
         json.dumps(tree(session), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

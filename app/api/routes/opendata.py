@@ -111,9 +111,8 @@ def read_csv(resource: ResourceName, session: SessionDep) -> Response:
     """UTF-8 without BOM, comma separator, CRLF line ends, decimal point, ISO 8601 dates, empty
     cell for a missing value, `true`/`false`. Text cells that would start a spreadsheet formula
     are prefixed with a single quote. The columns are those of the data package's schema."""
-    text = opendata.table_csv(session, resource)
     return Response(
-        content=text.encode("utf-8"),
+        content=opendata.table_csv(session, resource),
         media_type=CSV_MEDIA_TYPE,
         headers=_disposition(f"{resource}.csv"),
     )
