@@ -10,12 +10,13 @@ Routes that return a resource's version as ETag (for If-Match) keep it, suffixed
 ``"3.r17"``; If-Match reads the version before the dot.
 """
 
+import asyncio
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -122,19 +123,69 @@ class RevisionSource:
 
     def __init__(self, engine: Engine) -> None:
         self.read = revision.RevisionReader(engine)
+        self.read_async = (
+            revision.AsyncRevisionReader(engine) if engine.dialect.driver == "psycopg" else None
+        )
+        self._batch: _Batch | None = None
+
+    def close(self) -> None:
+        if self.read_async is not None:
+            self.read_async.close()
 
     async def __call__(self, scope: Scope) -> tuple[int, datetime]:
         state = scope.setdefault("state", {})
         stamp: tuple[int, datetime] | None = state.get(_SCOPE_REVISION)
         if stamp is None:
-            if self.read.own_connections:
+            if self.read.local:
                 # SQLite: one indexed read of a local file, a few microseconds; a hop to a worker
                 # thread would cost ten times more.
                 stamp = self.read()
             else:
-                stamp = await anyio.to_thread.run_sync(self.read)
+                stamp = await self._shared_read()
             state[_SCOPE_REVISION] = stamp
         return stamp
+
+    async def _shared_read(self) -> tuple[int, datetime]:
+        """A network round trip, shared: the requests that arrive while a read runs all wait for
+        the *next* one, which starts after they arrived, so none gets a revision older than its
+        arrival (a client always sees a write it saw acknowledged)."""
+        loop = asyncio.get_running_loop()
+        batch = self._batch
+        if batch is None or batch.loop is not loop:  # a new event loop (tests): start afresh
+            batch = self._batch = _Batch(loop)
+        # A future of its own: a request cancelled while waiting cancels nobody else's.
+        waiter: asyncio.Future[tuple[int, datetime]] = loop.create_future()
+        batch.waiting.append(waiter)
+        if batch.reader is None:
+            batch.reader = loop.create_task(self._read_for(batch))
+        return await waiter
+
+    async def _read_for(self, batch: "_Batch") -> None:
+        try:
+            while batch.waiting:
+                served, batch.waiting = batch.waiting, []
+                try:
+                    if self.read_async is not None:
+                        stamp = await self.read_async()
+                    else:
+                        stamp = await anyio.to_thread.run_sync(self.read)
+                except Exception as error:
+                    for waiter in served:
+                        if not waiter.done():
+                            waiter.set_exception(error)
+                else:
+                    for waiter in served:
+                        if not waiter.done():
+                            waiter.set_result(stamp)
+        finally:
+            batch.reader = None
+
+
+@dataclass
+class _Batch:
+    loop: asyncio.AbstractEventLoop
+    waiting: "list[asyncio.Future[tuple[int, datetime]]]" = field(default_factory=list)
+    reader: "asyncio.Task[None] | None" = None
 
 
 _SCOPE_REVISION = "boussole_revision"

@@ -95,6 +95,10 @@ def configure_logging(level: str = "INFO") -> None:
     uvicorn_access.handlers.clear()
     uvicorn_access.propagate = False
     uvicorn_access.disabled = True
+    # Records carry no thread or process names here (the JSON line shows neither): not computed.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # Alembic announces its dialect each time /readyz reads the revision: not worth a line.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
@@ -144,13 +148,20 @@ class RequestLogMiddleware:
 
 
 def log_request(method: str, path: str, status: int, started: float, request_id: str) -> None:
-    """The access log line of one request (``started``: its ``time.perf_counter()``)."""
-    access_logger.log(
-        logging.ERROR if status >= 500 else logging.INFO,
+    """The access log line of one request (``started``: its ``time.perf_counter()``). The record
+    is made and handled directly: ``Logger.log`` would also look for the calling source line,
+    which the JSON line does not show, on every request."""
+    level = logging.ERROR if status >= 500 else logging.INFO
+    if not access_logger.isEnabledFor(level):
+        return
+    record = access_logger.makeRecord(
+        ACCESS_LOGGER,
+        level,
+        "",
+        0,
         "%s %s %s",
-        method,
-        path,
-        status,
+        (method, path, status),
+        None,
         extra={
             "request_id": request_id,
             "method": method,
@@ -159,6 +170,7 @@ def log_request(method: str, path: str, status: int, started: float, request_id:
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
         },
     )
+    access_logger.handle(record)
 
 
 async def _internal_error(request: Request, _exc: Exception) -> Response:
