@@ -5,6 +5,7 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.core.caching import names_revision, revision_needles, revisions_named
 from app.models.indicators import Direction, Trajectory
 from app.services import imports
 from app.services.trajectory import Point, assess, expected_value, progress_rate
@@ -107,3 +108,21 @@ def test_csv_parser_reads_back_what_a_spreadsheet_writes(progress, year, comma):
     assert parsed.errors == []
     assert parsed.rows[0].year == year
     assert math.isclose(parsed.rows[0].progress, progress, rel_tol=1e-12, abs_tol=1e-12)
+
+
+_TAGS = st.builds(lambda n, t: f"r{n}t{t}", st.integers(0, 10**6), st.integers(0, 10**16))
+#: How a tag may appear in If-None-Match: well formed (weak, version-suffixed…) or not quite.
+_SHAPES = st.sampled_from(['W/"{}"', '"{}"', '"3.{}"', "{}", '"x{}"', '{}"', '"{}0"', '"{}'])
+
+
+@given(tag=_TAGS, named=st.lists(st.tuples(_TAGS, _SHAPES), max_size=4), shape=_SHAPES)
+def test_the_replay_s_if_none_match_test_agrees_with_revisions_named(
+    tag: str, named: list[tuple[str, str]], shape: str
+) -> None:
+    for header in (
+        ", ".join(form.format(name) for name, form in named),
+        ", ".join(form.format(name) for name, form in [*named, (tag, shape)]),
+    ):
+        assert names_revision(header.encode(), revision_needles(tag)) == (
+            tag in revisions_named(header)
+        )

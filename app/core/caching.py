@@ -64,6 +64,21 @@ def revisions_named(if_none_match: str) -> set[str]:
     return set(_REVISION_IN_TAG.findall(if_none_match))
 
 
+def revision_needles(tag: str) -> tuple[bytes, bytes, bytes]:
+    """What an If-None-Match naming ``tag`` contains: for ``names_revision``."""
+    raw = tag.encode()
+    return raw + b'"', b'"' + raw + b'"', b"." + raw + b'"'
+
+
+def names_revision(if_none_match: bytes, needles: tuple[bytes, bytes, bytes]) -> bool:
+    """``tag in revisions_named(if_none_match)``, without a regular expression (per request)."""
+    return (
+        if_none_match.startswith(needles[0])
+        or needles[1] in if_none_match
+        or needles[2] in if_none_match
+    )
+
+
 @dataclass
 class _Stored:
     status: int
@@ -210,6 +225,7 @@ class ResponseReplay:
         self.revisions = revisions
         self.log_request = log_request
         self.store = store if store is not None else ResponseStore()
+        self._memo: tuple[tuple[int, datetime], str, tuple[bytes, bytes, bytes]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -237,9 +253,13 @@ class ResponseReplay:
                 if_none_match = value
             elif name == b"x-request-id":
                 request_id = value.decode("latin-1")
-        number, changed_at = await self.revisions(scope)
-        tag = revision_tag(number, changed_at)
-        fresh = bool(if_none_match) and tag in revisions_named(if_none_match.decode("latin-1"))
+        tag, needles = self._tag(await self.revisions(scope))
+        # What revisions_named finds, without a regular expression: W/"<tag>", "<version>.<tag>".
+        fresh = bool(if_none_match) and (
+            if_none_match.startswith(needles[0])
+            or needles[1] in if_none_match
+            or needles[2] in if_none_match
+        )
         key: StoreKey = (scope["path"], scope.get("query_string", b""), host, origin, gzip, fresh)
         stored = self.store.get(tag, key)
         if stored is None:
@@ -250,6 +270,15 @@ class ResponseReplay:
         await send({"type": "http.response.start", "status": stored.status, "headers": headers})
         await send({"type": "http.response.body", "body": stored.body})
         self.log_request("GET", scope["path"], stored.status, started, request_id)
+
+    def _tag(self, stamp: tuple[int, datetime]) -> tuple[str, tuple[bytes, bytes, bytes]]:
+        """The revision's tag, and what an If-None-Match naming it contains (worked out once per
+        revision, not per request)."""
+        memo = self._memo
+        if memo is None or memo[0] != stamp:
+            tag = revision_tag(*stamp)
+            memo = self._memo = (stamp, tag, revision_needles(tag))
+        return memo[1], memo[2]
 
     def _keeping(self, send: Send, tag: str, key: StoreKey) -> Send:
         """``send``, keeping a copy of a 200 or 304 answer of at most ``max_entry`` bytes."""
