@@ -318,3 +318,39 @@ def test_concurrent_requests_share_a_revision_read_never_older_than_their_arriva
         asyncio.run(scenario())
     finally:
         source.close()
+
+
+def test_the_tree_after_progress_writes_reads_only_what_the_audit_trail_names(
+    client: TestClient, keys: Any
+) -> None:
+    def action(tree: dict[str, Any], engagement: int, axis: int, index: int) -> Any:
+        return tree["engagements"][engagement]["axes"][axis]["actions"][index]["progress"]
+
+    before = client.get("/api/v1/tree").json()
+    assert action(before, 1, 2, 1) is None  # ENV_ACTION, no report yet
+    put = client.put(
+        f"/api/v1/actions/{ENV_ACTION}/progress/2024", json={"progress": 12}, headers=auth(keys.env)
+    )
+    assert put.status_code == 201
+    assert action(client.get("/api/v1/tree").json(), 1, 2, 1) == 12
+    # A later year is the latest; an earlier one changes nothing shown.
+    for year, value in ((2026, 30), (2025, 99)):
+        client.put(
+            f"/api/v1/actions/{ENV_ACTION}/progress/{year}",
+            json={"progress": value},
+            headers=auth(keys.env),
+        )
+    assert action(client.get("/api/v1/tree").json(), 1, 2, 1) == 30
+    # The CSV import writes with bulk statements: its audit entries name the trackables too.
+    imported = client.post(
+        "/api/v1/progress/import",
+        content=f"trackable_code,year,progress\r\n{ENV_ACTION},2027,55\r\n",
+        headers={**auth(keys.env), "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    after = client.get("/api/v1/tree").json()
+    assert action(after, 1, 2, 1) == 55
+    # Every other node as it was (the rest of the kept progress is reused): E1 untouched, E2 moved.
+    assert after["engagements"][0] == before["engagements"][0]
+    assert after["engagements"][1]["rollup"]["progress"] > 0
+    assert before["engagements"][1]["rollup"]["progress"] == 0

@@ -22,6 +22,7 @@ from app.models.base import utcnow
 from app.models.events import take_revision
 from app.models.imports import REQUIRED_COLUMNS, ImportReport, RowError
 from app.models.tracking import FIRST_YEAR, LAST_YEAR, STATUS_LABELS
+from app.services.progress import PROGRESS_ENTITY
 from app.services.tokens import Actor
 
 BUDGET_COLUMNS = (
@@ -334,7 +335,7 @@ def _audit(
         "actor_name": actor.name,
         "actor_role": actor.role.value,
         "actor_directorates": list(actor.directorate_codes),
-        "entity": "progress_report",
+        "entity": PROGRESS_ENTITY,
         "entity_key": key,
         "trackable_id": trackable_id,
         "action": action.value,

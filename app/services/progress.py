@@ -49,6 +49,10 @@ def latest_progress(
     return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
 
 
+#: The audit trail's name for a yearly report (app.services.tree finds the reports written since
+#: a revision by it).
+PROGRESS_ENTITY = "progress_report"
+
 #: Who and when are the audit entry's own fields; token names stay out of the public history.
 AUDIT_EXCLUDED = {"reported_by", "reported_at"}
 
@@ -142,7 +146,7 @@ def put(
     audit.record(
         session=session,
         actor=actor,
-        entity="progress_report",
+        entity=PROGRESS_ENTITY,
         entity_key=key,
         action=AuditAction.create if before is None else AuditAction.update,
         before=before,

@@ -11,12 +11,14 @@ import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
-from app.models import TrackableKind
+from app.models import AuditEntry, TrackableKind
 from app.models.events import is_writing
 from app.models.tree import (
     ActionNode,
@@ -28,7 +30,7 @@ from app.models.tree import (
 from app.services import indicators as indicator_service
 from app.services import plan as plan_service
 from app.services import revision, rollups
-from app.services.progress import latest_progress
+from app.services.progress import PROGRESS_ENTITY, latest_progress
 from app.services.rollups import TrackableRow
 
 T = TypeVar("T")
@@ -99,10 +101,69 @@ def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRow
             ("trajectories", year),
             lambda: rollups.trajectory_counts(session, structure, year),
         )
-        rows = rollups.TreeRows.of(structure, latest_progress(session))
+        rows = rollups.TreeRows.of(structure, _latest_progress(session))
         return rows, rollups.compute(rows, trajectories)
 
     return by_revision(session, ("rollups", year), build)
+
+
+@dataclass(frozen=True)
+class _KeptProgress:
+    """Every trackable's latest progress as read at ``cursor`` (the audit trail's last id then;
+    ``cursor_at`` its time, which tells this database from another one with the same ids)."""
+
+    structure: revision.Stamp
+    cursor: int
+    cursor_at: datetime | None
+    progress: dict[int, tuple[int, float]]
+
+
+_kept_progress: "weakref.WeakKeyDictionary[Engine, _KeptProgress]" = weakref.WeakKeyDictionary()
+
+
+def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
+    """``progress.latest_progress`` of every trackable, read again only for the trackables whose
+    reports the audit trail shows written since the last time (every report write is audited
+    with its trackable, and audit ids grow in commit order: see app.models.revision); all of it
+    after any other write (the structure stamp moved) or in a writing transaction."""
+    stamps = _stamps(session)
+    engine = session.get_bind()
+    if stamps is None or not isinstance(engine, Engine):
+        return latest_progress(session)
+    last = session.execute(
+        select(col(AuditEntry.id), col(AuditEntry.at)).order_by(col(AuditEntry.id).desc()).limit(1)
+    ).first()
+    cursor, cursor_at = (last[0], last[1]) if last is not None else (0, None)
+    kept = _kept_progress.get(engine)
+    if (
+        kept is not None
+        and kept.structure == stamps.structure
+        and kept.cursor <= cursor
+        and session.execute(
+            select(col(AuditEntry.at)).where(col(AuditEntry.id) == kept.cursor)
+        ).scalar()
+        == kept.cursor_at
+    ):
+        changed = set(
+            session.execute(
+                select(col(AuditEntry.trackable_id))
+                .where(
+                    col(AuditEntry.id) > kept.cursor,
+                    col(AuditEntry.id) <= cursor,
+                    col(AuditEntry.entity) == PROGRESS_ENTITY,
+                    col(AuditEntry.trackable_id).is_not(None),
+                )
+                .distinct()
+            ).scalars()
+        )
+        progress = kept.progress
+        if changed:
+            fresh = latest_progress(session, changed)
+            progress = {t: p for t, p in progress.items() if t not in changed} | fresh
+    else:
+        progress = latest_progress(session)
+    _kept_progress[engine] = _KeptProgress(stamps.structure, cursor, cursor_at, progress)
+    return progress
 
 
 def get(*, session: Session) -> TreePublic:
