@@ -242,6 +242,27 @@ def test_an_unhandled_error_answers_500_with_the_request_id_and_is_logged(
     app.state.engine.dispose()
 
 
+def test_an_api_read_while_the_revision_cannot_be_read_answers_500_with_the_request_id(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/api/v1/plan").status_code == 200  # kept by the replay
+        source = app.state.revisions
+
+        async def unreachable(_scope: object) -> None:
+            raise OSError("database unreachable")
+
+        monkeypatch.setattr(type(source), "__call__", lambda _self, scope: unreachable(scope))
+        capsys.readouterr()
+        response = client.get("/api/v1/plan", headers={"X-Request-ID": "req-db"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal Server Error", "request_id": "req-db"}
+    [line] = access_lines(capsys.readouterr().err)
+    assert (line["status"], line["request_id"]) == (500, "req-db")
+    app.state.engine.dispose()
+
+
 # --- the request log --------------------------------------------------------------------------
 
 

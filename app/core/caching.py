@@ -253,7 +253,14 @@ class ResponseReplay:
                 if_none_match = value
             elif name == b"x-request-id":
                 request_id = value.decode("latin-1")
-        tag, needles = self._tag(await self.revisions(scope))
+        try:
+            stamp = await self.revisions(scope)
+        except Exception:
+            # The database is unreachable: the whole stack answers (its 500 handler gives the
+            # request id, the request log records it).
+            await self.app(scope, receive, send)
+            return
+        tag, needles = self._tag(stamp)
         # What revisions_named finds, without a regular expression: W/"<tag>", "<version>.<tag>".
         fresh = bool(if_none_match) and (
             if_none_match.startswith(needles[0])
