@@ -261,12 +261,7 @@ class ResponseReplay:
             await self.app(scope, receive, send)
             return
         tag, needles = self._tag(stamp)
-        # What revisions_named finds, without a regular expression: W/"<tag>", "<version>.<tag>".
-        fresh = bool(if_none_match) and (
-            if_none_match.startswith(needles[0])
-            or needles[1] in if_none_match
-            or needles[2] in if_none_match
-        )
+        fresh = bool(if_none_match) and names_revision(if_none_match, needles)
         key: StoreKey = (scope["path"], scope.get("query_string", b""), host, origin, gzip, fresh)
         stored = self.store.get(tag, key)
         if stored is None:

@@ -1,5 +1,6 @@
 """The audit trail: one append-only row per write, in the same transaction as the write."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -48,3 +49,32 @@ def get_for_trackable(
         .offset(offset)
     ).all()
     return list(rows), total
+
+
+def last_entry(*, session: Session) -> tuple[int, datetime | None]:
+    """The id and time of the newest entry, ``(0, None)`` for an empty trail. Ids grow in commit
+    order (app.models.revision): every entry up to this id is committed and visible."""
+    row = session.exec(
+        select(col(AuditEntry.id), col(AuditEntry.at)).order_by(col(AuditEntry.id).desc()).limit(1)
+    ).first()
+    return (row[0] or 0, row[1]) if row is not None else (0, None)
+
+
+def get_time(*, session: Session, entry_id: int) -> datetime | None:
+    """When entry ``entry_id`` was written (None if there is none)."""
+    return session.exec(select(col(AuditEntry.at)).where(col(AuditEntry.id) == entry_id)).first()
+
+
+def get_trackables_written(*, session: Session, entity: str, after: int, up_to: int) -> set[int]:
+    """The trackables whose ``entity`` entries have ids in ``(after, up_to]``."""
+    rows = session.exec(
+        select(col(AuditEntry.trackable_id))
+        .where(
+            col(AuditEntry.id) > after,
+            col(AuditEntry.id) <= up_to,
+            col(AuditEntry.entity) == entity,
+            col(AuditEntry.trackable_id).is_not(None),
+        )
+        .distinct()
+    ).all()
+    return {trackable_id for trackable_id in rows if trackable_id is not None}

@@ -2,9 +2,7 @@
 
 import asyncio
 import threading
-from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import Any, NamedTuple
 
 import psycopg
@@ -51,48 +49,14 @@ def read_stamps(connection: Connection) -> Stamps:
     return Stamps((int(row[0]), row[1]), (int(row[2]), row[3]))
 
 
-class RevisionReader:
-    """Reads the revision on every request, as cheaply as the database allows: on a connection
-    of its own, outside the engine's pool (no checkout, no liveness ping, no transaction).
+class _Parsed:
+    """The stamp of a raw ``(value, changed_at)`` row, parsed once per revision rather than once
+    per request (SQLite hands back the text SQLAlchemy wrote: ISO 8601, UTC)."""
 
-    On SQLite each thread keeps one (SQLite connections are cheap, the file is local, and the
-    read takes microseconds on the event loop itself). On PostgreSQL the process keeps one, used
-    by one read at a time (``app.core.caching.RevisionSource`` has concurrent requests share a
-    read rather than queue for it); it is opened again after a failure."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.local = engine.dialect.name == "sqlite"
-        self._local = threading.local()
-        self._shared: Any = None
-        self._shared_lock = threading.Lock()
+    def __init__(self) -> None:
         self._last: tuple[tuple[Any, Any], Stamp] | None = None
 
-    def _connect(self) -> Any:
-        # Detached from the pool, set up like every connection by the engine's events.
-        pooled = self.engine.raw_connection()
-        pooled.detach()
-        connection: Any = pooled.dbapi_connection
-        if not self.local:
-            connection.autocommit = True
-        return connection
-
-    def __call__(self) -> Stamp:
-        if self.local:
-            connection = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = self._local.connection = self._connect()
-            value, changed_at = self._read(
-                connection, lambda: setattr(self._local, "connection", None)
-            )
-        else:
-            with self._shared_lock:
-                if self._shared is None:
-                    self._shared = self._connect()
-                value, changed_at = self._read(
-                    self._shared, partial(setattr, self, "_shared", None)
-                )
-        # Parsed once per revision (SQLite hands back the text SQLAlchemy wrote: ISO 8601, UTC).
+    def __call__(self, value: Any, changed_at: Any) -> Stamp:
         last = self._last
         if last is not None and last[0] == (value, changed_at):
             return last[1]
@@ -104,20 +68,39 @@ class RevisionReader:
         self._last = ((value, changed_at), (int(value), stamp))
         return int(value), stamp
 
-    @staticmethod
-    def _read(connection: Any, forget: Callable[[], None]) -> tuple[Any, Any]:
+
+class RevisionReader:
+    """Reads the revision on every request, as cheaply as the database allows.
+
+    On SQLite each thread keeps a connection of its own, outside the engine's pool (SQLite
+    connections are cheap, the file is local: the read takes microseconds, on the event loop
+    itself). PostgreSQL through psycopg has ``AsyncRevisionReader``; any other database a pooled
+    connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.local = engine.dialect.name == "sqlite"
+        self._local = threading.local()
+        self._parsed = _Parsed()
+
+    def __call__(self) -> Stamp:
+        if not self.local:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return read(conn)
+        connection: Any = getattr(self._local, "connection", None)
+        if connection is None:
+            # Detached from the pool: set up like every connection (WAL, autocommit), kept by
+            # this thread.
+            pooled = self.engine.raw_connection()
+            pooled.detach()
+            connection = self._local.connection = pooled.dbapi_connection
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(_SQL)
-                row: tuple[Any, Any] = cursor.fetchone()
-            finally:
-                cursor.close()
+            value, changed_at = connection.execute(_SQL).fetchone()
         except Exception:
-            forget()
+            self._local.connection = None
             connection.close()
             raise
-        return row
+        return self._parsed(value, changed_at)
 
 
 class AsyncRevisionReader:
@@ -129,7 +112,7 @@ class AsyncRevisionReader:
         _args, self._connect_args = engine.dialect.create_connect_args(engine.url)
         self._connection: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._last: tuple[tuple[Any, Any], Stamp] | None = None
+        self._parsed = _Parsed()
 
     async def __call__(self) -> Stamp:
         loop = asyncio.get_running_loop()
@@ -147,14 +130,7 @@ class AsyncRevisionReader:
             self.close()
             raise
         assert row is not None
-        value, changed_at = row
-        last = self._last
-        if last is not None and last[0] == (value, changed_at):
-            return last[1]
-        stamp = as_utc(changed_at)
-        assert stamp is not None
-        self._last = ((value, changed_at), (int(value), stamp))
-        return int(value), stamp
+        return self._parsed(*row)
 
     def close(self) -> None:
         connection, self._connection = self._connection, None

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from app.models import AuditEntry, TrackableKind
+from app.models import TrackableKind
 from app.models.events import is_writing
 from app.models.tree import (
     ActionNode,
@@ -27,9 +27,9 @@ from app.models.tree import (
     FlagshipProjectNode,
     TreePublic,
 )
+from app.services import audit, revision, rollups
 from app.services import indicators as indicator_service
 from app.services import plan as plan_service
-from app.services import revision, rollups
 from app.services.progress import PROGRESS_ENTITY, latest_progress
 from app.services.rollups import TrackableRow
 
@@ -89,9 +89,9 @@ def by_structure(session: Session, key: Hashable, build: Callable[[], T]) -> T:
 
 
 def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRows, rollups.Rollups]:
-    """The live tree's rows and every roll-up: after a progress write, one query for the latest
-    progress; after any other write, eight (structure, indicators, progress); none at the same
-    revision."""
+    """The live tree's rows and every roll-up: after a progress write, the audit trail's new
+    entries and the latest progress of the trackables they name (four queries); after any other
+    write, the structure and the indicators too; none at the same revision."""
     year = year or indicator_service.this_year()
 
     def build() -> tuple[rollups.TreeRows, rollups.Rollups]:
@@ -130,31 +130,16 @@ def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
     engine = session.get_bind()
     if stamps is None or not isinstance(engine, Engine):
         return latest_progress(session)
-    last = session.execute(
-        select(col(AuditEntry.id), col(AuditEntry.at)).order_by(col(AuditEntry.id).desc()).limit(1)
-    ).first()
-    cursor, cursor_at = (last[0], last[1]) if last is not None else (0, None)
+    cursor, cursor_at = audit.last_entry(session=session)
     kept = _kept_progress.get(engine)
     if (
         kept is not None
         and kept.structure == stamps.structure
         and kept.cursor <= cursor
-        and session.execute(
-            select(col(AuditEntry.at)).where(col(AuditEntry.id) == kept.cursor)
-        ).scalar()
-        == kept.cursor_at
+        and audit.get_time(session=session, entry_id=kept.cursor) == kept.cursor_at
     ):
-        changed = set(
-            session.execute(
-                select(col(AuditEntry.trackable_id))
-                .where(
-                    col(AuditEntry.id) > kept.cursor,
-                    col(AuditEntry.id) <= cursor,
-                    col(AuditEntry.entity) == PROGRESS_ENTITY,
-                    col(AuditEntry.trackable_id).is_not(None),
-                )
-                .distinct()
-            ).scalars()
+        changed = audit.get_trackables_written(
+            session=session, entity=PROGRESS_ENTITY, after=kept.cursor, up_to=cursor
         )
         progress = kept.progress
         if changed:
@@ -167,8 +152,9 @@ def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
 
 
 def get(*, session: Session) -> TreePublic:
-    """Tree rows (5 queries) + indicators (5) + plan metadata (5) + the revision: 16 queries in
-    all, or one when the database has not changed since the last time."""
+    """The roll-ups (see ``computed``) + plan metadata (5 queries) + the revision stamps; one
+    query when the database has not changed since the last time (none when the answer is
+    replayed: app.core.caching)."""
     year = indicator_service.this_year()
     return by_revision(session, ("tree", year), lambda: _build(session, year))
 
