@@ -1,6 +1,5 @@
 """The FastAPI application."""
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -9,10 +8,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
+from app.api.authentication import AuthenticationMiddleware, Authenticator
 from app.api.router import api_router
 from app.api.routes import health
+from app.core.admission import Gate
 from app.core.caching import HttpCacheMiddleware, ResponseReplay, RevisionSource
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
@@ -20,7 +22,9 @@ from app.core.errors import install_error_handlers
 from app.core.hardening import (
     BodySizeLimitMiddleware,
     FailedAuthLimiter,
+    PublicUrlMiddleware,
     SecurityHeadersMiddleware,
+    StrictJSONMiddleware,
 )
 from app.core.logging import configure_logging, install_request_logging, log_request
 from app.core.runtime import tune_garbage_collector
@@ -64,17 +68,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app.state.engine = make_engine(
+        settings.database_url,
+        echo=settings.sql_echo,
+        pool_size=settings.max_in_flight,
+        lock_timeout=settings.queue_timeout,
+    )
+    # One writer at a time on SQLite (it has one writer lock); on PostgreSQL a few, since
+    # writers queue on the revision row anyway (see app.core.admission).
+    sqlite = app.state.engine.dialect.name == "sqlite"
+    app.state.gate = Gate(
+        capacity=settings.max_in_flight,
+        writers=1 if sqlite else settings.max_writers,
+        max_queued=settings.max_queued,
+        timeout=settings.queue_timeout,
+    )
     app.state.revisions = RevisionSource(app.state.engine)
     app.replay = ResponseReplay(
         partial(FastAPI.__call__, app), app.state.revisions, log_request=log_request
     )
-    app.state.sqlite_writers = threading.Lock()  # see app.api.deps.get_session
     install_error_handlers(app)
-    # Innermost first: gzip compresses the routes' answers, caching validates them, CORS and the
-    # request log (outermost) see everything; ResponseReplay, ahead of them all, keeps the result.
+    # Innermost first: gzip compresses the routes' answers, caching validates them; the body is
+    # parsed strictly and bounded only once the caller is authenticated; CORS and the request log
+    # (outermost) see everything; ResponseReplay, ahead of them all, keeps the result.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(HttpCacheMiddleware, revisions=app.state.revisions)
+    app.add_middleware(StrictJSONMiddleware)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={"/api/v1/progress/import": settings.import_max_bytes + 64 * 1024},
+        timeout=settings.request_body_timeout,
+    )
+    app.state.auth_limiter = FailedAuthLimiter(
+        attempts=settings.auth_failures_allowed, max_clients=settings.auth_clients_tracked
+    )
+    app.state.authenticator = Authenticator(
+        engine=app.state.engine, gate=app.state.gate, limiter=app.state.auth_limiter
+    )
+    app.add_middleware(AuthenticationMiddleware, authenticator=app.state.authenticator)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -92,14 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "X-Request-ID"],
         max_age=600,
     )
-    app.add_middleware(
-        BodySizeLimitMiddleware,
-        default=settings.max_body_bytes,
-        limits={"/api/v1/progress/import": settings.import_max_bytes + 64 * 1024},
-    )
     app.add_middleware(SecurityHeadersMiddleware)
-    app.state.auth_limiter = FailedAuthLimiter(attempts=settings.auth_failures_allowed)
     install_request_logging(app)
+    if settings.public_url:
+        app.add_middleware(PublicUrlMiddleware, public_url=settings.public_url)
+    if settings.trusted_proxies:
+        # The client's address (the failed-authentication brake, the log) from X-Forwarded-For
+        # only when the connection comes from a proxy we run; never from anyone else.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")
     install_web(app)  # the public dashboard: HTML pages and their static files

@@ -40,14 +40,25 @@ class RunningApi:
 
 @contextmanager
 def api_process(
-    db_url: str, log: Path, workers: int = 1, env: dict[str, str] | None = None
+    db_url: str,
+    log: Path,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    *,
+    serve: bool = False,
 ) -> Iterator[RunningApi]:
-    """A uvicorn process serving the API on a free port; stopped on exit, even on failure."""
+    """A uvicorn process serving the API on a free port; stopped on exit, even on failure.
+    ``serve``: started as `boussole serve` (with its protocol, timeouts and shutdown settings)
+    rather than as a bare uvicorn."""
     port = free_port()
     environment = {**os.environ, "BOUSSOLE_DATABASE_URL": db_url, **(env or {})}
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    command += ["--workers", str(workers)]
+    if serve:
+        command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", str(workers)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        command += ["--workers", str(workers)]
     with log.open("w") as output:
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT

@@ -1,20 +1,19 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app.api.authentication import READ_METHODS, Authenticator
+from app.core.admission import Gate
 from app.core.config import Settings
 from app.core.db import SQLITE_BEGIN
 from app.core.errors import UnauthorizedError
-from app.core.hardening import FailedAuthLimiter
 from app.core.versioning import parse_version_etag
 from app.models.tracking import FIRST_YEAR, LAST_YEAR, Priority, Status
-from app.services import tokens
 from app.services.pagination import ListParams
 from app.services.tokens import Actor
 from app.services.trackables import Sort, TrackableFilters
@@ -28,25 +27,26 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+async def admit(request: Request) -> AsyncIterator[None]:
+    """A turn to use the database (see ``app.core.admission``), waited for on the event loop:
+    a writer's includes its writer slot, and it ends after the commit."""
+    gate: Gate = request.app.state.gate
+    async with gate.enter(writing=request.method not in READ_METHODS):
+        yield
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_session(
+    request: Request, _turn: Annotated[None, Depends(admit, scope="function")]
+) -> Iterator[Session]:
     """One transaction per request: committed when the route succeeds, rolled back otherwise.
 
     Used with ``scope="function"`` (``SessionDep``): the commit happens before the response is
     sent, so a client that got its 200 reads its write back from any process, and a commit that
-    fails is answered as an error rather than after a success."""
-    engine = request.app.state.engine
+    fails is answered as an error rather than after a success. The caller was authenticated
+    before (``AuthenticationMiddleware``) and its turn taken (``admit``): no thread ever waits
+    here for a connection or SQLite's writer lock held by a request that needs a thread."""
     writing = request.method not in READ_METHODS
-    # On SQLite the writers of one process queue on a lock rather than in SQLite's busy handler,
-    # whose growing sleeps leave some waiting for seconds; between processes it still arbitrates.
-    queue = (
-        request.app.state.sqlite_writers if writing and engine.dialect.name == "sqlite" else None
-    )
-    with ExitStack() as stack, Session(engine) as session:
-        if queue is not None:
-            stack.enter_context(queue)
+    with Session(request.app.state.engine) as session:
         if writing:
             session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         try:
@@ -85,24 +85,16 @@ ListParamsDep = Annotated[ListParams, Depends(get_list_params)]
 _bearer = HTTPBearer(auto_error=False, description="An API token made with `boussole token create`")
 
 
-def get_optional_actor(
+async def get_optional_actor(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor | None:
-    """The caller of a request with a token; None for an anonymous one. A bad token is a 401 even
-    on a public route: the caller meant to authenticate, and should know it failed. Repeated
-    failures from one client are answered 429 for a while."""
-    if credentials is None:
-        return None
-    limiter: FailedAuthLimiter = request.app.state.auth_limiter
-    client = request.client.host if request.client else "unknown"
-    limiter.check(client)
-    actor = tokens.authenticate(session=session, token=credentials.credentials)
-    if actor is None:
-        limiter.failed(client)
-        raise UnauthorizedError("invalid or revoked token")
-    return actor
+    """The caller of a request with a token; None for an anonymous one. A bad token is a 401
+    even on a public route (the caller meant to authenticate, and should know it failed), a 429
+    after repeated failures. Writes were authenticated before any work by
+    ``AuthenticationMiddleware``; ``credentials`` only documents the scheme in OpenAPI."""
+    authenticator: Authenticator = request.app.state.authenticator
+    return await authenticator.actor(request.scope)
 
 
 async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Root of the repository (where ``alembic.ini``, ``migrations/`` and ``seed/`` live).
@@ -50,7 +50,75 @@ class Settings(BaseSettings):
         "(e.g. https://tableau.example.org,https://data.example.org), or * for any.",
     )
 
-    @field_validator("cors_origins", mode="before")
+    # --- Reliability under load (docs/security.md) -------------------------------------------
+    max_in_flight: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="Requests of one process using the database at once (the connection pool "
+        "is sized to it); others wait their turn.",
+    )
+    max_writers: int = Field(
+        default=4,
+        ge=1,
+        le=200,
+        description="Writing requests of one process at once on PostgreSQL (SQLite: always 1).",
+    )
+    max_queued: int = Field(
+        default=200,
+        ge=0,
+        description="Requests of one process waiting for their turn; beyond, 503 at once.",
+    )
+    queue_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Seconds a request waits for its turn (or a lock) before a 503 with "
+        "Retry-After.",
+    )
+    request_header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send a request's headers (`boussole serve`).",
+    )
+    request_body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds without a byte of an announced request body before a 408.",
+    )
+    graceful_shutdown_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds `boussole serve` lets requests finish after SIGTERM.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto "
+        "are trusted, comma-separated (default: none, the connection's address is the client).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The public base URL (e.g. https://boussole.agglo-porteduhainaut.fr) that "
+        "absolute links and redirects are built from; unset: the request's own Host.",
+    )
+    auth_clients_tracked: int = Field(
+        default=10_000,
+        ge=1,
+        description="Clients whose failed authentications are remembered at once (oldest "
+        "forgotten first).",
+    )
+    import_max_problems: int = Field(
+        default=1_000,
+        ge=1,
+        description="Problems an import lists before it stops looking for more.",
+    )
+    dump_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC-SHA256 that `boussole dump` signs a dump with and "
+        "`boussole restore` checks (unset: the SHA-256 checksum alone).",
+    )
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

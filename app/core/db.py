@@ -5,6 +5,7 @@ The schema itself is created only by the Alembic migrations (``boussole db upgra
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,18 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-#: Connections kept open per process (AnyIO runs sync routes and dependencies on 40 threads).
+#: Connections kept open per process by default; the API sizes its pool to the requests it
+#: admits at once (``BOUSSOLE_MAX_IN_FLIGHT``, see app.core.admission).
 POOL_SIZE = 20
+#: Seconds a statement waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout) or a
+#: connection for the pool, by default, before it fails (answered 503) rather than waiting on.
+LOCK_TIMEOUT = 5.0
 
 #: Execution option naming how a SQLite transaction begins; writers ask for "IMMEDIATE".
 SQLITE_BEGIN = "sqlite_begin"
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
     # The driver's own implicit BEGIN is turned off: _begin_sqlite emits it (SQLAlchemy's recipe).
     dbapi_connection.isolation_level = None
     # Foreign keys are off by default in SQLite; WAL lets readers run beside one writer, and the
@@ -35,7 +40,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
     # WAL with synchronous=NORMAL: a commit writes the log without waiting for the disk (the
     # database stays consistent; a power loss may undo the last commits, a crash of the process
     # cannot). PostgreSQL is the production database.
@@ -52,23 +57,35 @@ def _begin_sqlite(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {options.get(SQLITE_BEGIN, 'DEFERRED')}")
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = POOL_SIZE, lock_timeout: float = LOCK_TIMEOUT
+) -> Engine:
+    """An engine whose every wait is bounded by ``lock_timeout`` seconds: for a connection of
+    the pool, for SQLite's writer lock, for a PostgreSQL row lock."""
+    timeout_ms = max(1, int(lock_timeout * 1000))
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False},
-            # As many pooled connections as the server's worker threads use at once: beyond the
-            # pool, each request would open (and set up) a connection, then close it.
-            pool_size=POOL_SIZE,
-            max_overflow=POOL_SIZE,
+            # As many pooled connections as requests use the database at once: beyond the pool,
+            # each request would open (and set up) a connection, then close it.
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=lock_timeout,
         )
-        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "connect", partial(_configure_sqlite, busy_timeout_ms=timeout_ms))
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE // 2, max_overflow=POOL_SIZE // 2
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max(1, pool_size // 4),
+        pool_timeout=lock_timeout,
+        connect_args={"options": f"-c lock_timeout={timeout_ms}", "connect_timeout": 10},
     )
 
 

@@ -1,11 +1,18 @@
 """Domain errors carrying their HTTP status, turned into JSON responses in one place."""
 
+import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
+
+logger = logging.getLogger(__name__)
 
 
 class BoussoleError(Exception):
@@ -61,6 +68,26 @@ class UnsupportedMediaTypeError(BoussoleError):
     status_code = 415
 
 
+class BadHeaderError(BoussoleError):
+    """A request header that cannot be understood (a malformed If-Match, say)."""
+
+    status_code = 400
+
+    def __init__(self, header: str, message: str) -> None:
+        super().__init__(f"{header}: {message}", header=header)
+
+
+class ServiceUnavailableError(BoussoleError):
+    """The process is saturated (its queue is full, or a request waited too long for its turn):
+    retry after a moment."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class PreconditionFailedError(BoussoleError):
     """The client's If-Match names a version that is no longer the current one."""
 
@@ -74,13 +101,62 @@ class PreconditionFailedError(BoussoleError):
         )
 
 
+def error_response(exc: BoussoleError) -> JSONResponse:
+    """The answer to a domain error, from a route or from a middleware ahead of the routes."""
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+    if "retry_after" in exc.extra:
+        headers["Retry-After"] = str(exc.extra["retry_after"])
+    return JSONResponse(status_code=exc.status_code, content=exc.to_body(), headers=headers)
+
+
+def _json_safe(value: Any) -> Any:
+    """A value echoed in an error, made fit for JSON: non-finite numbers and strings that cannot
+    be encoded (unpaired surrogates) are shown as their repr rather than failing the answer."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+        return value
+    if isinstance(value, dict):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def validation_error_body(errors: Any) -> dict[str, Any]:
+    """FastAPI's validation error body, safe to serialise whatever the input held."""
+    return {"detail": _json_safe(jsonable_encoder(errors, custom_encoder={float: _finite_or_repr}))}
+
+
+def _finite_or_repr(value: float) -> float | str:
+    return value if math.isfinite(value) else repr(value)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BoussoleError)
     async def _handle(_request: Request, exc: BoussoleError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
-        if exc.status_code == 429 and "retry_after" in exc.extra:
-            headers["Retry-After"] = str(exc.extra["retry_after"])
-        return JSONResponse(status_code=exc.status_code, content=exc.to_body(), headers=headers)
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content=validation_error_body(exc.errors()))
+
+    @app.exception_handler(PoolTimeoutError)
+    @app.exception_handler(OperationalError)
+    async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database did not answer in time: a lock held too long (SQLite's busy timeout,
+        # PostgreSQL's lock_timeout), no connection to be had, or the server is down. Temporary
+        # for the caller. The message may name hosts, users and statement parameters: only the
+        # kind of error is logged.
+        cause = getattr(exc, "orig", None) or exc
+        logger.warning("database unavailable: %s", type(cause).__name__)
+        return error_response(
+            ServiceUnavailableError("the database is busy or unavailable: retry later", 2)
+        )
 
     @app.exception_handler(StaleDataError)
     async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:

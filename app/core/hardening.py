@@ -1,11 +1,16 @@
 """Hardened edges: security headers on every response, a request body size limit, and a brake on
 repeated failed authentications."""
 
+import asyncio
+import json
+import math
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
+from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import BoussoleError
@@ -52,14 +57,32 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class BodySizeLimitMiddleware:
-    """413 for a body larger than allowed — announced or actually sent — before any route reads
-    it. ``limits`` gives larger allowances to some paths (the CSV import)."""
+class BodyTooLargeError(HTTPException):
+    """Raised from ``receive`` when a body passes its limit: an HTTPException, so that whoever is
+    reading (FastAPI's body parsing, a form, a stream) lets it through to the 413 answer."""
 
-    def __init__(self, app: ASGIApp, default: int, limits: dict[str, int]) -> None:
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+
+
+class BodyTimeoutError(HTTPException):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"the request body was not received within {seconds:g} s")
+
+
+class BodySizeLimitMiddleware:
+    """413 for a body larger than allowed — announced or actually sent — and 408 for one not sent
+    in time, raised from ``receive`` as the body streams in: nothing is buffered here, and whoever
+    reads the body stops at the limit. ``limits`` gives larger allowances to some paths (the CSV
+    import)."""
+
+    def __init__(
+        self, app: ASGIApp, *, default: int, limits: dict[str, int], timeout: float
+    ) -> None:
         self.app = app
         self.default = default
         self.limits = limits
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,26 +91,73 @@ class BodySizeLimitMiddleware:
         limit = self.limits.get(scope["path"], self.default)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _too_large(send, limit)
+                await _error(send, 413, f"the request body is larger than {limit} bytes")
                 return
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        # Read the body first (it is bounded), so that an oversized one is refused before any
-        # route starts parsing it; then hand it over as it came.
-        messages: list[Message] = []
         received = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            received += len(message.get("body", b""))
-            if received > limit:
-                await _too_large(send, limit)
-                return
-            if not message.get("more_body", False):
-                break
+        deadline = time.monotonic() + self.timeout
+
+        async def limited_receive() -> Message:
+            nonlocal received, deadline
+            try:
+                remaining = None if deadline == math.inf else max(0.0, deadline - time.monotonic())
+                async with asyncio.timeout(remaining):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeoutError(self.timeout) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLargeError(limit)
+                if not message.get("more_body", False):
+                    # The whole body is in: later receives wait for a disconnect (a streaming
+                    # answer listens for it), without limit.
+                    deadline = math.inf
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class StrictJSONMiddleware:
+    """Reads a JSON request body once, strictly, before FastAPI does: numbers must be finite
+    (no NaN, Infinity, or 1e309), strings must hold no NUL and no unpaired surrogate, and the
+    body must be UTF-8 JSON. Anything else is a 422 naming where the problem is, in the shape of
+    FastAPI's validation errors, instead of a 500 (a NaN cannot be echoed back in JSON) or an
+    undocumented 400. Well-formed bodies are handed on as they came."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        chunks: list[bytes] = []
+        try:
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+        except HTTPException as error:  # too large, or too slow (BodySizeLimitMiddleware)
+            await _error(send, error.status_code, error.detail)
+            return
+        body = b"".join(chunks)
+        problem = json_problem(body) if body.strip() else None
+        if problem is not None:
+            loc, message_text, kind = problem
+            content = {"detail": [{"loc": loc, "msg": message_text, "type": kind}]}
+            await _send_json(send, 422, content)
+            return
 
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
@@ -95,19 +165,90 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"detail":"the request body is larger than {limit} bytes"}}'.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+class _NonFinite:
+    """A NaN or infinite number met while parsing, kept to be reported with its place."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _parse_float(text: str) -> float | _NonFinite:
+    number = float(text)
+    return number if math.isfinite(number) else _NonFinite(text)
+
+
+def _parse_int(text: str) -> int | _NonFinite:
+    # Python reads integers of any length; past 4,300 digits it refuses. Nothing of ours is a
+    # number of 20 digits, so a longer one is reported rather than parsed.
+    return int(text) if len(text) <= 20 else _NonFinite(text[:20] + "…")
+
+
+def json_problem(body: bytes) -> tuple[list[str | int], str, str] | None:
+    """Where and what the first problem of a JSON body is (loc, message, type); None if none."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return ["body"], f"the body is not UTF-8 (byte {error.start})", "json_invalid"
+    try:
+        document = json.loads(
+            text, parse_constant=_NonFinite, parse_float=_parse_float, parse_int=_parse_int
+        )
+    except json.JSONDecodeError as error:
+        return ["body", error.pos], f"JSON decode error: {error.msg}", "json_invalid"
+    except RecursionError:
+        return ["body"], "JSON nested too deeply", "json_invalid"
+    # Walk without recursion: a body may nest deeper than Python's stack.
+    stack: list[tuple[list[str | int], object]] = [(["body"], document)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, _NonFinite):
+            return loc, f"Input should be a finite number, not {value.text}", "finite_number"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return loc, "String should not contain NUL characters", "string_nul"
+            if not _encodable(value):
+                return loc, "String should not contain unpaired surrogates", "string_unicode"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key or not _encodable(key):
+                    return loc, "Field names should be plain text", "string_unicode"
+                stack.append(([*loc, key], item))
+        elif isinstance(value, list):
+            stack.extend(([*loc, index], item) for index, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+async def _send_json(send: Send, status: int, content: object) -> None:
+    body = json.dumps(content, ensure_ascii=False).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if status in (408, 413):
+        # The rest of the body may still come: it must not be read as the next request.
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _error(send: Send, status: int, detail: str) -> None:
+    await _send_json(send, status, {"detail": detail})
 
 
 class TooManyAttemptsError(BoussoleError):
@@ -123,33 +264,65 @@ class TooManyAttemptsError(BoussoleError):
 
 class FailedAuthLimiter:
     """At most ``attempts`` failed authentications per client in ``window`` seconds; beyond,
-    the client is answered 429 with Retry-After until the oldest failure leaves the window.
+    the client's failures are answered 429 with Retry-After until the oldest of its last
+    ``attempts`` failures leaves the window. Only failures are counted and only failures are
+    refused: a valid token is never turned away because others failed from the same address.
 
-    Kept in the process's memory: with several workers, each counts on its own, which still
-    slows a guesser down by the same factor per process; tokens carry 256 random bits anyway."""
+    At most ``max_clients`` clients are remembered (the least recently failing forgotten first)
+    and each keeps at most ``attempts`` times, so memory stays bounded whatever addresses a flood
+    comes from. Kept in the process's memory: with several workers, each counts on its own."""
 
-    def __init__(self, attempts: int = 10, window: float = 60.0) -> None:
+    def __init__(self, attempts: int = 10, window: float = 60.0, max_clients: int = 10_000) -> None:
         self.attempts = attempts
         self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self.max_clients = max_clients
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _prune(self, client: str, now: float) -> deque[float]:
-        failures = self._failures[client]
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if not failures:
-            del self._failures[client]
-        return failures
+    def __len__(self) -> int:
+        return len(self._failures)
 
-    def check(self, client: str) -> None:
-        """Raise 429 if the client is currently blocked."""
+    def failed(self, client: str) -> int | None:
+        """Record a failure; the seconds to wait (for a 429) if the client is over the limit."""
         now = time.monotonic()
         with self._lock:
-            failures = self._prune(client, now)
-            if len(failures) >= self.attempts:
-                raise TooManyAttemptsError(max(1, int(failures[0] + self.window - now) + 1))
+            failures = self._failures.pop(client, None) or deque(maxlen=self.attempts)
+            while failures and failures[0] <= now - self.window:
+                failures.popleft()
+            over = len(failures) >= self.attempts
+            failures.append(now)
+            self._failures[client] = failures  # now the most recent
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)
+            if over:
+                return max(1, int(failures[0] + self.window - now) + 1)
+            return None
 
-    def failed(self, client: str) -> None:
-        with self._lock:
-            self._failures[client].append(time.monotonic())
+
+class PublicUrlMiddleware:
+    """Every request is seen as addressed to the configured public base URL (scheme, host, port
+    and path prefix): absolute links (``url_for``) and redirects are built from it, never from
+    a Host header the client chose."""
+
+    def __init__(self, app: ASGIApp, *, public_url: str) -> None:
+        self.app = app
+        parts = urlsplit(public_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"BOUSSOLE_PUBLIC_URL must be an http(s) URL, not {public_url!r}")
+        self.scheme = parts.scheme
+        self.host = parts.netloc.encode("idna")
+        self.server = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        self.root_path = parts.path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = dict(scope)
+            scope["scheme"] = self.scheme
+            scope["server"] = self.server
+            scope["headers"] = [
+                *((name, value) for name, value in scope["headers"] if name != b"host"),
+                (b"host", self.host),
+            ]
+            if self.root_path:
+                scope["root_path"] = self.root_path
+        await self.app(scope, receive, send)

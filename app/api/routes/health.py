@@ -30,7 +30,7 @@ class Readiness(BaseModel):
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness: the process is up")
-def healthz() -> Health:
+async def healthz() -> Health:
     """Always 200 `{"status": "ok"}` while the process serves requests. Touches no database:
     use it to decide whether to restart the process, not whether to send it traffic."""
     return Health()
