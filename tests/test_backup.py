@@ -2,9 +2,13 @@
 
 A database is tracked through the API (directorates, tokens, an action updated, progress reports,
 milestones, a sub-action, a move, an archive), dumped, restored into an empty migrated database,
-and both then answer every public GET with the same bytes. Refusals leave the target untouched.
+and both then answer every public GET with the same bytes. Refusals leave the target untouched:
+a file changed after it was written (its SHA-256), a file not signed with BOUSSOLE_DUMP_KEY when
+it is set (its HMAC), a value its column cannot take (one line each, never a secret).
 """
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +36,13 @@ INDICATOR = "IND-AUTONOMIE-ENERGETIQUE"  # led by ENV in `keys`
 runner = CliRunner()
 
 
-def cli(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> Result:
-    """Run `boussole ARGS` against the database at ``url``."""
+def cli(monkeypatch: pytest.MonkeyPatch, url: str, *args: str, key: str | None = None) -> Result:
+    """Run `boussole ARGS` against the database at ``url``, with BOUSSOLE_DUMP_KEY ``key``."""
     monkeypatch.setenv("BOUSSOLE_DATABASE_URL", url)
+    if key is None:
+        monkeypatch.delenv("BOUSSOLE_DUMP_KEY", raising=False)
+    else:
+        monkeypatch.setenv("BOUSSOLE_DUMP_KEY", key)
     get_settings.cache_clear()
     try:
         return runner.invoke(cli_app, list(args))
@@ -257,7 +265,14 @@ def test_round_trip_serves_the_same_bodies_and_keeps_the_tokens(
     assert "Dumped" in dumped.output
     text = file.read_text(encoding="utf-8")
     document = json.loads(text)
-    assert (document["format"], document["version"]) == ("boussole-dump", 1)
+    assert (document["format"], document["version"]) == ("boussole-dump", 2)
+    # The last line holds the SHA-256 of every byte before it (`head -n -1 FILE | sha256sum`).
+    covered, last_line = file.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)
+    assert last_line.startswith(b'"integrity": ')
+    assert document["integrity"] == {
+        "sha256": hashlib.sha256(covered + b"\n").hexdigest(),
+        "hmac_sha256": None,
+    }
     assert document["schema_revision"] == migrations.head_revision()
     assert set(document["tables"]) >= {"trackable", "progress_report", "audit_entry", "api_token"}
     # Tokens' hashes are in the file, the tokens themselves are not (they are stored nowhere).
@@ -311,8 +326,8 @@ def test_new_rows_after_a_restore_get_fresh_ids(
 
     sa.event.listen(target, "before_cursor_execute", count_inserts)
     try:
-        counts = backup.dump(source, file)
-        assert backup.restore(target, file) == counts
+        counts = backup.dump(engine=source, path=file)
+        assert backup.restore(engine=target, path=file) == counts
         # Bulk inserts: one executemany per non-empty table, not one statement per row.
         assert len(inserts) == len([n for n in counts.values() if n]) < sum(counts.values())
     finally:
@@ -358,30 +373,57 @@ def dump_file(tracked: Tracked, tmp_path: Path) -> Path:
     file = tmp_path / "dump.json"
     engine = make_engine(tracked.url)
     try:
-        backup.dump(engine, file)
+        backup.dump(engine=engine, path=file)
     finally:
         engine.dispose()
     return file
 
 
-def edited(dump_file: Path, change: Any) -> Path:
+def signed(document: dict[str, Any], file: Path, key: str | None = None) -> Path:
+    """Write ``document`` as a dump whose SHA-256 (and HMAC with ``key``) match its content, as
+    someone who edited a dump and recomputed them would."""
+    content = {name: value for name, value in document.items() if name != "integrity"}
+    covered = (json.dumps(content, ensure_ascii=False)[:-1] + ",\n").encode("utf-8")
+    integrity = {
+        "sha256": hashlib.sha256(covered).hexdigest(),
+        "hmac_sha256": None
+        if key is None
+        else hmac.new(key.encode(), covered, hashlib.sha256).hexdigest(),
+    }
+    file.write_bytes(covered + b'"integrity": ' + json.dumps(integrity).encode() + b"}\n")
+    return file
+
+
+def edited(dump_file: Path, change: Any, key: str | None = None) -> Path:
+    """A copy of the dump changed by ``change`` (on the parsed document), checksum recomputed."""
     document = json.loads(dump_file.read_text(encoding="utf-8"))
     change(document)
-    edited_file = dump_file.with_name("edited.json")
-    edited_file.write_text(json.dumps(document), encoding="utf-8")
-    return edited_file
+    return signed(document, dump_file.with_name("edited.json"), key)
 
 
-def refuse(monkeypatch: pytest.MonkeyPatch, url: str, file: Path, *expected: str) -> None:
-    """`boussole restore FILE` into ``url`` exits 1 with a message and writes nothing."""
+def assert_empty(url: str) -> None:
+    """No row in any table but those the migrations fill."""
+    rows = snapshot(url)
+    assert not [name for name, content in rows.items() if content and name not in {"revision"}], (
+        "the target database was written"
+    )
+
+
+def refuse(
+    monkeypatch: pytest.MonkeyPatch, url: str, file: Path, *expected: str, key: str | None = None
+) -> str:
+    """`boussole restore FILE` into ``url`` exits 1 with a message and writes nothing; returns
+    the output, on one line."""
     engine = make_engine(url)
     try:
         migrated = migrations.current_revision(engine) is not None
     finally:
         engine.dispose()
     before = snapshot(url) if migrated else None
-    result = cli(monkeypatch, url, "restore", str(file))
+    result = cli(monkeypatch, url, "restore", str(file), key=key)
     assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert "Traceback" not in result.output
     assert "Restore refused, nothing written" in result.output
     message = " ".join(result.output.split())
     for words in expected:
@@ -396,6 +438,7 @@ def refuse(monkeypatch: pytest.MonkeyPatch, url: str, file: Path, *expected: str
                 assert sa.inspect(connection).get_table_names() in ([], ["alembic_version"])
         finally:
             engine.dispose()
+    return message
 
 
 def test_refuses_a_database_that_is_not_empty(
@@ -412,7 +455,28 @@ def test_refuses_unknown_formats_and_garbage(
     def set_key(key: str, value: Any) -> Any:
         return lambda document: document.__setitem__(key, value)
 
-    refuse(monkeypatch, empty_db_url, edited(dump_file, set_key("version", 2)), "format version 2")
+    refuse(monkeypatch, empty_db_url, edited(dump_file, set_key("version", 3)), "format version 3")
+    # Version 1 had no integrity check: refused, saying so.
+    version_1 = json.loads(dump_file.read_text(encoding="utf-8"))
+    version_1.pop("integrity")
+    version_1["version"] = 1
+    old = tmp_path / "version-1.json"
+    old.write_text(json.dumps(version_1), encoding="utf-8")
+    refuse(monkeypatch, empty_db_url, old, "format version 1, which carries no integrity check")
+    # Rewritten by another tool (same content, another layout): the trailer is no longer last.
+    reindented = tmp_path / "reindented.json"
+    reindented.write_text(json.dumps(json.loads(dump_file.read_text())), encoding="utf-8")
+    refuse(monkeypatch, empty_db_url, reindented, "no integrity trailer as its last line")
+    # Something slipped after the trailer, where the checksum does not reach.
+    smuggled = tmp_path / "smuggled.json"
+    smuggled.write_bytes(dump_file.read_bytes().rstrip()[:-1] + b', "tables": {}}\n')
+    refuse(monkeypatch, empty_db_url, smuggled, "its last line is not the integrity trailer")
+    not_hex = tmp_path / "not-hex.json"
+    content = dump_file.read_bytes()
+    start = content.rindex(b'"sha256": "') + len(b'"sha256": "')
+    not_hex.write_bytes(content[:start] + "é".encode() + content[start + 1 :])
+    refuse(monkeypatch, empty_db_url, not_hex, "its last line is not the integrity trailer")
+    refuse(monkeypatch, empty_db_url, tmp_path, "cannot be read")
     refuse(
         monkeypatch, empty_db_url, edited(dump_file, set_key("format", "pg_dump")), "not a Boussole"
     )
@@ -484,3 +548,242 @@ def test_refuses_bad_rows_and_writes_nothing(
         edited(dump_file, lambda document: document["tables"].pop("api_token")),
         "missing table(s) api_token",
     )
+
+
+# --- Integrity --------------------------------------------------------------------------------
+
+
+def without_audit_entries(text: str, count: int) -> str:
+    """The dump with ``count`` rows of the audit trail cut out, still well-formed JSON and with
+    its integrity trailer untouched: the edit of someone who covers their tracks by hand."""
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith('"audit_entry": '))
+    rows = start + 1
+    assert lines[rows + count].startswith("["), "the audit trail has too few rows to cut"
+    return "\n".join(lines[:rows] + lines[rows + count :])
+
+
+def test_refuses_a_dump_changed_after_it_was_written(
+    tracked: Tracked,
+    dump_file: Path,
+    empty_db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # More of a history than the fixture writes, so that 50 entries can go.
+    with make_client(tracked.url) as client:
+        for number in range(50):
+            response = client.post(
+                f"/api/v1/actions/{ACTION}/milestones",
+                json={"title": f"Jalon {number}"},
+                headers=auth(tracked.env),
+            )
+            _ok(response, 201)
+    engine = make_engine(tracked.url)
+    try:
+        backup.dump(engine=engine, path=dump_file)
+    finally:
+        engine.dispose()
+    original = dump_file.read_bytes()
+    text = original.decode("utf-8")
+
+    # A token's hash replaced by the hash of a token the intruder knows.
+    swapped = hash_token(tracked.revoked)
+    assert swapped in text
+    tampered = {"hash": text.replace(swapped, hash_token("boussole_my-own-token")).encode()}
+    # 50 entries of the audit trail deleted, the JSON kept well-formed.
+    tampered["audit"] = without_audit_entries(text, 50).encode()
+    # One byte of a progress report's comment.
+    comment = "Études lancées".encode()
+    assert original.count(comment) >= 1
+    tampered["comment"] = original.replace(comment, comment.replace(b"lanc", b"lanC"), 1)
+    for name, content in tampered.items():
+        assert content != original
+        json.loads(content)  # well-formed: only the checksum tells
+        file = tmp_path / f"tampered-{name}.json"
+        file.write_bytes(content)
+        refuse(monkeypatch, empty_db_url, file, "fails its integrity check", "SHA-256")
+        assert_empty(empty_db_url)
+    # The untouched file restores.
+    assert cli(monkeypatch, empty_db_url, "restore", str(dump_file)).exit_code == 0
+
+
+def test_dump_key_signs_and_restore_checks_the_signature(
+    tracked: Tracked,
+    empty_db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    databases: SqliteDatabases | PostgresDatabases,
+    empty_template: str,
+) -> None:
+    key, other_key = "correct horse battery staple", "another key entirely"
+    signed_file, unsigned_file = tmp_path / "signed.json", tmp_path / "unsigned.json"
+    dumped = cli(monkeypatch, tracked.url, "dump", str(signed_file), key=key)
+    assert dumped.exit_code == 0, dumped.output
+    assert "signed with BOUSSOLE_DUMP_KEY" in " ".join(dumped.output.split())
+    assert cli(monkeypatch, tracked.url, "dump", str(unsigned_file)).exit_code == 0
+    assert key not in signed_file.read_text(encoding="utf-8")
+    # The HMAC covers the same bytes as the SHA-256: `head -n -1 FILE | openssl dgst -hmac KEY`.
+    data = signed_file.read_bytes()
+    covered = data[: data.rstrip(b"\n").rindex(b"\n") + 1]
+    document = json.loads(data)
+    assert document["integrity"]["hmac_sha256"] == (
+        hmac.new(key.encode(), covered, hashlib.sha256).hexdigest()
+    )
+
+    # With the key set: a dump without an HMAC, one signed with another key, and one changed
+    # whose SHA-256 was recomputed (the HMAC cannot be without the key) are all refused.
+    refuse(monkeypatch, empty_db_url, unsigned_file, "carries no HMAC", key=key)
+    refuse(monkeypatch, empty_db_url, signed_file, "fails its authenticity check", key=other_key)
+
+    def promote(document: dict[str, Any]) -> None:
+        table = document["tables"]["api_token"]
+        role = table["columns"].index("role")
+        for row in table["rows"]:
+            row[role] = "admin"
+
+    forged = edited(signed_file, promote)
+    forged_document = json.loads(forged.read_text(encoding="utf-8"))
+    forged_document["integrity"]["hmac_sha256"] = document["integrity"]["hmac_sha256"]
+    forged_text = forged.read_text(encoding="utf-8")
+    forged.write_text(
+        forged_text[: forged_text.rindex('\n"integrity": ') + 1]
+        + '"integrity": '
+        + json.dumps(forged_document["integrity"])
+        + "}\n",
+        encoding="utf-8",
+    )
+    refuse(monkeypatch, empty_db_url, forged, "fails its authenticity check", key=key)
+    # Re-signed with another key: refused too.
+    refuse(
+        monkeypatch,
+        empty_db_url,
+        edited(signed_file, promote, key=other_key),
+        "fails its authenticity check",
+        key=key,
+    )
+    assert_empty(empty_db_url)
+
+    restored = cli(monkeypatch, empty_db_url, "restore", str(signed_file), key=key)
+    assert restored.exit_code == 0, restored.output
+    assert "Note:" not in restored.output
+
+    # Without the key, a signed dump restores after its checksum alone, and the output says so.
+    other = databases.clone(empty_template)
+    try:
+        restored = cli(monkeypatch, other, "restore", str(signed_file))
+        assert restored.exit_code == 0, restored.output
+        assert "BOUSSOLE_DUMP_KEY is not set" in " ".join(restored.output.split())
+    finally:
+        databases.drop(other)
+
+
+def test_refuses_an_empty_dump_key(
+    tracked: Tracked, dump_file: Path, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dumped = cli(monkeypatch, tracked.url, "dump", str(dump_file.with_name("k.json")), key="")
+    assert dumped.exit_code == 1
+    assert "BOUSSOLE_DUMP_KEY is set but empty" in dumped.output
+    refuse(monkeypatch, empty_db_url, dump_file, "BOUSSOLE_DUMP_KEY is set but empty", key="")
+
+
+# --- Values checked against their columns -----------------------------------------------------
+
+
+def set_value(document: dict[str, Any], table: str, row: int, column: str, value: Any) -> int:
+    """Set a value of the dump; returns the row's number as a message names it (from 1)."""
+    content = document["tables"][table]
+    content["rows"][row][content["columns"].index(column)] = value
+    return row + 1
+
+
+def test_refuses_values_their_columns_cannot_take_one_line_each(
+    tracked: Tracked, dump_file: Path, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads(dump_file.read_text(encoding="utf-8"))
+    tables = document["tables"]
+    progress = tables["progress_report"]
+    report = next(
+        index
+        for index, row in enumerate(progress["rows"])
+        if row[progress["columns"].index("comment")] == "Études lancées"
+    )
+    tokens = tables["api_token"]
+    hashes = [row[tokens["columns"].index("token_hash")] for row in tokens["rows"]]
+    nul = "a\x00b"  # PostgreSQL cannot store it
+    too_far = ("progress", 120)
+    assert hash_token(tracked.admin) in hashes
+    expected = [
+        f"table trackable, row {set_value(document, 'trackable', 3, 'status', 'finished')}, "
+        'column status: "finished" is not one of the column\'s values (planned, in_progress,',
+        f"table progress_report, row {set_value(document, 'progress_report', report, *too_far)}"
+        ", column progress: 120 breaks the check ck_progress_report_progress_range "
+        "(progress >= 0 AND progress <= 100)",
+        f"table milestone, row {set_value(document, 'milestone', 0, 'title', None)}, column title: "
+        "null, but the column requires a value (NOT NULL)",
+        f"table directorate, row {set_value(document, 'directorate', 0, 'name', 'x' * 301)}, "
+        "column name: a text of 301 characters, longer than the 300 the column holds",
+        f"table trackable, row {set_value(document, 'trackable', 0, 'weight', 'heavy')}, "
+        'column weight: "heavy" is text, not a number',
+        f"table milestone, row {set_value(document, 'milestone', 1, 'done', 1)}, column done: 1 is "
+        "a number, not true or false",
+        f"table milestone, row {set_value(document, 'milestone', 1, 'planned_on', '30/06/2025')},"
+        ' column planned_on: "30/06/2025" is not a date (YYYY-MM-DD)',
+        f"table audit_entry, row {set_value(document, 'audit_entry', 0, 'trackable_id', 2**40)}, "
+        "column trackable_id: 1099511627776 does not fit the column (32-bit integers)",
+        f"table milestone, row {set_value(document, 'milestone', 1, 'description', nul)}, "
+        'column description: "a\\u0000b" contains a NUL character',
+        # A token's row: the faulty role is shown, the row's hash never.
+        f"table api_token, row {set_value(document, 'api_token', 0, 'role', 'superadmin')}, "
+        'column role: "superadmin" is not one of the column\'s values (admin, editor)',
+        # Secret columns: their values are never shown, even when at fault.
+        f"table api_token, row {set_value(document, 'api_token', 1, 'token_hash', hashes[1] * 2)}"
+        ", column token_hash: a text of 128 characters, longer than the 64 the column holds",
+        f"table api_token, row {set_value(document, 'api_token', 2, 'token_hash', 12345)}, "
+        "column token_hash: the value (hidden: secret column) is a number, not text",
+    ]
+    message = refuse(
+        monkeypatch,
+        empty_db_url,
+        signed(document, dump_file.with_name("bad.json")),
+        f"the dump holds {len(expected)} value(s) the database cannot take",
+        *expected,
+    )
+    assert_empty(empty_db_url)
+    # Nothing of the rows but the faulty values: no token hash, no token, no other column.
+    for secret in (*hashes, tracked.admin, tracked.env):
+        assert secret not in message
+        assert secret[:16] not in message
+    assert "Études lancées" not in message
+    assert "12345" not in message
+
+
+def test_lists_a_bounded_number_of_problems(
+    dump_file: Path, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads(dump_file.read_text(encoding="utf-8"))
+    faulty = 0
+    for table, column in (("trackable", "status"), ("audit_entry", "action"), ("commune", "name")):
+        content = document["tables"][table]
+        for row in content["rows"]:
+            row[content["columns"].index(column)] = "?" * 400
+            faulty += 1
+    assert faulty > backup.MAX_LISTED_PROBLEMS
+    bad = signed(document, dump_file.with_name("bad.json"))
+    message = refuse(
+        monkeypatch,
+        empty_db_url,
+        bad,
+        f"the dump holds {faulty} value(s) the database cannot take (the first 100 are listed)",
+        f"… and {faulty - backup.MAX_LISTED_PROBLEMS} more",
+    )
+    assert message.count("table ") == backup.MAX_LISTED_PROBLEMS
+    # The service's own bound can be lowered.
+    engine = make_engine(empty_db_url)
+    try:
+        with pytest.raises(backup.BackupError) as refused:
+            backup.restore(engine=engine, path=bad, max_problems=5)
+    finally:
+        engine.dispose()
+    assert len(refused.value.problems) == 6
+    assert refused.value.problems[-1] == f"… and {faulty - 5} more"
