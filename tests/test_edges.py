@@ -183,13 +183,13 @@ def test_a_write_lock_held_elsewhere_is_a_503_not_a_wait_without_end(db_url, key
         assert client.put(REPORT, json={"progress": 5}, headers=auth(keys.env)).status_code == 201
 
 
-def _hold_write_lock(db_url: str):  # type: ignore[no-untyped-def]
+def _hold_write_lock(db_url: str):
     """Another process's writer: holds the lock the API's writers need; returns its release."""
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
-        connection = sqlite3.connect(str(url.database), isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
-        return connection.close
+        writer = sqlite3.connect(str(url.database), isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        return writer.close
     engine = make_engine(db_url)
     connection = engine.connect()
     connection.execute(text("SELECT 1 FROM revision FOR UPDATE"))
