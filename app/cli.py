@@ -91,6 +91,7 @@ def serve(
 ) -> None:
     """Serve the API with uvicorn; logs are JSON lines on standard error, one per request."""
     from app.core.logging import configure_logging
+    from app.core.server import uvicorn_options
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -102,9 +103,7 @@ def serve(
         port=port or settings.port,
         reload=reload,
         workers=workers or settings.workers,
-        # Our request log replaces uvicorn's access log; our JSON handler replaces its config.
-        access_log=False,
-        log_config=None,
+        **uvicorn_options(),
     )
 
 
@@ -205,14 +204,18 @@ def import_progress(
     dry_run: Annotated[bool, typer.Option(help="Validate and report, write nothing")] = False,
 ) -> None:
     """Import yearly progress reports from a CSV file, all or nothing, as the `cli` admin."""
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        err_console.print(f"[red]Cannot read {file}:[/red] {exc.strerror}", highlight=False)
-        raise typer.Exit(code=1) from exc
+    settings = get_settings()
     actor = tokens.Actor(name="cli", role=Role.admin)
-    engine = make_engine(get_settings().database_url)
-    rows = data.count(b"\n")
+    try:
+        # Read from the file as it is parsed, never held whole in memory.
+        source = file.open("rb")
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: source.read(1 << 16), b""))
+        source.seek(0)
+    except OSError as exc:
+        err_console.print("[red]Cannot read[/red] ", end="", soft_wrap=True)
+        err_console.print(f"{file}: {exc.strerror}", highlight=False, markup=False)
+        raise typer.Exit(code=1) from exc
+    engine = make_engine(settings.database_url)
     try:
         with Progress(console=err_console, transient=True) as bar:
             task = bar.add_task(f"Importing {file.name}", total=max(rows, 1))
@@ -220,17 +223,26 @@ def import_progress(
                 report = imports.run(
                     session=session,
                     actor=actor,
-                    data=data,
+                    source=source,
                     dry_run=dry_run,
+                    max_problems=settings.import_max_problems,
                     on_progress=lambda done: bar.advance(task, done),
                 )
     except imports.ImportRefusedError as exc:
-        err_console.print(f"[red]{exc.message}[/red]", highlight=False)
+        err_console.print(exc.message, style="red", highlight=False, markup=False)
         for error in exc.extra["errors"]:
             column = f", column {error['column']}" if error["column"] else ""
             err_console.print(f"  line {error['line']}{column}: {error['message']}", markup=False)
+        if exc.extra["truncated"]:
+            err_console.print(
+                f"  … and more: the import stopped reading after {len(exc.extra['errors'])} "
+                "problems (BOUSSOLE_IMPORT_MAX_PROBLEMS).",
+                highlight=False,
+                markup=False,
+            )
         raise typer.Exit(code=1) from exc
     finally:
+        source.close()
         engine.dispose()
     verb = "would be" if dry_run else "were"
     console.print(
@@ -242,19 +254,25 @@ def import_progress(
 
 @app.command()
 def dump(file: Annotated[Path, typer.Argument(help="The JSON file to write (replaced)")]) -> None:
-    """Write the whole database (plan, tracking, audit trail, tokens' hashes) to FILE."""
-    engine = make_engine(get_settings().database_url)
+    """Write the whole database (plan, tracking, audit trail, tokens' hashes) to FILE, with its
+    SHA-256 checksum and, when BOUSSOLE_DUMP_KEY is set, its HMAC-SHA256."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
     try:
-        counts = backup_service.dump(engine, file)
+        counts = backup_service.dump(engine=engine, path=file, key=settings.dump_key)
     except backup_service.BackupError as exc:
-        err_console.print(f"[red]Dump refused:[/red] {exc.message}", highlight=False)
+        err_console.print("[red]Dump refused:[/red] ", end="", soft_wrap=True)
+        err_console.print(exc.message, highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(code=1) from exc
     finally:
         engine.dispose()
+    signed = " and signed with BOUSSOLE_DUMP_KEY" if settings.dump_key is not None else ""
     console.print(
-        f"Dumped {sum(counts.values())} rows of {len(counts)} tables to {file}. It holds the "
-        "tokens' hashes and the audit trail: keep it as private as the database.",
+        f"Dumped {sum(counts.values())} rows of {len(counts)} tables to {file} (checksummed"
+        f"{signed}). It holds the tokens' hashes and the audit trail: keep it as private as the "
+        "database.",
         highlight=False,
+        markup=False,
     )
 
 
@@ -262,22 +280,30 @@ def dump(file: Annotated[Path, typer.Argument(help="The JSON file to write (repl
 def restore(
     file: Annotated[Path, typer.Argument(help="A file written by `boussole dump`")],
 ) -> None:
-    """Load FILE into an empty database migrated to the dump's schema revision (all or nothing)."""
-    engine = make_engine(get_settings().database_url)
+    """Load FILE into an empty database migrated to the dump's schema revision (all or nothing),
+    after checking its checksum, its HMAC when BOUSSOLE_DUMP_KEY is set, and every value."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+
+    def warn(message: str) -> None:
+        err_console.print(f"Note: {message}", highlight=False, markup=False, soft_wrap=True)
+
     try:
-        counts = backup_service.restore(engine, file)
+        counts = backup_service.restore(engine=engine, path=file, key=settings.dump_key, warn=warn)
     except backup_service.BackupError as exc:
-        err_console.print(
-            f"[red]Restore refused, nothing written:[/red] {exc.message}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        # Markup off for what comes from the file: a value like "[red]" must print as it is.
+        err_console.print("[red]Restore refused, nothing written:[/red] ", end="", soft_wrap=True)
+        message = f"{exc.message}:" if exc.problems else exc.message
+        err_console.print(message, highlight=False, markup=False, soft_wrap=True)
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(code=1) from exc
     finally:
         engine.dispose()
     console.print(
         f"Restored {sum(counts.values())} rows of {len(counts)} tables from {file}.",
         highlight=False,
+        markup=False,
     )
 
 

@@ -3,14 +3,20 @@ scope and limits."""
 
 import csv
 import io
+import time
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from starlette.types import Message
 from typer.testing import CliRunner
 
 from app.cli import app as cli_app
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 from app.main import create_app
+from app.models.imports import RowError
+from app.services import imports, opendata
 from tests.conftest import DEV_ACTION, ENV_ACTION, auth
 from tests.helpers import snapshot
 
@@ -224,3 +230,325 @@ def test_cli_import(cli_env, tmp_path, client):
     refused = runner.invoke(cli_app, ["import-progress", str(path)])
     assert refused.exit_code == 1
     assert "line 2, column progress: 333 is outside 0–100" in refused.output
+
+
+# --- Encodings ------------------------------------------------------------------------------------
+
+
+def test_a_utf8_file_with_one_stray_byte_is_refused_naming_its_line(client, keys, db_url):
+    before = snapshot(db_url)
+    body = (
+        (HEADER + f"{ENV_ACTION},2025,10,,Études lancées\n").encode("utf-8")
+        + f"{ENV_ACTION},2026,20,,".encode()
+        + "Réalisé\n".encode("cp1252")  # pasted from elsewhere: é is one byte, 0xE9
+    )
+    response = post_csv(client, body, keys.env)
+    assert response.status_code == 422
+    offset = body.index(b"\xe9")
+    assert response.json()["errors"] == [
+        {
+            "line": 3,
+            "column": None,
+            "message": f"byte 0xe9 at offset {offset} is not UTF-8, while the rest of the file "
+            "is: save the file as CSV UTF-8",
+        }
+    ]
+    assert snapshot(db_url) == before
+    # With a BOM, the file says it is UTF-8: one bad byte is refused even with no other accent.
+    bom = b"\xef\xbb\xbf" + (HEADER + f"{ENV_ACTION},2025,10,,\n").encode() + b"caf\xe9,2026,1,,\n"
+    refused = post_csv(client, bom, keys.env).json()["errors"]
+    assert (refused[0]["line"], "byte order mark" in refused[0]["message"]) == (3, True)
+
+
+def test_a_windows_1252_file_is_read_whole_as_windows_1252(client, keys):
+    body = (
+        "trackable_code;year;progress;status;comment\r\n"
+        f"{ENV_ACTION};2025;12,5;Réalisé;Coût : 1 200 € — œuvre « achevée »\r\n"
+    ).encode("cp1252")
+    response = post_csv(client, body, keys.env)
+    assert response.status_code == 200, response.text
+    report = client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2025").json()
+    assert (report["status"], report["comment"]) == (
+        "completed",
+        "Coût : 1 200 € — œuvre « achevée »",
+    )
+    # 0x81 is defined neither in UTF-8 (alone) nor in Windows-1252.
+    undefined = (HEADER + f"{ENV_ACTION},2026,1,,\n").encode() + b"\r\nx\x81,2027,1,,\n"
+    errors = post_csv(client, undefined, keys.env).json()["errors"]
+    assert errors[0]["line"] == 4
+    assert "neither UTF-8 nor Windows-1252" in errors[0]["message"]
+    utf16 = post_csv(client, (HEADER + f"{ENV_ACTION},2026,1,,\n").encode("utf-16"), keys.env)
+    assert "UTF-16" in utf16.json()["errors"][0]["message"]
+
+
+def test_encoding_checks_across_chunk_boundaries():
+    # A character cut in two by the 64 KiB chunks the check reads is still valid UTF-8.
+    filler = f"{ENV_ACTION},2025,10,,"
+    pad = "x" * (imports.CHUNK - len(HEADER) - len(filler) - 1)
+    body = (HEADER + filler + pad + "é\n").encode()
+    assert body[imports.CHUNK - 1 : imports.CHUNK + 1] == "é".encode()
+    assert imports.decide_encoding(io.BytesIO(body)) == "utf-8-sig"
+    # A stray byte just past a boundary, after a CR LF cut in two by it: its offset and line.
+    lines = HEADER + f"{ENV_ACTION},2025,10,,é\r\n" * ((imports.CHUNK // 20) + 1)
+    head = lines.encode()[: imports.CHUNK - 1]
+    head = head[: head.rindex(b"\r\n") + 1]  # ends with CR: its LF opens the next chunk
+    body = head + b"\n" + b"x" * (imports.CHUNK - len(head) - 1) + b"\xe9,2026,1,,\n"
+    problem = imports.decide_encoding(io.BytesIO(body))
+    assert isinstance(problem, RowError)
+    assert f"offset {imports.CHUNK}" in problem.message
+    assert problem.line == head.count(b"\n") + 2
+
+
+# --- Malformed cells ------------------------------------------------------------------------------
+
+
+def test_an_unterminated_quote_is_refused_naming_its_line(client, keys, db_url):
+    before = snapshot(db_url)
+    body = (
+        HEADER
+        + f'{ENV_ACTION},2025,10,,"a comment, on two lines\nand closed"\n'
+        + f'{ENV_ACTION},2026,10,,"never closed\n'
+        + f"{ENV_ACTION},2027,10,,\n"
+    )
+    response = post_csv(client, body, keys.env)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "line": 4,
+            "column": None,
+            "message": "unterminated quote: a quoted cell of this row is never closed",
+        }
+    ]
+    text_after_quote = post_csv(client, HEADER + f'{ENV_ACTION},2025,10,,"ok"not ok\n', keys.env)
+    assert text_after_quote.json()["errors"][0]["line"] == 2
+    assert snapshot(db_url) == before
+
+
+def test_a_nul_character_is_refused_on_every_database(client, keys, db_url):
+    before = snapshot(db_url)
+    body = (
+        "trackable_code,year,progress,status,comment,note\n"
+        f"{ENV_ACTION},2025,10,,a\x00b,\n"
+        f"{ENV_ACTION},2026,10,,,ignored\x00column\n"
+        f"{ENV_ACTION},2027,10,,\x00,\x00\n"
+    )
+    response = post_csv(client, body, keys.env)
+    assert response.status_code == 422
+    message = "holds a NUL character (U+0000), which cannot be stored"
+    assert response.json()["errors"] == [
+        {"line": 2, "column": "comment", "message": message},
+        {"line": 3, "column": "note", "message": message},
+        {"line": 4, "column": "comment", "message": message},
+    ]
+    assert snapshot(db_url) == before
+
+
+# --- Limits ---------------------------------------------------------------------------------------
+
+
+def bad_rows(size: int) -> bytes:
+    """A file of about ``size`` bytes whose every row has three problems."""
+    row = f"{ENV_ACTION},2051,abc,zzz,\n"
+    return (HEADER + row * ((size - len(HEADER)) // len(row))).encode()
+
+
+def test_five_mib_of_bad_rows_are_refused_quickly_listing_the_first_problems(client, keys):
+    body = bad_rows(5 * 1024 * 1024)
+    start = time.perf_counter()
+    response = post_csv(client, body, keys.env)
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 422
+    answer = response.json()
+    assert len(answer["errors"]) == 1000  # BOUSSOLE_IMPORT_MAX_PROBLEMS
+    assert answer["truncated"] is True
+    assert answer["detail"] == (
+        "more than 1000 problems (the first 1000 listed) in the file: nothing was written"
+    )
+    # The first 1,000 in the order of the file: three per row, from row 2 to row 335.
+    assert [(e["line"], e["column"]) for e in answer["errors"][:4]] == [
+        (2, "year"),
+        (2, "progress"),
+        (2, "status"),
+        (3, "year"),
+    ]
+    assert answer["errors"][-1]["line"] == 335
+    assert elapsed < 2.0  # it took 6 to 8 s when every problem was listed (25 MB of answer)
+
+
+def test_problems_are_listed_up_to_the_limit(db_url, keys):
+    settings = Settings(database_url=db_url, import_max_problems=3)
+    with TestClient(create_app(settings)) as small:
+        exactly = post_csv(small, HEADER + "E9.9.9,2025,1,,\n" * 3, keys.admin).json()
+        assert (len(exactly["errors"]), exactly["truncated"]) == (3, False)
+        assert exactly["detail"] == "3 problem(s) in the file: nothing was written"
+        # Unknown codes count as they are read, like any other problem.
+        more = post_csv(small, HEADER + "E9.9.9,2025,1,,\n" * 4, keys.admin).json()
+        assert (len(more["errors"]), more["truncated"]) == (3, True)
+        assert more["errors"][0]["message"] == "unknown action or flagship project 'E9.9.9'"
+
+
+def test_an_upload_stops_being_read_at_the_size_limit(db_url, keys):
+    limit = 100_000
+    chunk = b"x" * 8192
+    with TestClient(create_app(Settings(database_url=db_url, import_max_bytes=limit))) as small:
+        status, read = send_in_chunks(small, "text/csv", [chunk] * 100, keys.env)
+        assert status == 413
+        assert read <= limit + len(chunk)
+        boundary = "b0undary"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        status, read = send_in_chunks(
+            small, f"multipart/form-data; boundary={boundary}", [head] + [chunk] * 100, keys.env
+        )
+        assert status == 413
+        assert read <= limit + len(head) + len(chunk)
+
+
+def test_a_file_of_exactly_the_size_limit_is_accepted(db_url, keys):
+    row = f"{ENV_ACTION},2025,10,,"
+    body = (HEADER + row + "x" * (200 - len(HEADER) - len(row) - 1) + "\n").encode()
+    assert len(body) == 200
+    with TestClient(create_app(Settings(database_url=db_url, import_max_bytes=200))) as small:
+        assert post_csv(small, body, keys.env).status_code == 200
+        upload = small.post(
+            IMPORT, files={"file": ("suivi.csv", body, "text/csv")}, headers=auth(keys.env)
+        )
+        assert upload.json()["unchanged"] == 1
+        over = small.post(
+            IMPORT, files={"file": ("suivi.csv", body + b"x", "text/csv")}, headers=auth(keys.env)
+        )
+        assert over.status_code == 413
+
+
+def test_malformed_forms(client, keys):
+    body = (HEADER + f"{ENV_ACTION},2025,10,,\n").encode()
+    with_other_fields = client.post(
+        IMPORT,
+        data={"note": "ignored"},
+        files={"file": ("suivi.csv", body, "text/csv")},
+        headers=auth(keys.env),
+    )
+    assert with_other_fields.json()["created"] == 1
+    two_files = client.post(
+        IMPORT,
+        files=[("file", ("a.csv", body, "text/csv")), ("file", ("b.csv", body, "text/csv"))],
+        headers=auth(keys.env),
+    )
+    assert two_files.status_code == 400
+    not_a_file = client.post(IMPORT, data={"file": body.decode()}, headers=auth(keys.env))
+    assert not_a_file.status_code == 415
+    no_boundary = client.post(
+        IMPORT, content=body, headers={**auth(keys.env), "Content-Type": "multipart/form-data"}
+    )
+    assert no_boundary.status_code == 400
+
+
+def send_in_chunks(
+    client: TestClient, content_type: str, chunks: list[bytes], token: str
+) -> tuple[int, int]:
+    """POST a body in chunks, with no Content-Length, straight to the app (TestClient would
+    send it whole): the answer's status, and how many bytes the app read before answering."""
+    read = 0
+    status = 0
+
+    async def call() -> None:
+        pending = list(chunks)
+
+        async def receive() -> Message:
+            nonlocal read
+            if not pending:
+                return {"type": "http.disconnect"}
+            chunk = pending.pop(0)
+            read += len(chunk)
+            return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": IMPORT,
+            "raw_path": IMPORT.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [
+                (b"host", b"testserver"),
+                (b"authorization", f"Bearer {token}".encode()),
+                (b"content-type", content_type.encode()),
+            ],
+            "client": ("testclient", 50000),
+            "server": ("testserver", 80),
+            "state": dict(client.app_state),
+        }
+        await client.app(scope, receive, send)
+
+    assert client.portal is not None  # inside `with TestClient(...)`
+    client.portal.call(call)
+    return status, read
+
+
+# --- Formulas ------------------------------------------------------------------------------------
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(comment=st.text(alphabet="'=+-@\t\r\n \";,aé", max_size=6))
+@example(comment="=1+1")
+@example(comment="'=1+1")
+@example(comment="''=1+1")
+@example(comment="'hello")
+@example(comment="'")
+@example(comment="-5")
+@example(comment=" @x ")
+def test_any_comment_round_trips_through_export_and_import(client, keys, comment):
+    path = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
+    put = client.put(path, json={"progress": 10, "comment": comment}, headers=auth(keys.env))
+    assert put.status_code in (200, 201), put.text
+    exported = client.get("/api/v1/open-data/progress.csv").content
+    cells = next(csv.DictReader(io.StringIO(exported.decode(), newline="")))
+    if comment.lstrip("'")[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        assert cells["comment"] == "'" + comment  # inert in a spreadsheet
+    else:
+        assert cells["comment"] == comment
+    response = post_csv(client, exported, keys.env)
+    assert response.json()["unchanged"] == 1, response.text
+    assert client.get(path).json()["comment"] == comment
+
+
+def test_the_export_marks_and_the_import_unmarks_the_same_cells():
+    for text, exported in (
+        ("=1+1", "'=1+1"),
+        ("'=1+1", "''=1+1"),
+        ("'''@x", "''''@x"),
+        ("'hello", "'hello"),
+        ("'", "'"),
+        ("a=b", "a=b"),
+        ("\tx", "'\tx"),
+    ):
+        assert opendata.neutralise(text) == exported
+        assert imports.parse((HEADER + f'{ENV_ACTION},2025,1,,"{exported}"\n').encode()).rows[
+            0
+        ].comment == (text)
+
+
+def test_cli_import_says_when_it_stopped_reading(cli_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("BOUSSOLE_IMPORT_MAX_PROBLEMS", "2")
+    get_settings.cache_clear()
+    path = tmp_path / "suivi.csv"
+    path.write_bytes(bad_rows(10_000))
+    refused = CliRunner().invoke(cli_app, ["import-progress", str(path)])
+    assert refused.exit_code == 1
+    assert "more than 2 problems (the first 2 listed)" in refused.output
+    assert "line 2, column progress: 'abc' is not a number" in refused.output
+    assert "stopped reading after 2 problems" in refused.output

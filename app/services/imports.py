@@ -1,19 +1,33 @@
 """CSV import of yearly progress: the spreadsheet a directorate keeps, read back all or nothing.
 
-``parse`` turns any bytes into rows and a list of row errors — it never raises. ``run`` checks the
-rows against the database and the caller's scope, then writes every row or none, in bulk.
+``parse`` reads rows and a list of row errors from a binary file (or bytes) — it never raises.
+``run`` checks the rows against the database and the caller's scope, then writes every row or
+none, in bulk.
+
+The encoding is decided once, for the whole file (``decide_encoding``): UTF-8, with or without a
+BOM, when every byte of the file is valid UTF-8; otherwise Windows-1252 (what Excel writes on
+Windows), but only when the file has no BOM and holds no valid multi-byte UTF-8 sequence — a
+UTF-8 file with one stray byte is refused, naming the line, rather than read as Windows-1252 with
+every "é" turned into "Ã©". A byte Windows-1252 does not define is refused too. Strict decoding
+can yield no lone surrogate, so the cells need no check for them.
+
+Reading stops once more than ``max_problems`` problems are found: a file of bad rows costs the
+reading of its first bad rows, not of all of them.
 """
 
+import codecs
 import csv
 import io
+import itertools
 import json
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import bindparam, insert, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.core.errors import BoussoleError, ForbiddenError
 from app.core.text import fold
@@ -36,17 +50,30 @@ STATUS_WORDS = {fold(s.value): s for s in Status} | {
     fold(label): s for s, label in STATUS_LABELS.items()
 }
 MAX_COMMENT = 20_000
+#: Bytes read at a time when the file is checked before parsing.
+CHUNK = 64 * 1024
+UTF8_BOM = codecs.BOM_UTF8
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: A character that only a valid multi-byte UTF-8 sequence decodes to: with "surrogateescape",
+#: an invalid byte decodes to U+DC80–U+DCFF instead, and ASCII to itself.
+_UTF8_NON_ASCII = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+#: A cell the export prefixed with a quote to make it inert in a spreadsheet (see
+#: app.services.opendata.neutralise): quotes, then what a spreadsheet takes for a formula.
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 
 
 class ImportRefusedError(BoussoleError):
-    """The file has bad rows: nothing was written."""
+    """The file has bad rows: nothing was written. ``truncated``: it has more than are listed."""
 
     status_code = 422
 
-    def __init__(self, errors: Sequence[RowError]) -> None:
+    def __init__(self, errors: Sequence[RowError], *, truncated: bool = False) -> None:
+        count = f"more than {len(errors)} problems (the first {len(errors)} listed)"
         super().__init__(
-            f"{len(errors)} problem(s) in the file: nothing was written",
+            f"{count if truncated else f'{len(errors)} problem(s)'} in the file: "
+            "nothing was written",
             errors=[e.model_dump() for e in errors],
+            truncated=truncated,
         )
 
 
@@ -65,14 +92,102 @@ class ParsedRow:
 class Parsed:
     rows: list[ParsedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: Reading stopped early: the file has more problems than ``errors`` lists.
+    truncated: bool = False
 
 
-def _decode(data: bytes) -> str:
-    # Spreadsheets write UTF-8, with or without a BOM; Excel on Windows may write Windows-1252.
+# --- Encoding -------------------------------------------------------------------------------------
+
+
+def decide_encoding(file: IO[bytes]) -> str | RowError:
+    """The codec the whole file decodes with (``utf-8-sig`` or ``cp1252``), or the problem that
+    refuses it, naming the line and byte offset of the first byte that cannot be decoded.
+
+    Reads the file through, in chunks, up to three times (a few milliseconds for 5 MiB); leaves
+    it at its start."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        file.seek(0)
+        head = file.read(len(UTF8_BOM))
+        if head.startswith(UTF16_BOMS):
+            return RowError(
+                line=1,
+                column=None,
+                message="the file is UTF-16: save it as CSV UTF-8",
+            )
+        bad_utf8 = _first_invalid(file, "utf-8")
+        if bad_utf8 is None:
+            return "utf-8-sig"
+        if head == UTF8_BOM:
+            return _undecodable(
+                file,
+                bad_utf8,
+                "is not UTF-8, although the file starts with a UTF-8 byte order mark",
+            )
+        if _has_utf8_non_ascii(file):
+            # Both valid UTF-8 accents and invalid bytes: read as Windows-1252, every accent of
+            # the file would be garbled; read as UTF-8, that byte has no meaning.
+            return _undecodable(file, bad_utf8, "is not UTF-8, while the rest of the file is")
+        bad_cp1252 = _first_invalid(file, "cp1252")
+        if bad_cp1252 is None:
+            return "cp1252"
+        return _undecodable(file, bad_cp1252, "is neither UTF-8 nor Windows-1252")
+    finally:
+        file.seek(0)
+
+
+def _first_invalid(file: IO[bytes], encoding: str) -> int | None:
+    """Offset of the first byte of ``file`` that ``encoding`` cannot decode, if one cannot."""
+    file.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    offset = 0  # of the start of ``chunk`` in the file
+    pending = 0  # bytes the decoder keeps from the previous chunk (an unfinished sequence)
+    while True:
+        chunk = file.read(CHUNK)
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            # The error's offsets count from the bytes kept from the previous chunk.
+            return offset - pending + exc.start
+        if not chunk:
+            return None
+        offset += len(chunk)
+        pending = len(decoder.getstate()[0])
+
+
+def _has_utf8_non_ascii(file: IO[bytes]) -> bool:
+    """Whether ``file`` holds at least one valid multi-byte UTF-8 sequence."""
+    file.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    while chunk := file.read(CHUNK):
+        if _UTF8_NON_ASCII.search(decoder.decode(chunk)):
+            return True
+    return bool(_UTF8_NON_ASCII.search(decoder.decode(b"", final=True)))
+
+
+def _undecodable(file: IO[bytes], offset: int, why: str) -> RowError:
+    file.seek(offset)
+    byte = file.read(1)
+    return RowError(
+        line=_line_at(file, offset),
+        column=None,
+        message=f"byte 0x{byte.hex()} at offset {offset} {why}: save the file as CSV UTF-8",
+    )
+
+
+def _line_at(file: IO[bytes], offset: int) -> int:
+    """The line (from 1) of the byte at ``offset``, lines ending as the CSV reader ends them:
+    at a line feed, a carriage return and line feed, or a lone carriage return."""
+    file.seek(0)
+    line = 1
+    previous = b""
+    remaining = offset
+    while remaining > 0 and (chunk := file.read(min(CHUNK, remaining))):
+        remaining -= len(chunk)
+        line += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        if previous == b"\r" and chunk.startswith(b"\n"):
+            line -= 1  # a CR LF split between two chunks was counted twice
+        previous = chunk[-1:]
+    return line
 
 
 def _number(raw: str) -> float:
@@ -86,65 +201,125 @@ def _number(raw: str) -> float:
     return value
 
 
-def parse(data: bytes) -> Parsed:
-    """Rows and row errors from any bytes; never raises."""
+def parse(
+    source: IO[bytes] | bytes,
+    *,
+    max_problems: int | None = None,
+    known_codes: Collection[str] | None = None,
+) -> Parsed:
+    """Rows and row errors from a binary file (read from its start) or bytes; never raises but
+    for the file's own read errors. Reading stops once more than ``max_problems`` problems are
+    found: the first ``max_problems`` are kept and ``truncated`` is set. With ``known_codes``, a
+    code not among them is a problem of its row."""
+    file = io.BytesIO(source) if isinstance(source, bytes) else source
     result = Parsed()
-    text = _decode(data).replace("\x00", "")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    encoding = decide_encoding(file)
+    if isinstance(encoding, RowError):
+        result.errors.append(encoding)
+        return result
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
     try:
-        header = [name.strip().lower() for name in next(reader)]
-    except StopIteration:
-        result.errors.append(RowError(line=1, column=None, message="the file is empty"))
-        return result
-    except csv.Error as exc:
-        result.errors.append(RowError(line=1, column=None, message=f"unreadable CSV: {exc}"))
-        return result
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        result.errors.append(
-            RowError(line=1, column=None, message=f"missing column(s): {', '.join(missing)}")
-        )
-        return result
-    index = {name: position for position, name in enumerate(header) if name}
-    seen: dict[tuple[str, int], int] = {}
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            row = _parse_row(line, cells, index, result.errors)
-            if row is None:
-                continue
-            key = (row.trackable_code, row.year)
-            if key in seen:
-                result.errors.append(
-                    RowError(
-                        line=line,
-                        column="year",
-                        message=f"{row.trackable_code} {row.year} is already on line {seen[key]}",
-                    )
-                )
-                continue
-            seen[key] = line
-            result.rows.append(row)
-    except csv.Error as exc:
-        result.errors.append(
-            RowError(line=reader.line_num, column=None, message=f"unreadable CSV: {exc}")
-        )
+        _read(text, result, max_problems=max_problems, known_codes=known_codes)
+    finally:
+        text.detach()  # the file stays open: it is the caller's
     return result
 
 
+def _read(
+    text: io.TextIOWrapper,
+    result: Parsed,
+    *,
+    max_problems: int | None,
+    known_codes: Collection[str] | None,
+) -> None:
+    errors = result.errors
+    first_line = text.readline()
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # strict: a quote never closed, or text after a closing quote, is an error, not a guess.
+    reader = csv.reader(
+        itertools.chain([first_line] if first_line else [], text),
+        delimiter=delimiter,
+        strict=True,
+    )
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        errors.append(RowError(line=1, column=None, message="the file is empty"))
+        return
+    except csv.Error as exc:
+        errors.append(RowError(line=1, column=None, message=_csv_problem(exc, 1, reader.line_num)))
+        return
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        errors.append(
+            RowError(line=1, column=None, message=f"missing column(s): {', '.join(missing)}")
+        )
+        return
+    index = {name: position for position, name in enumerate(header) if name}
+    seen: dict[tuple[str, int], int] = {}
+    limit = max_problems if max_problems is not None else math.inf
+    while len(errors) <= limit:
+        start = reader.line_num + 1  # where the next row begins (a quoted cell may span lines)
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the reader goes on with the line after
+            errors.append(
+                RowError(line=start, column=None, message=_csv_problem(exc, start, reader.line_num))
+            )
+            continue
+        line = reader.line_num
+        if not "".join(cells).strip():  # a blank line, or a row of empty cells
+            continue
+        row = _parse_row(line, cells, header, index, errors, known_codes)
+        if row is None:
+            continue
+        key = (row.trackable_code, row.year)
+        if key in seen:
+            errors.append(
+                RowError(
+                    line=line,
+                    column="year",
+                    message=f"{row.trackable_code} {row.year} is already on line {seen[key]}",
+                )
+            )
+            continue
+        seen[key] = line
+        result.rows.append(row)
+    if len(errors) > limit:
+        del errors[int(limit) :]
+        result.truncated = True
+
+
+def _csv_problem(exc: csv.Error, start: int, end: int) -> str:
+    message = str(exc)
+    # The csv module's words for the end of the file inside a quoted cell.
+    if message == "unexpected end of data":
+        return "unterminated quote: a quoted cell of this row is never closed"
+    if message.startswith("field larger than field limit"):
+        return (
+            f"a cell longer than {csv.field_size_limit():,} characters: a quote opened on this "
+            "line is probably never closed"
+        )
+    where = f" (on line {end})" if end != start else ""
+    return f"unreadable CSV{where}: {message}"
+
+
 def _unneutralised(text: str) -> str:
-    """Undo the export's protection against formula injection: ``'=SUM(A1)`` → ``=SUM(A1)``."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
+    """Undo the export's protection against formula injection (see
+    app.services.opendata.neutralise): one quote off a cell the export would have prefixed.
+    ``'=SUM(A1)`` → ``=SUM(A1)``, ``''=1`` → ``'=1``; ``'hello`` stays as it is."""
+    return text[1:] if text[:1] == "'" and _NEUTRALISED.match(text) else text
 
 
 def _parse_row(
-    line: int, cells: list[str], index: dict[str, int], errors: list[RowError]
+    line: int,
+    cells: list[str],
+    header: list[str],
+    index: dict[str, int],
+    errors: list[RowError],
+    known_codes: Collection[str] | None,
 ) -> ParsedRow | None:
     def cell(name: str) -> str:
         position = index.get(name)
@@ -152,12 +327,20 @@ def _parse_row(
 
     problems: list[RowError] = []
 
-    def fail(column: str, message: str) -> None:
+    def fail(column: str | None, message: str) -> None:
         problems.append(RowError(line=line, column=column, message=message))
 
+    # PostgreSQL cannot store it in text, SQLite would: refused on both alike. The first cell
+    # holding one is named, once per row however many cells hold one.
+    nul_at = next((place for place, text in enumerate(cells) if "\x00" in text), None)
+    if nul_at is not None:
+        column = header[nul_at] if nul_at < len(header) and header[nul_at] else None
+        fail(column, "holds a NUL character (U+0000), which cannot be stored")
     code = cell("trackable_code")
     if not code:
         fail("trackable_code", "missing")
+    elif known_codes is not None and code not in known_codes:
+        fail("trackable_code", f"unknown action or flagship project '{code}'")
     year = 0
     try:
         year = int(_number(cell("year")))
@@ -177,7 +360,11 @@ def _parse_row(
         status = STATUS_WORDS.get(fold(cell("status")))
         if status is None:
             fail("status", f"unknown status '{cell('status')}'")
-    comment = _unneutralised(cell("comment"))
+    # Free text, kept as it is (not stripped), so that export → import changes nothing.
+    comment_at = index.get("comment")
+    comment = _unneutralised(
+        cells[comment_at] if comment_at is not None and comment_at < len(cells) else ""
+    )
     if len(comment) > MAX_COMMENT:
         fail("comment", f"longer than {MAX_COMMENT} characters")
     budgets: dict[str, float | None] = {}
@@ -201,33 +388,31 @@ def run(
     *,
     session: Session,
     actor: Actor,
-    data: bytes,
+    source: IO[bytes] | bytes,
     dry_run: bool,
+    max_problems: int,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Validate everything, then write every row or none (bulk statements, one transaction)."""
-    parsed = parse(data)
-    codes = sorted({row.trackable_code for row in parsed.rows})
+    """Validate everything, then write every row or none (bulk statements, one transaction).
+    Refused (``ImportRefusedError``) with the first ``max_problems`` problems of the file."""
+    # Every trackable, in a few columns: the codes are checked while the file is read, so that
+    # a file of unknown codes stops at the problem limit like any other.
     trackables = {
-        t.code: t for t in session.exec(select(Trackable).where(col(Trackable.code).in_(codes)))
+        t.code: t
+        for t in session.execute(
+            select(Trackable.code, Trackable.id, Trackable.status, Trackable.lead_directorate_id)
+        )
     }
-    errors = list(parsed.errors)
-    for row in parsed.rows:
-        if row.trackable_code not in trackables:
-            errors.append(
-                RowError(
-                    line=row.line,
-                    column="trackable_code",
-                    message=f"unknown action or flagship project '{row.trackable_code}'",
-                )
-            )
-    if errors:
-        raise ImportRefusedError(sorted(errors, key=lambda e: e.line))
+    parsed = parse(source, max_problems=max_problems, known_codes=trackables.keys())
+    if parsed.errors:
+        raise ImportRefusedError(parsed.errors, truncated=parsed.truncated)
+    used = {row.trackable_code for row in parsed.rows}
     outside = sorted(
         {
             code
-            for code, t in trackables.items()
-            if not actor.is_admin and t.lead_directorate_id not in actor.directorate_ids
+            for code in used
+            if not actor.is_admin
+            and trackables[code].lead_directorate_id not in actor.directorate_ids
         }
     )
     if outside:
@@ -237,7 +422,7 @@ def run(
             "nothing was written"
         )
 
-    ids = [t.id for t in trackables.values()]
+    ids = [trackables[code].id for code in used]
     # The reports the file may replace, as plain rows: only its trackables and its years.
     compared = ("progress", "status", "comment", *BUDGET_COLUMNS)
     table: Any = ProgressReport.__table__  # type: ignore[attr-defined]

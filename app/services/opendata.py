@@ -20,6 +20,7 @@ Internal fields never leave: no token name (``reported_by``, ``recorded_by``), n
 import csv
 import io
 import json
+import math
 import re
 import uuid
 from collections import defaultdict
@@ -31,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from sqlalchemy import String, func, type_coerce
+from sqlalchemy import ColumnElement, String, and_, case, func, or_, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -219,19 +220,36 @@ class Resource:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: A formula start after quotes: the import (app.services.imports) takes one quote off exactly
+#: these cells, so a text that itself starts with quotes before a formula start gets one more
+#: here, and reads back as it was ("'=1" → "''=1" → "'=1").
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+
+
 def neutralise(text: str) -> str:
-    """Make a text cell inert in a spreadsheet: a leading single quote before a formula start."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """Make a text cell inert in a spreadsheet: a leading single quote before a formula start,
+    or before quotes that precede one. ``'hello`` is left as it is."""
+    if text.startswith(FORMULA_STARTS) or (text[:1] == "'" and _QUOTED_FORMULA.match(text)):
+        return "'" + text
+    return text
 
 
 def _json_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+#: Table Schema's notation of the numbers no decimal writes (only PostgreSQL and old dumps hold
+#: them: the API accepts finite numbers only). JSON has none: there, they are null.
+NON_FINITE = {"inf": "INF", "-inf": "-INF", "nan": "NaN"}
+
+
 def format_number(value: float) -> str:
-    """Plain decimal notation with a point, never an exponent: 20, 12.5, -3.25, 0.00001."""
+    """Plain decimal notation with a point, never an exponent: 20, 12.5, -3.25, 0.00001; 1e308
+    in its 309 digits; infinities and NaN as Table Schema writes them (``NON_FINITE``)."""
     text = repr(float(value))
     if "e" in text or "n" in text:  # an exponent (1e-05), or inf and nan: through Decimal
+        if text in NON_FINITE:
+            return NON_FINITE[text]
         text = format(Decimal(text), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -264,8 +282,11 @@ def csv_cell(column: Column, value: Cell) -> str:
 
 
 def json_value(value: Cell) -> Any:
-    """Typed as in JSON; an empty text is null, as its empty CSV cell reads."""
+    """Typed as in JSON; an empty text is null, as its empty CSV cell reads, and so is a number
+    JSON cannot write (infinite or NaN)."""
     if value == "":
+        return None
+    if type(value) is float and not math.isfinite(value):
         return None
     if isinstance(value, datetime):
         return format_datetime(value)
@@ -1335,6 +1356,22 @@ def national_phase(status: Status, started: bool) -> tuple[str, str]:
     return phase, phase_status
 
 
+#: The largest budget the national file gives (2⁵³ €, about 9 × 10¹⁵): up to it, every whole
+#: number is exact in a double, so in every JSON reader. A larger total can only come from stored
+#: amounts the API refuses (1e12 € at most each): the budget is left empty then.
+MAX_EXPORTED_EUROS = float(2**53)
+
+
+def _within_bounds(amount: Any) -> ColumnElement[bool]:
+    return or_(amount.is_(None), func.abs(amount) <= MAX_EXPORTED_EUROS)
+
+
+def _bounded(amount: Any) -> Any:
+    """The amount, or NULL beyond ±MAX_EXPORTED_EUROS: their sum cannot overflow a double
+    (which PostgreSQL refuses with an error, where SQLite gives infinity)."""
+    return case((func.abs(amount) <= MAX_EXPORTED_EUROS, amount))
+
+
 def whole_euros(amount: float) -> int:
     """Rounded to the euro, halves up (the national schema's budget is an integer)."""
     return int(Decimal(repr(amount)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -1364,17 +1401,31 @@ def _reports(session: Session) -> _Reports:
     trackable: one query, grouped by the database (a large plan has hundreds of thousands of
     reports)."""
     summary = _Reports()
-    for trackable_id, investment, operating, reported_at, progress in session.execute(
+    investment_column = col(ProgressReport.budget_planned_investment)
+    operating_column = col(ProgressReport.budget_planned_operating)
+    for trackable_id, investment, operating, beyond, reported_at, progress in session.execute(
         sa_select(
             col(ProgressReport.trackable_id),
-            func.sum(col(ProgressReport.budget_planned_investment)),
-            func.sum(col(ProgressReport.budget_planned_operating)),
+            func.sum(_bounded(investment_column)),
+            func.sum(_bounded(operating_column)),
+            # 1 when an amount is beyond the bounds (or NaN): no budget for it then.
+            func.max(
+                case(
+                    (
+                        and_(_within_bounds(investment_column), _within_bounds(operating_column)),
+                        0,
+                    ),
+                    else_=1,
+                )
+            ),
             func.max(col(ProgressReport.reported_at)),
             func.max(col(ProgressReport.progress)),
         ).group_by(col(ProgressReport.trackable_id))
     ).all():
-        if investment is not None or operating is not None:
-            summary.budget[trackable_id] = (investment or 0.0) + (operating or 0.0)
+        total = (investment or 0.0) + (operating or 0.0)
+        exportable = not beyond and abs(total) <= MAX_EXPORTED_EUROS
+        if (investment is not None or operating is not None) and exportable:
+            summary.budget[trackable_id] = total
         latest = _utc(reported_at)
         if latest is not None:
             summary.latest_at[trackable_id] = latest
