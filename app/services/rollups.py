@@ -12,6 +12,7 @@ Rules (documented in docs/trajectories.md):
 - trajectory counts count the indicators linked to the node or to anything it contains.
 """
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -156,12 +157,32 @@ def empty_rollup() -> Rollup:
 
 
 def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
-    """Mean of ``(value, weight)`` pairs; None when there is none."""
+    """Mean of ``(value, weight)`` pairs; None when there is none.
+
+    Total for any stored weight: weights whose sum overflows a double (two of 1.7e308) are
+    scaled down by the largest, an infinite weight outweighs every finite one, and a NaN weight
+    (PostgreSQL's check ``weight > 0`` lets it through) counts for nothing. Never NaN."""
     pairs = list(pairs)
     total = sum(weight for _, weight in pairs)
     if not pairs or total <= 0:
         return None
-    return sum(value * weight for value, weight in pairs) / total
+    mean = sum(value * weight for value, weight in pairs) / total
+    return mean if math.isfinite(mean) else _scaled_mean(pairs)
+
+
+def _scaled_mean(pairs: list[tuple[float, float]]) -> float | None:
+    """``weighted_mean`` with every weight divided by the largest (so that they sum to at most
+    their number)."""
+    kept = [(value, weight) for value, weight in pairs if weight > 0]  # NaN > 0 is false
+    if not kept:
+        return None
+    largest = max(weight for _, weight in kept)
+    scaled = [
+        (value, (1.0 if weight == largest else 0.0) if math.isinf(largest) else weight / largest)
+        for value, weight in kept
+    ]
+    mean = sum(value * weight for value, weight in scaled) / sum(w for _, w in scaled)
+    return mean if math.isfinite(mean) else None
 
 
 TrajectoryCounts = dict[str, dict[Trajectory, int]]

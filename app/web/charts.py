@@ -6,6 +6,11 @@ table, for everyone. The SVG scales with the page (``viewBox``); shapes say what
 (solid or dashed lines, filled or hollow marks), so that nothing relies on colour alone.
 
 This module only draws what the services computed: it never derives a value of its own.
+
+Whatever the database holds, a chart stays drawable (see docs/security.md): values beyond
+±``DRAW_LIMIT`` are drawn at that edge and NaN not drawn (their text, title and table give them
+as stored), a value axis spans at least ``MIN_SPAN``, progress bars are held to 0–100 %, and the
+year axes label at most about a dozen years and draw at most ``MAX_BANDS`` yearly bars.
 """
 
 import math
@@ -19,6 +24,16 @@ from app.web import format as fr
 
 WIDTH = 640
 HEIGHT = 260
+#: The largest magnitude drawn: beyond, a value is drawn at ±DRAW_LIMIT, so that every
+#: difference and ratio of the scale stays a finite double (1e308 − (−1e308) does not).
+DRAW_LIMIT = 1e300
+#: The narrowest value axis: ticks are rounded to 10 decimals, narrower ones would merge (the
+#: values 0 and 5e-324 are drawn on an axis from 0 to 1e-9).
+MIN_SPAN = 1e-9
+#: A span of years beyond this many draws bars for the years with a report only.
+MAX_BANDS = 100
+#: About how many years the year axis of an indicator labels.
+YEAR_LABELS = 10
 
 
 @dataclass(frozen=True)
@@ -48,10 +63,30 @@ def _n(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def drawable(value: float) -> float | None:
+    """Where ``value`` is drawn: itself within ±DRAW_LIMIT, else at that edge; NaN nowhere."""
+    if math.isnan(value):
+        return None
+    return min(DRAW_LIMIT, max(-DRAW_LIMIT, value))
+
+
+def drawable_domain(values: Sequence[float]) -> tuple[float, float]:
+    """Lowest (0 at most, the axis starts from zero) and highest drawable of ``values``."""
+    drawn = [d for d in map(drawable, values) if d is not None]
+    return min([0.0, *drawn]), max(drawn, default=0.0)
+
+
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering ``low``–``high`` (1, 2 or 5 times a power of ten apart)."""
+    """Round tick values covering ``low``–``high`` (1, 2 or 5 times a power of ten apart).
+
+    Total: the bounds are brought within ±DRAW_LIMIT, and a span too narrow for doubles to tell
+    the ticks apart (below MIN_SPAN, or a billionth of the bounds) is widened."""
+    low, high = (drawable(v) or 0.0 for v in (low, high))
     if high <= low:
         high = low + 1
+    narrowest = max(MIN_SPAN, abs(low) * 1e-9, abs(high) * 1e-9)
+    if high - low < narrowest:
+        high = low + narrowest
     raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
@@ -118,7 +153,11 @@ def progress_chart(
     if points:
         first_year = min(first_year, points[0][0])
         last_year = max(last_year, points[-1][0])
-    years = list(range(first_year, last_year + 1))
+    years = (
+        list(range(first_year, last_year + 1))
+        if last_year - first_year < MAX_BANDS
+        else [year for year, _ in points] or [last_year]  # a far stored year: no empty bars
+    )
     title = f"Avancement annuel de {subject} : " + (
         " ; ".join(f"{year} : {fr.percent(value)}" for year, value in points)
         if points
@@ -129,7 +168,8 @@ def progress_chart(
     frame = FRAME
 
     def y_of(value: float) -> float:
-        return frame.bottom - value / 100 * frame.height
+        # Reports are 0–100 % (the database checks it); held there all the same.
+        return frame.bottom - min(100.0, max(0.0, value)) / 100 * frame.height
 
     for tick in (0, 25, 50, 75, 100):
         y = _n(y_of(tick))
@@ -149,7 +189,7 @@ def progress_chart(
                 f'<text class="tick" x="{_n(x + band / 2)}" y="{_n(frame.bottom + 18)}" '
                 f'text-anchor="middle">{year}</text>'
             )
-        if year in values:
+        if year in values and not math.isnan(values[year]):
             value = values[year]
             top = y_of(value)
             width = band * 0.7
@@ -258,15 +298,19 @@ def indicator_chart(chart_id: str, indicator: IndicatorDetail) -> Markup:
         first, last = min(years), max(years)
         if first == last:
             first, last = first - 1, last + 1
-        values = [v for _, v in everything]
-        ticks = nice_ticks(min(0.0, min(values)), max(values))
+        ticks = nice_ticks(*drawable_domain([v for _, v in everything]))
         low, high = ticks[0], ticks[-1]
 
         def x_of(year: float) -> float:
             return frame.left + 12 + (year - first) / (last - first) * (frame.width - 24)
 
         def y_of(value: float) -> float:
-            return frame.bottom - (value - low) / (high - low) * frame.height
+            drawn = drawable(value)
+            assert drawn is not None  # NaN values are left out before
+            return frame.bottom - (drawn - low) / (high - low) * frame.height
+
+        def plottable(value: float) -> bool:
+            return not math.isnan(value)
 
         for tick in ticks:
             tick_y = _n(y_of(tick))
@@ -277,37 +321,42 @@ def indicator_chart(chart_id: str, indicator: IndicatorDetail) -> Markup:
                 f'text-anchor="end" dominant-baseline="middle">'
                 f"{escape(fr.number(tick, decimals if tick % 1 else 0))}</text>"
             )
-        span = last - first
-        step = 1 if span <= 10 else 2 if span <= 20 else 5
-        for year in range(first, last + 1):
-            if ((year - first) % step == 0 and last - year >= step / 2) or year == last:
-                parts.append(
-                    f'<text class="tick" x="{_n(x_of(year))}" y="{_n(frame.bottom + 18)}" '
-                    f'text-anchor="middle">{year}</text>'
-                )
+        step = year_step(last - first)
+        labelled = [y for y in range(first, last + 1, step) if last - y >= step / 2] + [last]
+        for year in labelled:
+            parts.append(
+                f'<text class="tick" x="{_n(x_of(year))}" y="{_n(frame.bottom + 18)}" '
+                f'text-anchor="middle">{year}</text>'
+            )
         parts.append(
             f'<line class="axis" x1="{_n(frame.left)}" x2="{_n(frame.right)}" '
             f'y1="{_n(frame.bottom)}" y2="{_n(frame.bottom)}"/>'
         )
         if baseline:
-            line = [baseline, *(t for t in targets if t[0] > baseline[0])]
+            line = [
+                p
+                for p in (baseline, *(t for t in targets if t[0] > baseline[0]))
+                if plottable(p[1])
+            ]
         if baseline and len(line) > 1:
             coordinates = " ".join(f"{_n(x_of(y))},{_n(y_of(v))}" for y, v in line)
             parts.append(f'<polyline class="target-line" points="{coordinates}"/>')
-        if baseline:
+        if baseline and plottable(baseline[1]):
             parts.append(_square("baseline", x_of(baseline[0]), y_of(baseline[1])))
         for year, value in targets:
-            parts.append(_square("target", x_of(year), y_of(value)))
-        if expected:
+            if plottable(value):
+                parts.append(_square("target", x_of(year), y_of(value)))
+        if expected and plottable(expected[1]):
             x, y = x_of(expected[0]), y_of(expected[1])
             parts.append(
                 f'<path class="expected" d="M{_n(x)} {_n(y - 7)} L{_n(x + 7)} {_n(y)} '
                 f'L{_n(x)} {_n(y + 7)} L{_n(x - 7)} {_n(y)} Z"/>'
             )
-        if len(observed) > 1:
-            coordinates = " ".join(f"{_n(x_of(y))},{_n(y_of(v))}" for y, v, _ in observed)
+        plotted = [(y, v, p) for y, v, p in observed if plottable(v)]
+        if len(plotted) > 1:
+            coordinates = " ".join(f"{_n(x_of(y))},{_n(y_of(v))}" for y, v, _ in plotted)
             parts.append(f'<polyline class="observed-line" points="{coordinates}"/>')
-        for year, value, provisional in observed:
+        for year, value, provisional in plotted:
             kind = "point point--provisional" if provisional else "point"
             x, y = x_of(year), y_of(value)
             parts.append(f'<circle class="{kind}" cx="{_n(x)}" cy="{_n(y)}" r="5"/>')
@@ -332,6 +381,24 @@ def indicator_chart(chart_id: str, indicator: IndicatorDetail) -> Markup:
     table = _table(indicator.name, ("Année", "Nature", "Valeur"), rows)
     caption = f"{indicator.name}" + (f" (en {unit})" if unit else "")
     return _figure("".join(parts), caption, table, _LEGEND)
+
+
+def year_step(span: int) -> int:
+    """Years between two labels of a year axis spanning ``span`` years: 1, 2, 5, then 10, 20,
+    50, 100… so that about ``YEAR_LABELS`` are written (a far stored year does not label every
+    year between)."""
+    if span <= 10:
+        return 1
+    if span <= 20:
+        return 2
+    if span <= 50:
+        return 5
+    magnitude = 10
+    while True:
+        for multiple in (1, 2, 5):
+            if multiple * magnitude * YEAR_LABELS >= span:
+                return multiple * magnitude
+        magnitude *= 10
 
 
 def _square(kind: str, x: float, y: float) -> str:

@@ -3,8 +3,12 @@
 Only presentation lives here: labels for the machine keys of the API (statuses come with their own
 French labels in app.models.tracking) and French typography (decimal comma, narrow no-break spaces
 before % and between thousands, dates as "16 octobre 2023").
+
+Numbers are formatted whatever the database holds (see ``number``): from 10¹⁵ on in scientific
+notation, infinities as ∞, NaN in words, and never more than ``MAX_DECIMALS`` decimals.
 """
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +20,17 @@ from app.models.tracking import Priority, Status
 #: Narrow no-break space: before "%" and between groups of thousands, as French typography wants.
 NNBSP = "\u202f"
 NOT_KNOWN = "non renseigné"
+#: What a stored NaN (possible on PostgreSQL, never through the API) is shown as.
+NOT_A_NUMBER = "valeur non numérique"
+#: From this magnitude on, "1,7 × 10³⁰⁸": a double holds 15 to 17 significant digits, so the
+#: further digits of a longer integer part would be noise (and 1e308 would take 400 characters).
+SCIENTIFIC_FROM = 1e15
+#: Significant digits of the scientific notation.
+SCIENTIFIC_DIGITS = 6
+#: The most decimals shown, as the API accepts for an indicator (``IndicatorInput.decimals``);
+#: a stored value outside 0 to 6 is brought back into it.
+MAX_DECIMALS = 6
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 PARIS = ZoneInfo("Europe/Paris")
 
 MONTHS = (
@@ -87,17 +102,39 @@ ROLE_LABELS: dict[str, str] = {
 
 
 def number(value: float | None, decimals: int = 0) -> str:
-    """``1234.5`` → ``"1 234,5"`` (narrow no-break space between thousands)."""
+    """``1234.5`` → ``"1 234,5"`` (narrow no-break space between thousands).
+
+    Total, for anything a float column holds: ``1.7e308`` → ``"1,7 × 10³⁰⁸"`` (from
+    ``SCIENTIFIC_FROM`` on), ``inf`` → ``"∞"``, NaN → ``NOT_A_NUMBER``, ``-1e-300`` → ``"0"``
+    (no "-0"); ``decimals`` is brought into 0–``MAX_DECIMALS``."""
     if value is None:
         return NOT_KNOWN
+    if math.isnan(value):
+        return NOT_A_NUMBER
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if abs(value) >= SCIENTIFIC_FROM:
+        return _scientific(value)
+    decimals = min(max(int(decimals), 0), MAX_DECIMALS)
     text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # a tiny negative value rounded to zero
     return text.replace(",", NNBSP).replace(".", ",")
+
+
+def _scientific(value: float) -> str:
+    """``1.7e308`` → ``"1,7 × 10³⁰⁸"``, to ``SCIENTIFIC_DIGITS`` significant digits."""
+    mantissa, exponent = f"{value:.{SCIENTIFIC_DIGITS - 1}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".").replace(".", ",")
+    return f"{mantissa}{NNBSP}×{NNBSP}10{str(int(exponent)).translate(SUPERSCRIPTS)}"
 
 
 def percent(value: float | None) -> str:
     """``42.0`` → ``"42 %"``, ``42.5`` → ``"42,5 %"``."""
     if value is None:
         return NOT_KNOWN
+    if math.isnan(value):
+        return NOT_A_NUMBER
     decimals = 0 if float(value).is_integer() else 1
     return f"{number(value, decimals)}{NNBSP}%"
 
@@ -106,6 +143,8 @@ def quantity(value: float | None, unit: str = "", decimals: int = 0) -> str:
     """A value with its unit: ``"50 %"``, ``"1 200 tCO2e"``."""
     if value is None:
         return NOT_KNOWN
+    if math.isnan(value):
+        return NOT_A_NUMBER
     text = number(value, decimals)
     return f"{text}{NNBSP}{unit}" if unit else text
 
