@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.api.authentication import AuthenticationMiddleware, Authenticator
+from app.api.method_not_allowed import install_method_not_allowed
 from app.api.router import api_router
 from app.api.routes import health
 from app.core.admission import Gate
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         partial(FastAPI.__call__, app), app.state.revisions, log_request=log_request
     )
     install_error_handlers(app)
+    install_method_not_allowed(app)
     # Innermost first: gzip compresses the routes' answers, caching validates them; the body is
     # parsed strictly and bounded only once the caller is authenticated; CORS and the request log
     # (outermost) see everything; ResponseReplay, ahead of them all, keeps the result.

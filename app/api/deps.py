@@ -1,7 +1,7 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,7 +13,8 @@ from app.core.config import Settings
 from app.core.db import SQLITE_BEGIN
 from app.core.errors import UnauthorizedError
 from app.core.versioning import parse_version_etag
-from app.models.tracking import FIRST_YEAR, LAST_YEAR, Priority, Status
+from app.models.inputs import DIGITS_FORMAT, FLAG_FORMAT, YEAR_FORMAT
+from app.models.tracking import FIRST_YEAR, INSEE_PATTERN, LAST_YEAR, Priority, Status
 from app.services.pagination import ListParams
 from app.services.tokens import Actor
 from app.services.trackables import Sort, TrackableFilters
@@ -62,9 +63,13 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 MAX_PAGE_SIZE = 200
 LimitQuery = Annotated[
-    int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size (at most {MAX_PAGE_SIZE})")
+    int,
+    Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size (at most {MAX_PAGE_SIZE})"),
+    DIGITS_FORMAT,
 ]
-OffsetQuery = Annotated[int, Query(ge=0, le=10**9, description="Number of items to skip")]
+OffsetQuery = Annotated[
+    int, Query(ge=0, le=10**9, description="Number of items to skip"), DIGITS_FORMAT
+]
 
 
 async def get_list_params(
@@ -127,19 +132,6 @@ async def get_if_match(
 
 IfMatch = Annotated[int | None, Depends(get_if_match)]
 
-#: Routes that read the token when there is one (what they show depends on it).
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "An invalid or revoked token (send none to read anonymously)"},
-    429: {"description": "Too many failed authentications from this client: see Retry-After"},
-}
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No token, or an invalid or revoked one"},
-    403: {"description": "The token may not write this"},
-    404: {"description": "Unknown code"},
-    412: {"description": "If-Match names a version that is no longer current"},
-    413: {"description": "The request body is too large"},
-    429: AUTH_ERRORS[429],
-}
 #: The largest id or cursor a path or query may name (ids are 32-bit integers on PostgreSQL).
 MAX_ID = 2**31 - 1
 
@@ -171,7 +163,7 @@ async def get_trackable_filters(
     commune: Annotated[
         str | None,
         Query(
-            pattern=r"^\d[\dAB]\d{3}$",
+            pattern=INSEE_PATTERN,
             description="INSEE code: those naming this commune (whole-territory ones are not "
             "listed; see /dashboard/communes)",
         ),
@@ -183,8 +175,11 @@ async def get_trackable_filters(
     year: Annotated[
         int | None,
         Query(ge=FIRST_YEAR, le=LAST_YEAR, description="Those with a progress report that year"),
+        YEAR_FORMAT,
     ] = None,
-    include_archived: Annotated[bool, Query(description="Include archived ones")] = False,
+    include_archived: Annotated[
+        bool, Query(description="Include archived ones"), FLAG_FORMAT
+    ] = False,
     sort: Annotated[
         Sort,
         Query(

@@ -5,14 +5,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import FiniteFloat, StringConstraints
+from pydantic import Field as PydanticField
+from pydantic import StringConstraints
 from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import StrEnumType, UtcDateTime, utcnow
-from app.models.tracking import LongText, NodeCode, Status, Title
+from app.models.inputs import MAX_MAGNITUDE, FiniteNumber, StrictInput, WholeNumber
+from app.models.tracking import FIRST_YEAR, LAST_YEAR, LongText, NodeCode, Status, Title
 
-#: The seed's and the API's years for values; a baseline may be older.
+#: A baseline may be older than the plan (the last known value before it, e.g. 2019); values and
+#: targets are years of the plan.
 BASELINE_MIN_YEAR = 1990
 
 
@@ -108,25 +111,45 @@ class IndicatorLink(SQLModel, table=True):
 # --- Input and read models ----------------------------------------------------------------------
 
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30)]
+#: A measured value: a finite JSON number that a chart, a CSV cell and a spreadsheet hold
+#: exactly (see MAX_MAGNITUDE).
+Measure = Annotated[FiniteNumber, PydanticField(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
+_MEASURE = f"A JSON number, at most {MAX_MAGNITUDE:.0e} in magnitude"
 
 
 class YearValue(SQLModel):
-    year: int = Field(ge=BASELINE_MIN_YEAR, le=2100)
-    value: FiniteFloat
+    """A year's value, as read back (what was stored, whatever rules applied then)."""
+
+    year: int
+    value: float
 
 
-class IndicatorInput(SQLModel):
+class BaselineInput(StrictInput):
+    year: WholeNumber = Field(
+        ge=BASELINE_MIN_YEAR, le=LAST_YEAR, description=f"{BASELINE_MIN_YEAR} to {LAST_YEAR}"
+    )
+    value: Measure = Field(description=_MEASURE)
+
+
+class TargetInput(StrictInput):
+    year: WholeNumber = Field(
+        ge=FIRST_YEAR, le=LAST_YEAR, description=f"{FIRST_YEAR} to {LAST_YEAR}"
+    )
+    value: Measure = Field(description=_MEASURE)
+
+
+class IndicatorInput(StrictInput):
     name: Title | None = None
     description: LongText | None = None
     unit: Unit | None = None
-    decimals: int | None = Field(default=None, ge=0, le=6)
+    decimals: WholeNumber | None = Field(default=None, ge=0, le=6)
     direction: Direction | None = None
     source: Annotated[str, StringConstraints(max_length=300)] | None = None
     method: LongText | None = None
     update_frequency: Annotated[str, StringConstraints(max_length=50)] | None = None
     lead_directorate: NodeCode | None = None
-    baseline: YearValue | None = Field(default=None, description="null clears it")
-    targets: list[YearValue] | None = Field(
+    baseline: BaselineInput | None = Field(default=None, description="null clears it")
+    targets: list[TargetInput] | None = Field(
         default=None, max_length=50, description="Replaces the targets"
     )
     measures: list[NodeCode] | None = Field(
@@ -143,8 +166,8 @@ class IndicatorCreate(IndicatorInput):
     direction: Direction
 
 
-class IndicatorValueInput(SQLModel):
-    value: FiniteFloat
+class IndicatorValueInput(StrictInput):
+    value: Measure = Field(description=_MEASURE)
     status: ValueStatus = ValueStatus.final
     comment: LongText = ""
     source: Annotated[str, StringConstraints(max_length=300)] = ""

@@ -3,21 +3,22 @@
 from typing import Annotated
 
 from pydantic import StringConstraints
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.inputs import Flag, StrictInput
 from app.models.tracking import NodeCode, Title
 
 
-class AxisCreate(SQLModel):
+class AxisCreate(StrictInput):
     code: NodeCode | None = Field(default=None, description="Default: the next free code")
     title: Title
     engagement: NodeCode
 
 
-class AxisUpdate(SQLModel):
+class AxisUpdate(StrictInput):
     title: Title | None = None
     engagement: NodeCode | None = Field(default=None, description="Move to this engagement")
-    archived: bool | None = None
+    archived: Flag | None = None
 
 
 DirectorateName = Annotated[
@@ -25,10 +26,10 @@ DirectorateName = Annotated[
 ]
 
 
-class DirectorateCreate(SQLModel):
+class DirectorateCreate(StrictInput):
     code: NodeCode = Field(description="Short stable code, e.g. DEV-ECO")
     name: DirectorateName
 
 
-class DirectorateUpdate(SQLModel):
+class DirectorateUpdate(StrictInput):
     name: DirectorateName

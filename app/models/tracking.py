@@ -16,6 +16,7 @@ from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from app.models.base import StrEnumType, UtcDateTime, utcnow, versioned
+from app.models.inputs import FiniteNumber, Flag, IsoDate, StrictInput, date_within
 
 FIRST_YEAR, LAST_YEAR = 2024, 2044
 
@@ -155,23 +156,35 @@ class Milestone(SQLModel, table=True):
 # --- Input and read models ----------------------------------------------------------------------
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-InseeCode = Annotated[str, StringConstraints(pattern=r"^\d[\dAB]\d{3}$")]
+#: An INSEE commune code (ASCII digits: ``\d`` would also take other scripts' digits).
+INSEE_PATTERN = r"^[0-9][0-9AB][0-9]{3}$"
+InseeCode = Annotated[str, StringConstraints(pattern=INSEE_PATTERN)]
 NodeCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")
 ]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 
+#: Milestones fall within the plan's period.
+PLAN_START, PLAN_END = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+PlanDate = Annotated[IsoDate, date_within(PLAN_START, PLAN_END)]
+#: An action's planned and actual dates may run past the plan's period (work begun before it was
+#: adopted, or planned beyond 2044), within a window where a date is still surely not a typo.
+TRACKING_START, TRACKING_END = date(2000, 1, 1), date(2060, 12, 31)
+TrackingDate = Annotated[IsoDate, date_within(TRACKING_START, TRACKING_END)]
+_TRACKING_DATE = f"YYYY-MM-DD, {TRACKING_START} to {TRACKING_END}"
+_PLAN_DATE = f"YYYY-MM-DD, {PLAN_START} to {PLAN_END}"
 
-class TrackingInput(SQLModel):
+
+class TrackingInput(StrictInput):
     """Tracking fields, all optional: on update, only the fields sent are changed."""
 
     status: Status | None = None
     priority: Priority | None = None
-    planned_start: date | None = None
-    planned_end: date | None = None
-    actual_start: date | None = None
-    actual_end: date | None = None
+    planned_start: TrackingDate | None = Field(default=None, description=_TRACKING_DATE)
+    planned_end: TrackingDate | None = Field(default=None, description=_TRACKING_DATE)
+    actual_start: TrackingDate | None = Field(default=None, description=_TRACKING_DATE)
+    actual_end: TrackingDate | None = Field(default=None, description=_TRACKING_DATE)
     description: LongText | None = None
     objectives: LongText | None = None
     lead_directorate: NodeCode | None = Field(
@@ -187,7 +200,9 @@ class TrackingInput(SQLModel):
     values: list[NodeCode] | None = Field(
         default=None, max_length=20, description="Codes of the shared values served (V1…V5)"
     )
-    weight: float | None = Field(default=None, gt=0, le=1000, description="(admin only)")
+    weight: FiniteNumber | None = Field(
+        default=None, gt=0, le=1000, description="More than 0, at most 1000 (admin only)"
+    )
 
 
 class ActionCreate(TrackingInput):
@@ -203,7 +218,7 @@ class ActionUpdate(TrackingInput):
     parent: NodeCode | None = Field(
         default=None, description="Make it a sub-action of this action; null: top level (admin)"
     )
-    archived: bool | None = Field(default=None, description="Archive or restore (admin only)")
+    archived: Flag | None = Field(default=None, description="Archive or restore (admin only)")
 
 
 class FlagshipProjectCreate(TrackingInput):
@@ -219,14 +234,15 @@ class FlagshipProjectUpdate(TrackingInput):
     actions: list[NodeCode] | None = Field(
         default=None, max_length=500, description="Actions it serves (admin only)"
     )
-    archived: bool | None = Field(default=None, description="Archive or restore (admin only)")
+    archived: Flag | None = Field(default=None, description="Archive or restore (admin only)")
 
 
-Euros = Annotated[float, PydanticField(ge=0, le=1e12)]
+#: An amount in euros: a JSON number from 0 to a thousand billion.
+Euros = Annotated[FiniteNumber, PydanticField(ge=0, le=1e12)]
 
 
-class ProgressReportInput(SQLModel):
-    progress: float = Field(ge=0, le=100, description="Progress in %, 0 to 100")
+class ProgressReportInput(StrictInput):
+    progress: FiniteNumber = Field(ge=0, le=100, description="Progress in %, 0 to 100")
     status: Status | None = Field(default=None, description="Default: the trackable's status")
     comment: LongText = ""
     budget_planned_investment: Euros | None = None
@@ -254,23 +270,25 @@ class ProgressReportPublic(SQLModel):
     version: int
 
 
-class MilestoneInput(SQLModel):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+MilestoneTitle = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+]
+
+
+class MilestoneInput(StrictInput):
+    title: MilestoneTitle
     description: LongText = ""
-    planned_on: date | None = None
-    achieved_on: date | None = None
-    done: bool = False
+    planned_on: PlanDate | None = Field(default=None, description=_PLAN_DATE)
+    achieved_on: PlanDate | None = Field(default=None, description=_PLAN_DATE)
+    done: Flag = False
 
 
-class MilestoneUpdate(SQLModel):
-    title: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-        | None
-    ) = None
+class MilestoneUpdate(StrictInput):
+    title: MilestoneTitle | None = None
     description: LongText | None = None
-    planned_on: date | None = None
-    achieved_on: date | None = None
-    done: bool | None = None
+    planned_on: PlanDate | None = Field(default=None, description=_PLAN_DATE)
+    achieved_on: PlanDate | None = Field(default=None, description=_PLAN_DATE)
+    done: Flag | None = None
 
 
 class MilestonePublic(SQLModel):

@@ -2,7 +2,6 @@ from fastapi import APIRouter, Response
 from fastapi import status as http_status
 
 from app.api.deps import (
-    WRITE_ERRORS,
     AdminActor,
     CurrentActor,
     IfMatch,
@@ -11,6 +10,7 @@ from app.api.deps import (
     SessionDep,
     TrackableFiltersDep,
 )
+from app.api.responses import CODE_TAKEN, IF_MATCH, READ, WRITE, unknown
 from app.api.routes.tracking import trackable_router
 from app.core.versioning import version_etag
 from app.models import TrackableKind
@@ -22,7 +22,7 @@ from app.services import trackables, tracking
 router = APIRouter(prefix="/actions", tags=["actions"])
 
 
-@router.get("", response_model=Page[ActionPublic], summary="List actions")
+@router.get("", response_model=Page[ActionPublic], summary="List actions", responses=READ)
 def list_actions(
     session: SessionDep,
     filters: TrackableFiltersDep,
@@ -41,7 +41,7 @@ def list_actions(
     "/{code}",
     response_model=ActionDetail,
     summary="One action",
-    responses={404: {"description": "Unknown action code"}},
+    responses={**READ, **unknown("Unknown action code")},
 )
 def read_action(code: str, session: SessionDep, response: Response) -> ActionDetail:
     """Everything tracked on the action. The ETag is its version, for If-Match on writes."""
@@ -55,7 +55,7 @@ def read_action(code: str, session: SessionDep, response: Response) -> ActionDet
     response_model=ActionDetail,
     status_code=http_status.HTTP_201_CREATED,
     summary="Create an action or a sub-action (admin)",
-    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+    responses={**WRITE, **CODE_TAKEN, **unknown("Unknown axis or parent action")},
 )
 def create_action(
     data: ActionCreate, session: SessionDep, actor: AdminActor, response: Response
@@ -71,7 +71,7 @@ def create_action(
     "/{code}",
     response_model=ActionDetail,
     summary="Update an action",
-    responses=WRITE_ERRORS,
+    responses={**WRITE, **IF_MATCH, **unknown("Unknown action code, or an axis the body names")},
 )
 def update_action(
     code: str,

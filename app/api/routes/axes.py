@@ -1,6 +1,7 @@
 from fastapi import APIRouter, status
 
-from app.api.deps import WRITE_ERRORS, AdminActor, SessionDep
+from app.api.deps import AdminActor, SessionDep
+from app.api.responses import CODE_TAKEN, READ, WRITE, unknown
 from app.models.structure import AxisCreate, AxisUpdate
 from app.models.tree import AxisDetail
 from app.services import structure, trackables
@@ -12,7 +13,7 @@ router = APIRouter(prefix="/axes", tags=["strategy tree"])
     "/{code}",
     response_model=AxisDetail,
     summary="One axis",
-    responses={404: {"description": "Unknown axis code"}},
+    responses={**READ, **unknown("Unknown axis code")},
 )
 def read_axis(code: str, session: SessionDep) -> AxisDetail:
     """The axis with its live actions and sub-actions, in document order."""
@@ -24,7 +25,7 @@ def read_axis(code: str, session: SessionDep) -> AxisDetail:
     response_model=AxisDetail,
     status_code=status.HTTP_201_CREATED,
     summary="Create an axis (admin)",
-    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+    responses={**WRITE, **CODE_TAKEN, **unknown("Unknown engagement")},
 )
 def create_axis(data: AxisCreate, session: SessionDep, actor: AdminActor) -> AxisDetail:
     """The code defaults to the engagement's next free one (``E2.8``)."""
@@ -36,7 +37,7 @@ def create_axis(data: AxisCreate, session: SessionDep, actor: AdminActor) -> Axi
     "/{code}",
     response_model=AxisDetail,
     summary="Rename, move or archive an axis (admin)",
-    responses=WRITE_ERRORS,
+    responses={**WRITE, **unknown("Unknown axis code, or an engagement the body names")},
 )
 def update_axis(code: str, data: AxisUpdate, session: SessionDep, actor: AdminActor) -> AxisDetail:
     """An archived axis and its actions leave the live tree; they stay readable here."""

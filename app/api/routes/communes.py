@@ -3,16 +3,23 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from app.api.deps import ListParamsDep, SessionDep
+from app.api.responses import READ, unknown
 from app.models import Commune
 from app.models.pagination import Page
 from app.models.reference import CommunePublic
+from app.models.tracking import INSEE_PATTERN
 from app.services import reference
 from app.services.pagination import page_of
 
 router = APIRouter(prefix="/communes", tags=["communes"])
 
 
-@router.get("", response_model=Page[CommunePublic], summary="List the 47 member communes")
+@router.get(
+    "",
+    response_model=Page[CommunePublic],
+    summary="List the 47 member communes",
+    responses=READ,
+)
 def list_communes(
     session: SessionDep,
     page: ListParamsDep,
@@ -29,10 +36,10 @@ def list_communes(
     "/{insee_code}",
     response_model=CommunePublic,
     summary="One commune",
-    responses={404: {"description": "Not a member commune"}},
+    responses={**READ, **unknown("Not a member commune")},
 )
 def read_commune(
-    insee_code: Annotated[str, Path(pattern=r"^\d[\dAB]\d{3}$", description="INSEE code")],
+    insee_code: Annotated[str, Path(pattern=INSEE_PATTERN, description="INSEE code")],
     session: SessionDep,
 ) -> Commune:
     return reference.get_commune(session=session, insee_code=insee_code)

@@ -3,19 +3,23 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import SessionDep
+from app.api.responses import READ
 from app.models.dashboard import (
     CommuneSummary,
     DashboardSummary,
     DirectorateSummary,
     ReportingCampaign,
 )
+from app.models.inputs import YEAR_FORMAT
 from app.models.tracking import FIRST_YEAR, LAST_YEAR
 from app.services import dashboard
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 
 
-@router.get("/summary", response_model=DashboardSummary, summary="The plan at a glance")
+@router.get(
+    "/summary", response_model=DashboardSummary, summary="The plan at a glance", responses=READ
+)
 def read_summary(session: SessionDep) -> DashboardSummary:
     """Progress, status counts and indicator trajectories for the plan, each engagement, each
     axis and each flagship project."""
@@ -26,12 +30,18 @@ def read_summary(session: SessionDep) -> DashboardSummary:
     "/directorates",
     response_model=list[DirectorateSummary],
     summary="What each directorate leads",
+    responses=READ,
 )
 def read_directorates(session: SessionDep) -> list[DirectorateSummary]:
     return dashboard.directorates(session=session)
 
 
-@router.get("/communes", response_model=list[CommuneSummary], summary="Actions per commune")
+@router.get(
+    "/communes",
+    response_model=list[CommuneSummary],
+    summary="Actions per commune",
+    responses=READ,
+)
 def read_communes(session: SessionDep) -> list[CommuneSummary]:
     """For each of the 47 communes, the actions that concern it — naming it, or the whole
     territory — by status: the plan's value of equity between living areas, measured."""
@@ -42,10 +52,17 @@ def read_communes(session: SessionDep) -> list[CommuneSummary]:
     "/reporting",
     response_model=ReportingCampaign,
     summary="The yearly reporting campaign",
+    responses=READ,
 )
 def read_reporting(
     session: SessionDep,
-    year: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="Reporting year")],
+    year: Annotated[
+        int,
+        Query(
+            ge=FIRST_YEAR, le=LAST_YEAR, description=f"Reporting year, {FIRST_YEAR} to {LAST_YEAR}"
+        ),
+        YEAR_FORMAT,
+    ],
 ) -> ReportingCampaign:
     """Which live actions and flagship projects have no progress report for ``year`` yet, per
     lead directorate (abandoned ones are not expected to report)."""

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, status
 
-from app.api.deps import WRITE_ERRORS, AdminActor, ListParamsDep, SessionDep
+from app.api.deps import AdminActor, ListParamsDep, SessionDep
+from app.api.responses import CODE_TAKEN, READ, WRITE, unknown
 from app.models import Directorate, Partner
 from app.models.pagination import Page
 from app.models.reference import DirectoratePublic, PartnerPublic
@@ -12,7 +13,10 @@ router = APIRouter(tags=["directorates and partners"])
 
 
 @router.get(
-    "/directorates", response_model=Page[DirectoratePublic], summary="List CAPH directorates"
+    "/directorates",
+    response_model=Page[DirectoratePublic],
+    summary="List CAPH directorates",
+    responses=READ,
 )
 def list_directorates(
     session: SessionDep,
@@ -30,7 +34,7 @@ def list_directorates(
     "/directorates/{code}",
     response_model=DirectoratePublic,
     summary="One directorate",
-    responses={404: {"description": "Unknown directorate"}},
+    responses={**READ, **unknown("Unknown directorate")},
 )
 def read_directorate(code: str, session: SessionDep) -> Directorate:
     return reference.get_directorate(session=session, code=code)
@@ -41,7 +45,7 @@ def read_directorate(code: str, session: SessionDep) -> Directorate:
     response_model=DirectoratePublic,
     status_code=status.HTTP_201_CREATED,
     summary="Create a directorate (admin)",
-    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+    responses={**WRITE, **CODE_TAKEN},
 )
 def create_directorate(
     data: DirectorateCreate, session: SessionDep, actor: AdminActor
@@ -53,7 +57,7 @@ def create_directorate(
     "/directorates/{code}",
     response_model=DirectoratePublic,
     summary="Rename a directorate (admin)",
-    responses=WRITE_ERRORS,
+    responses={**WRITE, **unknown("Unknown directorate")},
 )
 def update_directorate(
     code: str, data: DirectorateUpdate, session: SessionDep, actor: AdminActor
@@ -61,7 +65,12 @@ def update_directorate(
     return structure.update_directorate(session=session, actor=actor, code=code, data=data)
 
 
-@router.get("/partners", response_model=Page[PartnerPublic], summary="List external partners")
+@router.get(
+    "/partners",
+    response_model=Page[PartnerPublic],
+    summary="List external partners",
+    responses=READ,
+)
 def list_partners(
     session: SessionDep,
     page: ListParamsDep,

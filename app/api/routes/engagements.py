@@ -1,6 +1,7 @@
 from fastapi import APIRouter
 
 from app.api.deps import ListParamsDep, SessionDep
+from app.api.responses import READ, unknown
 from app.models.pagination import Page
 from app.models.tree import EngagementDetail, EngagementPublic
 from app.services import trackables
@@ -9,7 +10,12 @@ from app.services.pagination import page_of
 router = APIRouter(tags=["strategy tree"])
 
 
-@router.get("/engagements", response_model=Page[EngagementPublic], summary="The engagements")
+@router.get(
+    "/engagements",
+    response_model=Page[EngagementPublic],
+    summary="The engagements",
+    responses=READ,
+)
 def list_engagements(
     session: SessionDep,
     page: ListParamsDep,
@@ -26,7 +32,7 @@ def list_engagements(
     "/engagements/{code}",
     response_model=EngagementDetail,
     summary="One engagement",
-    responses={404: {"description": "Unknown engagement code"}},
+    responses={**READ, **unknown("Unknown engagement code")},
 )
 def read_engagement(code: str, session: SessionDep) -> EngagementDetail:
     """The engagement with its live axes and flagship projects."""

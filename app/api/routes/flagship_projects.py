@@ -1,7 +1,6 @@
 from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
-    WRITE_ERRORS,
     AdminActor,
     CurrentActor,
     IfMatch,
@@ -10,6 +9,7 @@ from app.api.deps import (
     SessionDep,
     TrackableFiltersDep,
 )
+from app.api.responses import CODE_TAKEN, IF_MATCH, READ, WRITE, unknown
 from app.api.routes.tracking import trackable_router
 from app.core.versioning import version_etag
 from app.models import TrackableKind
@@ -21,7 +21,12 @@ from app.services import trackables, tracking
 router = APIRouter(prefix="/flagship-projects", tags=["flagship projects"])
 
 
-@router.get("", response_model=Page[FlagshipProjectPublic], summary="List flagship projects")
+@router.get(
+    "",
+    response_model=Page[FlagshipProjectPublic],
+    summary="List flagship projects",
+    responses=READ,
+)
 def list_flagship_projects(
     session: SessionDep,
     filters: TrackableFiltersDep,
@@ -40,7 +45,7 @@ def list_flagship_projects(
     "/{code}",
     response_model=FlagshipProjectDetail,
     summary="One flagship project",
-    responses={404: {"description": "Unknown flagship project code"}},
+    responses={**READ, **unknown("Unknown flagship project code")},
 )
 def read_flagship_project(
     code: str, session: SessionDep, response: Response
@@ -55,7 +60,7 @@ def read_flagship_project(
     response_model=FlagshipProjectDetail,
     status_code=status.HTTP_201_CREATED,
     summary="Create a flagship project (admin)",
-    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+    responses={**WRITE, **CODE_TAKEN, **unknown("Unknown engagement")},
 )
 def create_flagship_project(
     data: FlagshipProjectCreate, session: SessionDep, actor: AdminActor, response: Response
@@ -69,7 +74,11 @@ def create_flagship_project(
     "/{code}",
     response_model=FlagshipProjectDetail,
     summary="Update a flagship project",
-    responses=WRITE_ERRORS,
+    responses={
+        **WRITE,
+        **IF_MATCH,
+        **unknown("Unknown flagship project code, or an engagement the body names"),
+    },
 )
 def update_flagship_project(
     code: str,

@@ -10,6 +10,7 @@ from app.api.deps import CurrentActor, SessionDep, SettingsDep
 from app.api.responses import WRITE, ErrorMessage
 from app.core.errors import BoussoleError, PayloadTooLargeError, UnsupportedMediaTypeError
 from app.models.imports import PROGRESS_COLUMNS, ImportRefusal, ImportReport
+from app.models.inputs import FLAG_FORMAT
 from app.services import imports
 
 if TYPE_CHECKING:
@@ -241,7 +242,9 @@ def import_progress(
     actor: CurrentActor,
     settings: SettingsDep,
     dry_run: Annotated[
-        bool, Query(description="Validate and report what would change, write nothing")
+        bool,
+        Query(description="Validate and report what would change, write nothing"),
+        FLAG_FORMAT,
     ] = False,
 ) -> ImportReport:
     return imports.run(

@@ -3,14 +3,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import (
-    AUTH_ERRORS,
-    WRITE_ERRORS,
     AdminActor,
     CurrentActor,
     ListParamsDep,
     OptionalActor,
     SessionDep,
 )
+from app.api.responses import CODE_TAKEN, READ, READ_WITH_TOKEN, WRITE, unknown
 from app.models.indicators import (
     IndicatorCreate,
     IndicatorDetail,
@@ -19,15 +18,19 @@ from app.models.indicators import (
     IndicatorValueInput,
     IndicatorValuePublic,
 )
+from app.models.inputs import YEAR_FORMAT
 from app.models.pagination import Page
-from app.models.tracking import FIRST_YEAR, LAST_YEAR
+from app.models.tracking import FIRST_YEAR, INSEE_PATTERN, LAST_YEAR
 from app.services import indicators
 from app.services.pagination import page_of
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
 
-@router.get("", response_model=Page[IndicatorPublic], summary="List indicators")
+UNKNOWN_INDICATOR = unknown("Unknown indicator")
+
+
+@router.get("", response_model=Page[IndicatorPublic], summary="List indicators", responses=READ)
 def list_indicators(
     session: SessionDep,
     page: ListParamsDep,
@@ -45,7 +48,7 @@ def list_indicators(
     "/{code}",
     response_model=IndicatorDetail,
     summary="One indicator: is it on track, and why",
-    responses={404: {"description": "Unknown indicator"}, **AUTH_ERRORS},
+    responses={**READ_WITH_TOKEN, **UNKNOWN_INDICATOR},
 )
 def read_indicator(code: str, session: SessionDep, actor: OptionalActor) -> IndicatorDetail:
     """With every value (whole territory and per commune) and its trajectory: ``progress_rate``
@@ -60,7 +63,7 @@ def read_indicator(code: str, session: SessionDep, actor: OptionalActor) -> Indi
     response_model=IndicatorDetail,
     status_code=status.HTTP_201_CREATED,
     summary="Create an indicator (admin)",
-    responses={409: {"description": "Code already used"}, **WRITE_ERRORS},
+    responses={**WRITE, **CODE_TAKEN},
 )
 def create_indicator(
     data: IndicatorCreate, session: SessionDep, actor: AdminActor
@@ -73,7 +76,7 @@ def create_indicator(
     "/{code}",
     response_model=IndicatorDetail,
     summary="Update an indicator (admin)",
-    responses=WRITE_ERRORS,
+    responses={**WRITE, **UNKNOWN_INDICATOR},
 )
 def update_indicator(
     code: str, data: IndicatorInput, session: SessionDep, actor: AdminActor
@@ -87,18 +90,26 @@ def update_indicator(
     "/{code}/values/{year}",
     response_model=IndicatorValuePublic,
     summary="Record the value of a year",
-    responses={201: {"description": "Created"}, **WRITE_ERRORS},
+    responses={201: {"description": "Created"}, **WRITE, **UNKNOWN_INDICATOR},
 )
 def put_indicator_value(
     code: str,
-    year: Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR)],
+    year: Annotated[
+        int,
+        Path(
+            ge=FIRST_YEAR,
+            le=LAST_YEAR,
+            description=f"Year of the value, {FIRST_YEAR} to {LAST_YEAR}",
+        ),
+        YEAR_FORMAT,
+    ],
     data: IndicatorValueInput,
     session: SessionDep,
     actor: CurrentActor,
     response: Response,
     commune: Annotated[
         str | None,
-        Query(pattern=r"^\d[\dAB]\d{3}$", description="INSEE code; omit for the whole territory"),
+        Query(pattern=INSEE_PATTERN, description="INSEE code; omit for the whole territory"),
     ] = None,
 ) -> IndicatorValuePublic:
     """Creates (201) or replaces (200) the value. Admins, and editors of the indicator's lead

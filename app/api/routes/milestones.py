@@ -2,21 +2,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.api.deps import MAX_ID, WRITE_ERRORS, CurrentActor, IfMatch, SessionDep
+from app.api.deps import MAX_ID, CurrentActor, IfMatch, SessionDep
+from app.api.responses import IF_MATCH, READ, WRITE, unknown
 from app.core.versioning import version_etag
+from app.models.inputs import DIGITS_FORMAT
 from app.models.tracking import MilestonePublic, MilestoneUpdate
 from app.services import milestones
 
 router = APIRouter(prefix="/milestones", tags=["milestones"])
 
-MilestoneId = Annotated[int, Path(ge=1, le=MAX_ID, description="The milestone's id")]
+MilestoneId = Annotated[int, Path(ge=1, le=MAX_ID, description="The milestone's id"), DIGITS_FORMAT]
+UNKNOWN_MILESTONE = unknown("Unknown milestone")
 
 
 @router.get(
     "/{milestone_id}",
     response_model=MilestonePublic,
     summary="One milestone",
-    responses={404: {"description": "Unknown milestone"}},
+    responses={**READ, **UNKNOWN_MILESTONE},
 )
 def read_milestone(
     milestone_id: MilestoneId, session: SessionDep, response: Response
@@ -30,7 +33,7 @@ def read_milestone(
     "/{milestone_id}",
     response_model=MilestonePublic,
     summary="Update a milestone",
-    responses=WRITE_ERRORS,
+    responses={**WRITE, **IF_MATCH, **UNKNOWN_MILESTONE},
 )
 def update_milestone(
     milestone_id: MilestoneId,
@@ -51,7 +54,7 @@ def update_milestone(
     "/{milestone_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a milestone",
-    responses=WRITE_ERRORS,
+    responses={**WRITE, **IF_MATCH, **UNKNOWN_MILESTONE},
 )
 def delete_milestone(
     milestone_id: MilestoneId, session: SessionDep, actor: CurrentActor, if_match: IfMatch

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep
+from app.api.responses import NOT_MODIFIED, READ
 from app.services import opendata
 
 router = APIRouter(prefix="/open-data", tags=["open data"])
@@ -52,7 +53,7 @@ def _disposition(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'inline; filename="{filename}"'}
 
 
-@router.get("", response_model=OpenDataIndex, summary="The open-data files")
+@router.get("", response_model=OpenDataIndex, summary="The open-data files", responses=NOT_MODIFIED)
 def read_index(request: Request) -> OpenDataIndex:
     """Every resource with the links to its CSV and JSON, the data package and the tree."""
     return OpenDataIndex(
@@ -79,7 +80,7 @@ def read_index(request: Request) -> OpenDataIndex:
 @router.get(
     "/datapackage.json",
     summary="The Frictionless Data Package",
-    responses={200: {"description": "A tabular-data-package descriptor"}},
+    responses={200: {"description": "A tabular-data-package descriptor"}, **READ},
 )
 def read_datapackage(session: SessionDep) -> JSONResponse:
     """Describes every CSV with its Table Schema (types, constraints, primary and foreign keys),
@@ -91,7 +92,7 @@ def read_datapackage(session: SessionDep) -> JSONResponse:
 @router.get(
     "/tree.json",
     summary="The whole tree, as a file",
-    responses={200: {"description": "The same document as GET /tree"}},
+    responses={200: {"description": "The same document as GET /tree"}, **READ},
 )
 def read_open_data_tree(session: SessionDep) -> JSONResponse:
     """The plan and its live tree with the roll-ups: the same as `GET /api/v1/tree`."""
@@ -105,6 +106,7 @@ def read_open_data_tree(session: SessionDep) -> JSONResponse:
     responses={
         200: {"content": {"text/csv": {}}, "description": "UTF-8, comma, one header row"},
         **UNKNOWN,
+        **READ,
     },
 )
 def read_csv(resource: ResourceName, session: SessionDep) -> Response:
@@ -122,7 +124,7 @@ def read_csv(resource: ResourceName, session: SessionDep) -> Response:
     "/{resource}.json",
     response_model=OpenDataTable,
     summary="One table as JSON",
-    responses=UNKNOWN,
+    responses={**UNKNOWN, **READ},
 )
 def read_json(resource: ResourceName, session: SessionDep) -> JSONResponse:
     """The same rows as the CSV, typed: numbers as numbers, booleans, null for empty, dates as

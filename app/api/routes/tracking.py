@@ -6,8 +6,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from app.api.deps import (
-    AUTH_ERRORS,
-    WRITE_ERRORS,
     CurrentActor,
     IfMatch,
     LimitQuery,
@@ -15,8 +13,10 @@ from app.api.deps import (
     OptionalActor,
     SessionDep,
 )
+from app.api.responses import IF_MATCH, READ, READ_WITH_TOKEN, WRITE, unknown
 from app.core.versioning import version_etag
 from app.models import TrackableKind
+from app.models.inputs import YEAR_FORMAT
 from app.models.pagination import Page
 from app.models.tracking import (
     FIRST_YEAR,
@@ -29,7 +29,13 @@ from app.models.tracking import (
 )
 from app.services import audit, milestones, progress, trackables
 
-Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description="Year of the report")]
+Year = Annotated[
+    int,
+    Path(
+        ge=FIRST_YEAR, le=LAST_YEAR, description=f"Year of the report, {FIRST_YEAR} to {LAST_YEAR}"
+    ),
+    YEAR_FORMAT,
+]
 
 
 def trackable_router(kind: TrackableKind) -> APIRouter:
@@ -41,7 +47,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/progress",
         response_model=list[ProgressReportPublic],
         summary=f"Yearly progress of a {noun}",
-        responses={404: {"description": "Unknown code"}, **AUTH_ERRORS},
+        responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
     )
     def list_progress(
         code: str, session: SessionDep, actor: OptionalActor
@@ -55,7 +61,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/progress/{year}",
         response_model=ProgressReportPublic,
         summary=f"One yearly report of a {noun}",
-        responses={404: {"description": "Unknown code, or no report that year"}, **AUTH_ERRORS},
+        responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code, or no report that year")},
     )
     def read_progress(
         code: str, year: Year, session: SessionDep, actor: OptionalActor, response: Response
@@ -69,7 +75,12 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/progress/{year}",
         response_model=ProgressReportPublic,
         summary=f"Create or replace one yearly report of a {noun}",
-        responses={201: {"description": "Created"}, **WRITE_ERRORS},
+        responses={
+            201: {"description": "Created"},
+            **WRITE,
+            **IF_MATCH,
+            **unknown(f"Unknown {noun} code"),
+        },
     )
     def put_progress(
         code: str,
@@ -99,7 +110,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/milestones",
         response_model=Page[MilestonePublic],
         summary=f"Milestones of a {noun}",
-        responses={404: {"description": "Unknown code"}},
+        responses={**READ, **unknown(f"Unknown {noun} code")},
     )
     def list_milestones(
         code: str, session: SessionDep, limit: LimitQuery = 50, offset: OffsetQuery = 0
@@ -116,7 +127,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         response_model=MilestonePublic,
         status_code=status.HTTP_201_CREATED,
         summary=f"Add a milestone to a {noun}",
-        responses=WRITE_ERRORS,
+        responses={**WRITE, **unknown(f"Unknown {noun} code")},
     )
     def create_milestone(
         code: str,
@@ -134,7 +145,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/history",
         response_model=Page[HistoryEntry],
         summary=f"Change history of a {noun}",
-        responses={404: {"description": "Unknown code"}, **AUTH_ERRORS},
+        responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
     )
     def read_history(
         code: str,
