@@ -88,14 +88,14 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)  # no route reads the body of a read
+            return
         limit = self.limits.get(scope["path"], self.default)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await _error(send, 413, f"the request body is larger than {limit} bytes")
                 return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
         received = 0
         deadline = time.monotonic() + self.timeout
 
