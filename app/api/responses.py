@@ -55,6 +55,10 @@ NOT_MODIFIED: Responses = {
 #: A database read with no token needed.
 READ: Responses = {**NOT_MODIFIED, **SATURATED}
 
+#: ``openapi_extra`` of a route a token is optional on (``OptionalActor``): FastAPI documents its
+#: bearer scheme as required; the empty requirement ``{}`` added to it says "or no token".
+OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}]}
+
 #: A read that looks at the token when there is one (what it shows depends on it).
 READ_WITH_TOKEN: Responses = {
     **READ,

@@ -228,7 +228,9 @@ trail. Size limit: `BOUSSOLE_IMPORT_MAX_BYTES` (5 MiB) of file, as the body or t
                         "type": "object",
                         "properties": {"file": {"type": "string", "format": "binary"}},
                         "required": ["file"],
-                    }
+                    },
+                    # A part of another type is refused with 415, unless its filename ends in .csv.
+                    "encoding": {"file": {"contentType": "text/csv"}},
                 },
             },
         }

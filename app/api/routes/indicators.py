@@ -9,7 +9,7 @@ from app.api.deps import (
     OptionalActor,
     SessionDep,
 )
-from app.api.responses import CODE_TAKEN, READ, READ_WITH_TOKEN, WRITE, unknown
+from app.api.responses import CODE_TAKEN, OPTIONAL_TOKEN, READ, READ_WITH_TOKEN, WRITE, unknown
 from app.models.indicators import (
     IndicatorCreate,
     IndicatorDetail,
@@ -49,6 +49,7 @@ def list_indicators(
     response_model=IndicatorDetail,
     summary="One indicator: is it on track, and why",
     responses={**READ_WITH_TOKEN, **UNKNOWN_INDICATOR},
+    openapi_extra=OPTIONAL_TOKEN,
 )
 def read_indicator(code: str, session: SessionDep, actor: OptionalActor) -> IndicatorDetail:
     """With every value (whole territory and per commune) and its trajectory: ``progress_rate``

@@ -13,7 +13,7 @@ from app.api.deps import (
     OptionalActor,
     SessionDep,
 )
-from app.api.responses import IF_MATCH, READ, READ_WITH_TOKEN, WRITE, unknown
+from app.api.responses import IF_MATCH, OPTIONAL_TOKEN, READ, READ_WITH_TOKEN, WRITE, unknown
 from app.core.versioning import version_etag
 from app.models import TrackableKind
 from app.models.inputs import YEAR_FORMAT
@@ -48,6 +48,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         response_model=list[ProgressReportPublic],
         summary=f"Yearly progress of a {noun}",
         responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
+        openapi_extra=OPTIONAL_TOKEN,
     )
     def list_progress(
         code: str, session: SessionDep, actor: OptionalActor
@@ -62,6 +63,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         response_model=ProgressReportPublic,
         summary=f"One yearly report of a {noun}",
         responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code, or no report that year")},
+        openapi_extra=OPTIONAL_TOKEN,
     )
     def read_progress(
         code: str, year: Year, session: SessionDep, actor: OptionalActor, response: Response
@@ -146,6 +148,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         response_model=Page[HistoryEntry],
         summary=f"Change history of a {noun}",
         responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
+        openapi_extra=OPTIONAL_TOKEN,
     )
     def read_history(
         code: str,
