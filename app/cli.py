@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from app import opendata
 from app.core import migrations
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
@@ -19,7 +20,6 @@ from app.models import Role
 from app.services import backup as backup_service
 from app.services import demo as demo_service
 from app.services import imports, tokens
-from app.services import opendata as opendata_service
 from app.services import seed as seed_service
 
 app = typer.Typer(help="Boussole: the Projet de territoire 2024-2044 of La Porte du Hainaut.")
@@ -181,8 +181,8 @@ def export_open_data(
     engine = make_engine(get_settings().database_url)
     try:
         with session_scope(engine) as session, Progress(console=console) as bar:
-            task = bar.add_task("Open data", total=opendata_service.EXPORT_FILE_COUNT)
-            written = opendata_service.export(
+            task = bar.add_task("Open data", total=opendata.EXPORT_FILE_COUNT)
+            written = opendata.export(
                 session, directory, on_written=lambda _path, _rows: bar.advance(task)
             )
     except OSError as exc:

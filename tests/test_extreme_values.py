@@ -32,6 +32,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlmodel import Session, col, select
 
+from app import opendata
 from app.core.db import make_engine, session_scope
 from app.models import (
     Directorate,
@@ -47,7 +48,6 @@ from app.models import (
     TrackableKind,
 )
 from app.models.indicators import Direction, IndicatorDetail, Trajectory
-from app.services import opendata
 from app.services.rollups import weighted_mean
 from app.services.trajectory import Point, annual_growth, assess, expected_value, progress_rate
 from app.web import charts

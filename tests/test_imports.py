@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from starlette.types import Message
 from typer.testing import CliRunner
 
+from app import opendata
 from app.cli import app as cli_app
 from app.core.config import Settings, get_settings
 from app.main import create_app
 from app.models.imports import RowError
-from app.services import imports, opendata
+from app.services import imports
 from tests.conftest import DEV_ACTION, ENV_ACTION, auth
 from tests.helpers import snapshot
 

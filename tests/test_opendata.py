@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 from typer.testing import CliRunner
 
+from app import opendata
 from app.cli import app as cli_app
 from app.core.db import make_engine
 from app.models import (
@@ -34,7 +35,6 @@ from app.models import (
     Trackable,
     Trajectory,
 )
-from app.services import opendata
 from tests.conftest import (
     DEV_ACTION,
     ENV_ACTION,

@@ -12,9 +12,9 @@ from app.api.routes import (
     imports,
     indicators,
     milestones,
-    opendata,
     plan,
 )
+from app.opendata import routes as opendata
 
 api_router = APIRouter()
 for module in (

@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app import __version__
+from app import __version__, opendata
 from app.api.deps import (
     LimitQuery,
     OffsetQuery,
@@ -39,7 +39,6 @@ from app.services import (
     dashboard,
     indicators,
     milestones,
-    opendata,
     progress,
     reference,
     rollups,

@@ -1,5 +1,5 @@
 """Open data: every table as CSV and JSON, a Frictionless Data Package describing them, and the
-tree. Licence Ouverte 2.0 (etalab-2.0); see app.services.opendata for the conventions."""
+tree. Licence Ouverte 2.0 (etalab-2.0); see app.opendata for the conventions."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep
 from app.api.responses import NOT_MODIFIED, READ
-from app.services import opendata
+from app.opendata import package
 
 router = APIRouter(prefix="/open-data", tags=["open data"])
 
@@ -58,8 +58,8 @@ def read_index(request: Request) -> OpenDataIndex:
     """Every resource with the links to its CSV and JSON, the data package and the tree."""
     return OpenDataIndex(
         title="Boussole : suivi du projet de territoire 2024-2044 de la CAPH",
-        license=opendata.LICENSE["name"],
-        license_url=opendata.LICENSE["path"],
+        license=package.LICENSE["name"],
+        license_url=package.LICENSE["path"],
         datapackage=str(request.url_for("read_datapackage")),
         tree=str(request.url_for("read_open_data_tree")),
         resources=[
@@ -72,7 +72,7 @@ def read_index(request: Request) -> OpenDataIndex:
                     "json": str(request.url_for("read_json", resource=r.name)),
                 }
             )
-            for r in opendata.RESOURCES
+            for r in package.RESOURCES
         ],
     )
 
@@ -86,7 +86,7 @@ def read_datapackage(session: SessionDep) -> JSONResponse:
     """Describes every CSV with its Table Schema (types, constraints, primary and foreign keys),
     the licence (etalab-2.0), the publisher (CAPH, SIREN 200042190), when the data set was created
     and last updated. Paths are relative: the CSVs sit beside it."""
-    return JSONResponse(opendata.datapackage(session), headers=_disposition("datapackage.json"))
+    return JSONResponse(package.datapackage(session), headers=_disposition("datapackage.json"))
 
 
 @router.get(
@@ -96,7 +96,7 @@ def read_datapackage(session: SessionDep) -> JSONResponse:
 )
 def read_open_data_tree(session: SessionDep) -> JSONResponse:
     """The plan and its live tree with the roll-ups: the same as `GET /api/v1/tree`."""
-    return JSONResponse(opendata.tree(session), headers=_disposition(opendata.TREE_FILE))
+    return JSONResponse(package.tree(session), headers=_disposition(package.TREE_FILE))
 
 
 @router.get(
@@ -114,7 +114,7 @@ def read_csv(resource: ResourceName, session: SessionDep) -> Response:
     cell for a missing value, `true`/`false`. Text cells that would start a spreadsheet formula
     are prefixed with a single quote. The columns are those of the data package's schema."""
     return Response(
-        content=opendata.table_csv(session, resource),
+        content=package.table_csv(session, resource),
         media_type=CSV_MEDIA_TYPE,
         headers=_disposition(f"{resource}.csv"),
     )
@@ -130,5 +130,5 @@ def read_json(resource: ResourceName, session: SessionDep) -> JSONResponse:
     """The same rows as the CSV, typed: numbers as numbers, booleans, null for empty, dates as
     ISO 8601 strings."""
     return JSONResponse(
-        opendata.table_json(session, resource), headers=_disposition(f"{resource}.json")
+        package.table_json(session, resource), headers=_disposition(f"{resource}.json")
     )

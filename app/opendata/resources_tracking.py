@@ -1,0 +1,314 @@
+"""The resources of the tracking: the yearly progress reports, the milestones, and the indicators
+with their targets and values."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import String, type_coerce
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Direction,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Milestone,
+    ProgressReport,
+    Trackable,
+    Trajectory,
+    ValueStatus,
+)
+from app.models.imports import PROGRESS_COLUMNS
+from app.opendata.columns import (
+    CODES_PATTERN,
+    COMMENT,
+    DESCRIPTION,
+    INSEE_PATTERN,
+    NAME,
+    TITLE,
+    choice,
+    code_column,
+    code_of,
+    enum_values,
+    euros,
+    identifier,
+    indicator_year,
+    percent,
+    plan_year,
+    status_column,
+    utc_datetime,
+)
+from app.opendata.queries import natural_key, natural_keys, sorted_rows
+from app.opendata.tables import Column, ForeignKey, Resource, Row
+from app.services import indicators as indicator_service
+
+#: The code of the action or flagship project a row is about, and its key.
+TRACKABLE_CODE = code_of("trackable_code", "Code de l'action ou du projet phare", required=True)
+TRACKABLE_KEY = ForeignKey(("trackable_code",), "trackables", ("code",))
+#: The code of the indicator a row is about.
+INDICATOR_CODE = code_of("indicator_code", "Code de l'indicateur", required=True)
+INDICATOR_KEY = ForeignKey(("indicator_code",), "indicators", ("code",))
+
+# --- Tracking: yearly progress and milestones ---------------------------------------------------
+
+#: The columns of the progress table, read as plain values (no ORM object per report: a large
+#: plan has hundreds of thousands). The status is read as its text. The same as the import's
+#: (a file exported, edited and imported again keeps its shape), but for the trackable's code.
+_PROGRESS_FIELDS = tuple(name for name in PROGRESS_COLUMNS if name != "trackable_code")
+
+
+def _progress(session: Session) -> Iterator[Row]:
+    table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
+    columns = [
+        type_coerce(table.c[name], String) if name == "status" else table.c[name]
+        for name in _PROGRESS_FIELDS
+    ]
+    rows = session.execute(
+        sa_select(col(Trackable.code), *columns).join(
+            Trackable, col(Trackable.id) == table.c.trackable_id
+        )
+    ).all()
+    key = natural_keys()
+    rows = sorted(rows, key=lambda r: (key(r[0]), r[1]))
+    # One dictionary at a time: the largest table, a dictionary per row would double its weight.
+    return (
+        {"trackable_code": row[0], **dict(zip(_PROGRESS_FIELDS, row[1:], strict=True))}
+        for row in rows
+    )
+
+
+PROGRESS = Resource(
+    name="progress",
+    title="Bilans annuels d'avancement",
+    description="Un bilan par action ou projet phare et par année (2024-2044) : avancement, "
+    "statut, commentaire, budgets prévus et consommés. Mêmes colonnes que l'import CSV des "
+    "bilans : un fichier exporté, modifié puis réimporté garde sa forme.",
+    fields=(
+        TRACKABLE_CODE,
+        plan_year("year", "Année du bilan", required=True),
+        percent("progress", "Avancement (%)", required=True),
+        status_column("Statut déclaré avec le bilan (mêmes valeurs que trackables.status)"),
+        COMMENT,
+        euros("budget_planned_investment", "Budget prévu, investissement"),
+        euros("budget_planned_operating", "Budget prévu, fonctionnement"),
+        euros("budget_spent_investment", "Budget consommé, investissement"),
+        euros("budget_spent_operating", "Budget consommé, fonctionnement"),
+        utc_datetime("reported_at", "Date et heure (UTC) du bilan"),
+    ),
+    primary_key=("trackable_code", "year"),
+    foreign_keys=(TRACKABLE_KEY,),
+    rows=_progress,
+)
+
+
+def _milestones(session: Session) -> list[Row]:
+    key = natural_keys()
+    return sorted_rows(
+        session,
+        sa_select(
+            col(Milestone.id),
+            col(Trackable.code),
+            col(Milestone.title),
+            col(Milestone.description),
+            col(Milestone.planned_on),
+            col(Milestone.achieved_on),
+            col(Milestone.done),
+        ).join(Trackable, col(Trackable.id) == col(Milestone.trackable_id)),
+        ("id", "trackable_code", "title", "description", "planned_on", "achieved_on", "done"),
+        lambda r: (key(r[1]), r[0] or 0),
+    )
+
+
+MILESTONES = Resource(
+    name="milestones",
+    title="Jalons",
+    description="Les étapes datées des actions et projets phares.",
+    fields=(
+        identifier("id", "Identifiant du jalon (stable)", "integer", minimum=1),
+        TRACKABLE_CODE,
+        TITLE,
+        DESCRIPTION,
+        Column(name="planned_on", type="date", description="Date prévue"),
+        Column(name="achieved_on", type="date", description="Date de réalisation"),
+        Column(name="done", type="boolean", description="Atteint", required=True),
+    ),
+    primary_key=("id",),
+    foreign_keys=(TRACKABLE_KEY,),
+    rows=_milestones,
+)
+
+# --- Indicators ---------------------------------------------------------------------------------
+
+
+def _indicators(session: Session) -> list[Row]:
+    """Five queries (see app.services.indicators.load)."""
+    loaded = indicator_service.load(session)
+    year = indicator_service.this_year()
+    rows: list[Row] = []
+    for indicator in loaded.indicators:
+        assert indicator.id is not None
+        assessed = indicator_service.assessment(indicator, loaded, year)
+        measures = sorted(
+            {link.code for link in loaded.links.get(indicator.id, [])}, key=natural_key
+        )
+        rows.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name,
+                "description": indicator.description,
+                "unit": indicator.unit,
+                "decimals": indicator.decimals,
+                "direction": Direction(indicator.direction).value,
+                "source": indicator.source,
+                "method": indicator.method,
+                "update_frequency": indicator.update_frequency,
+                "lead_directorate_code": loaded.lead_codes.get(indicator.id),
+                "baseline_year": indicator.baseline_year,
+                "baseline_value": indicator.baseline_value,
+                "trajectory": Trajectory(assessed.trajectory).value,
+                "progress_rate": assessed.progress_rate,
+                "expected_value": assessed.expected_value,
+                "measures": " ".join(measures),
+            }
+        )
+    return rows
+
+
+INDICATORS = Resource(
+    name="indicators",
+    title="Indicateurs",
+    description="Les indicateurs du plan, avec leur valeur de référence et leur trajectoire "
+    "calculée à la date de l'export : taux de progression (méthode du Baromètre des résultats de "
+    "l'action publique) et trajectoire (méthode de progression d'Open SDG).",
+    fields=(
+        code_column("Code stable de l'indicateur"),
+        NAME,
+        DESCRIPTION,
+        Column(name="unit", type="string", description="Unité (%, tCO2e…)"),
+        Column(
+            name="decimals",
+            type="integer",
+            description="Nombre de décimales à afficher",
+            required=True,
+            minimum=0,
+            maximum=6,
+        ),
+        choice(
+            "direction",
+            "Sens souhaité : increase (hausse), decrease (baisse), maintain (maintien)",
+            enum_values(Direction),
+            required=True,
+        ),
+        Column(name="source", type="string", description="Producteur de la donnée"),
+        Column(name="method", type="string", description="Méthode de calcul"),
+        Column(name="update_frequency", type="string", description="Fréquence de mise à jour"),
+        code_of("lead_directorate_code", "Code de la direction pilote"),
+        indicator_year("baseline_year", "Année de la valeur de référence"),
+        Column(name="baseline_value", type="number", description="Valeur de référence"),
+        choice(
+            "trajectory",
+            "Trajectoire : target_achieved (cible atteinte), on_track (en bonne voie), "
+            "acceleration_needed (accélération nécessaire), limited_progress (progrès limité), "
+            "deterioration (dégradation), no_data (données insuffisantes)",
+            enum_values(Trajectory),
+            required=True,
+        ),
+        percent(
+            "progress_rate",
+            "(valeur actuelle − référence) / (cible − référence), en %, borné à 0-100",
+        ),
+        Column(
+            name="expected_value",
+            type="number",
+            description="Valeur attendue cette année sur la droite de la référence à la cible",
+        ),
+        Column(
+            name="measures",
+            type="string",
+            description="Codes des engagements, axes, actions ou projets phares mesurés, séparés "
+            "par une espace",
+            pattern=CODES_PATTERN,
+        ),
+    ),
+    primary_key=("code",),
+    foreign_keys=(ForeignKey(("lead_directorate_code",), "directorates", ("code",)),),
+    rows=_indicators,
+)
+
+
+def _indicator_targets(session: Session) -> list[Row]:
+    return sorted_rows(
+        session,
+        select(col(Indicator.code), col(IndicatorTarget.year), col(IndicatorTarget.value)).join(
+            Indicator, col(Indicator.id) == col(IndicatorTarget.indicator_id)
+        ),
+        ("indicator_code", "year", "value"),
+        lambda r: (natural_key(r[0]), r[1]),
+    )
+
+
+INDICATOR_TARGETS = Resource(
+    name="indicator_targets",
+    title="Cibles des indicateurs",
+    description="Les valeurs cibles de chaque indicateur, par année.",
+    fields=(
+        INDICATOR_CODE,
+        indicator_year("year", "Année de la cible", required=True),
+        Column(name="value", type="number", description="Valeur cible", required=True),
+    ),
+    primary_key=("indicator_code", "year"),
+    foreign_keys=(INDICATOR_KEY,),
+    rows=_indicator_targets,
+)
+
+
+def _indicator_values(session: Session) -> list[Row]:
+    key = natural_keys()
+    rows = sorted_rows(
+        session,
+        sa_select(
+            col(Indicator.code),
+            col(IndicatorValue.year),
+            col(IndicatorValue.commune),
+            col(IndicatorValue.value),
+            type_coerce(col(IndicatorValue.status), String),
+            col(IndicatorValue.comment),
+            col(IndicatorValue.source),
+        ).join(Indicator, col(Indicator.id) == col(IndicatorValue.indicator_id)),
+        ("indicator_code", "year", "commune", "value", "status", "comment", "source"),
+        lambda r: (key(r[0]), r[1], r[2]),
+    )
+    for row in rows:
+        row["commune"] = row["commune"] or None
+    return rows
+
+
+INDICATOR_VALUES = Resource(
+    name="indicator_values",
+    title="Valeurs des indicateurs",
+    description="Les valeurs annuelles de chaque indicateur, pour tout le territoire (commune "
+    "vide) ou pour une commune.",
+    fields=(
+        INDICATOR_CODE,
+        indicator_year("year", "Année", required=True),
+        Column(
+            name="commune",
+            type="string",
+            description="Code INSEE de la commune ; vide : tout le territoire",
+            pattern=INSEE_PATTERN,
+        ),
+        Column(name="value", type="number", description="Valeur", required=True),
+        choice(
+            "status",
+            "provisional (provisoire) ou final (définitive)",
+            enum_values(ValueStatus),
+            required=True,
+        ),
+        COMMENT,
+        Column(name="source", type="string", description="Source de la valeur"),
+    ),
+    primary_key=("indicator_code", "year", "commune"),
+    foreign_keys=(INDICATOR_KEY, ForeignKey(("commune",), "communes", ("insee_code",))),
+    rows=_indicator_values,
+)
