@@ -16,7 +16,6 @@ from app.api.method_not_allowed import install_method_not_allowed
 from app.api.router import api_router
 from app.api.routes import health
 from app.core.admission import Gate
-from app.core.caching import HttpCacheMiddleware, ResponseReplay, RevisionSource
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import install_error_handlers
@@ -29,6 +28,7 @@ from app.core.hardening import (
 )
 from app.core.logging import configure_logging, install_request_logging, log_request
 from app.core.runtime import tune_garbage_collector
+from app.revision.http_cache import HttpCacheMiddleware, ResponseReplay, RevisionSource
 from app.web import install_web
 
 DESCRIPTION = """

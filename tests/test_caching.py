@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
-from app.core.caching import RevisionSource
 from app.core.config import Settings
 from app.main import create_app
+from app.revision.http_cache import RevisionSource
 from tests.conftest import ENV_ACTION, QueryCounter, auth, count_queries
 from tests.helpers import access_lines
 

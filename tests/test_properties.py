@@ -5,8 +5,8 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.caching import names_revision, revision_needles, revisions_named
 from app.models.indicators import Direction, Trajectory
+from app.revision.http_cache import names_revision, revision_needles, revisions_named
 from app.services import imports
 from app.services.trajectory import Point, assess, expected_value, progress_rate
 

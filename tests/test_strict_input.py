@@ -661,7 +661,7 @@ def expected_statuses(route: Any, method: str) -> set[str]:
     if deps.get_if_match in calls:
         expected |= {"400", "412"}
     if not writes and route.path.startswith("/api/v1"):
-        expected.add("304")  # app.core.caching
+        expected.add("304")  # app.revision.http_cache
     return expected
 
 

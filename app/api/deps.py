@@ -108,14 +108,10 @@ async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)])
     return actor
 
 
-async def get_admin(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
-    actor.require_admin()
-    return actor
-
-
 OptionalActor = Annotated[Actor | None, Depends(get_optional_actor)]
+#: Any valid token. Write routes declare what they ask of it in ``app.api.permissions``
+#: (``AdminActor``, ``TrackingWriter``).
 CurrentActor = Annotated[Actor, Depends(get_actor)]
-AdminActor = Annotated[Actor, Depends(get_admin)]
 
 
 async def get_if_match(

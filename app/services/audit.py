@@ -20,6 +20,10 @@ def record(
     after: dict[str, Any] | None,
     trackable_id: int | None = None,
 ) -> None:
+    """Add the entry to the write's transaction. A progress report, milestone or indicator value
+    needs one naming it (the revision contract, checked at commit: app.revision):
+    ``entity`` its table's name, and ``trackable_id`` its trackable, or an ``entity_key``
+    beginning with "CODE/" for a value of indicator CODE."""
     session.add(
         AuditEntry(
             actor_name=actor.name,

@@ -72,6 +72,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
+from app import revision as revision_service
 from app.core import migrations
 from app.core.db import SQLITE_BEGIN
 from app.models.base import StrEnumType, utcnow
@@ -838,6 +839,10 @@ def restore(
                     "it with the version of Boussole that made it, into a database at its "
                     "revision, then run `boussole db upgrade`"
                 )
+            # Taken before the database is found empty: on PostgreSQL, a writer that comes now
+            # waits for the restore's commit, then finds the counter's row replaced and fails,
+            # rather than slip a row in between. A bulk load: readers reload everything.
+            revision_service.touch(connection, bulk_load=True)
             occupied = _non_empty(connection, [t for t in tables() if not seeded_by_migrations(t)])
             if occupied:
                 raise BackupError(

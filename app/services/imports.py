@@ -29,11 +29,11 @@ from typing import IO, Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
+from app import revision
 from app.core.errors import BoussoleError, ForbiddenError
 from app.core.text import fold
 from app.models import AuditAction, AuditEntry, ProgressReport, Status, Trackable
 from app.models.base import utcnow
-from app.models.events import take_revision
 from app.models.imports import REQUIRED_COLUMNS, ImportReport, RowError
 from app.models.tracking import FIRST_YEAR, LAST_YEAR, STATUS_LABELS
 from app.services.progress import PROGRESS_ENTITY
@@ -58,7 +58,7 @@ UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 #: an invalid byte decodes to U+DC80–U+DCFF instead, and ASCII to itself.
 _UTF8_NON_ASCII = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
 #: A cell the export prefixed with a quote to make it inert in a spreadsheet (see
-#: app.services.opendata.neutralise): quotes, then what a spreadsheet takes for a formula.
+#: app.opendata.neutralise): quotes, then what a spreadsheet takes for a formula.
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 
 
@@ -308,7 +308,7 @@ def _csv_problem(exc: csv.Error, start: int, end: int) -> str:
 
 def _unneutralised(text: str) -> str:
     """Undo the export's protection against formula injection (see
-    app.services.opendata.neutralise): one quote off a cell the export would have prefixed.
+    app.opendata.neutralise): one quote off a cell the export would have prefixed.
     ``'=SUM(A1)`` → ``=SUM(A1)``, ``''=1`` → ``'=1``; ``'hello`` stays as it is."""
     return text[1:] if text[:1] == "'" and _NEUTRALISED.match(text) else text
 
@@ -408,18 +408,12 @@ def run(
         raise ImportRefusedError(parsed.errors, truncated=parsed.truncated)
     used = {row.trackable_code for row in parsed.rows}
     outside = sorted(
-        {
-            code
-            for code in used
-            if not actor.is_admin
-            and trackables[code].lead_directorate_id not in actor.directorate_ids
-        }
+        {code for code in used if not actor.may_write(trackables[code].lead_directorate_id)}
     )
     if outside:
         raise ForbiddenError(
             f"token '{actor.name}' may not report on {', '.join(outside)}: not led by "
-            f"{' or '.join(actor.directorate_codes) or 'any directorate of this token'}; "
-            "nothing was written"
+            f"{actor.directorates_label}; nothing was written"
         )
 
     ids = [trackables[code].id for code in used]
@@ -481,7 +475,8 @@ def run(
     )
     if dry_run or not (inserts or updates):
         return report
-    take_revision(session, structure=False)  # yearly progress only
+    # Yearly progress only; the audit entries below name every report's trackable.
+    revision.touch(session, structure=False)
     for chunk in _chunks(inserts):
         session.execute(insert(table), chunk)
         if on_progress:

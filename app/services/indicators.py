@@ -1,4 +1,5 @@
-"""Indicators: queries in batches, writes with scope checks and audit, and their assessment."""
+"""Indicators: queries in batches, writes with audit (the routes authorise them:
+``app.api.permissions``), and their assessment."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from app.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.models import AuditAction, Axis, Commune, Directorate, Engagement, Trackable
 from app.models.base import utcnow
 from app.models.indicators import (
@@ -321,7 +322,6 @@ def _apply(session: Session, indicator: Indicator, changes: dict[str, Any]) -> N
 
 
 def create(*, session: Session, actor: Actor, data: IndicatorCreate) -> Indicator:
-    actor.require_admin()
     if session.exec(select(Indicator.id).where(col(Indicator.code) == data.code)).first():
         raise ConflictError(f"the indicator code '{data.code}' is already used")
     indicator = Indicator(code=data.code, name=data.name, direction=data.direction)
@@ -340,7 +340,6 @@ def create(*, session: Session, actor: Actor, data: IndicatorCreate) -> Indicato
 
 
 def update(*, session: Session, actor: Actor, code: str, data: IndicatorInput) -> Indicator:
-    actor.require_admin()
     indicator = get_row(session=session, code=code)
     before = _snapshot(session, indicator)
     _apply(session, indicator, data.model_dump(exclude_unset=True))
@@ -356,27 +355,17 @@ def update(*, session: Session, actor: Actor, code: str, data: IndicatorInput) -
     return indicator
 
 
-def _require_value_writer(actor: Actor, indicator: Indicator) -> None:
-    if actor.is_admin or indicator.lead_directorate_id in actor.directorate_ids:
-        return
-    raise ForbiddenError(
-        f"token '{actor.name}' may not record values of {indicator.code}: it is not led by "
-        f"{' or '.join(actor.directorate_codes) or 'any directorate of this token'}"
-    )
-
-
 def put_value(
     *,
     session: Session,
     actor: Actor,
-    code: str,
+    indicator: Indicator,
     year: int,
     commune: str | None,
     data: IndicatorValueInput,
 ) -> tuple[IndicatorValue, bool]:
-    """Create or replace the value of ``year`` (for one commune, or the whole territory)."""
-    indicator = get_row(session=session, code=code)
-    _require_value_writer(actor, indicator)
+    """Create or replace the value of ``year`` (for one commune, or the whole territory), which
+    ``actor`` may record (``app.api.permissions.writable_indicator``)."""
     if commune is not None and session.get(Commune, commune) is None:
         raise InvalidInputError(("query", "commune"), f"unknown commune '{commune}'")
     where = (

@@ -76,7 +76,7 @@ def _record(
 def create(
     *, session: Session, actor: Actor, trackable: Trackable, data: MilestoneInput
 ) -> Milestone:
-    actor.require_lead(trackable)
+    """``actor`` may write ``trackable`` (``app.api.permissions.writable_trackable``)."""
     assert trackable.id is not None
     milestone = Milestone(trackable_id=trackable.id, **data.model_dump())
     session.add(milestone)
@@ -90,13 +90,13 @@ def update(
     *,
     session: Session,
     actor: Actor,
-    milestone_id: int,
+    milestone: Milestone,
+    trackable: Trackable,
     data: MilestoneUpdate,
     if_match: int | None,
-) -> tuple[Milestone, Trackable]:
-    milestone, trackable = get(session=session, milestone_id=milestone_id)
-    actor.require_lead(trackable)
-    check_version(f"milestone {milestone_id}", milestone.version, if_match)
+) -> None:
+    """``actor`` may write the milestone (``app.api.permissions.writable_milestone``)."""
+    check_version(f"milestone {milestone.id}", milestone.version, if_match)
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "description", "done"):
         if name in changes and changes[name] is None:
@@ -108,13 +108,18 @@ def update(
     session.flush()
     after = public(milestone, trackable.code).model_dump(mode="json")
     _record(session, actor, milestone, trackable, AuditAction.update, before, after)
-    return milestone, trackable
 
 
-def delete(*, session: Session, actor: Actor, milestone_id: int, if_match: int | None) -> None:
-    milestone, trackable = get(session=session, milestone_id=milestone_id)
-    actor.require_lead(trackable)
-    check_version(f"milestone {milestone_id}", milestone.version, if_match)
+def delete(
+    *,
+    session: Session,
+    actor: Actor,
+    milestone: Milestone,
+    trackable: Trackable,
+    if_match: int | None,
+) -> None:
+    """``actor`` may write the milestone (``app.api.permissions.writable_milestone``)."""
+    check_version(f"milestone {milestone.id}", milestone.version, if_match)
     before = public(milestone, trackable.code).model_dump(mode="json")
     _record(session, actor, milestone, trackable, AuditAction.delete, before, None)
     session.delete(milestone)

@@ -5,11 +5,11 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app import revision
 from app.core.errors import NotFoundError, PreconditionFailedError
 from app.core.versioning import check_version
 from app.models import AuditAction, ProgressReport, Status, Trackable
 from app.models.base import utcnow
-from app.models.events import take_revision
 from app.models.tracking import ProgressReportInput, ProgressReportPublic
 from app.services import audit
 from app.services.tokens import Actor
@@ -116,18 +116,18 @@ def put(
     data: ProgressReportInput,
     if_match: int | None,
 ) -> tuple[ProgressReport, bool]:
-    """Create or replace the report of ``year``; returns it and whether it was created."""
-    actor.require_lead(trackable)
+    """Create or replace the report of ``year``; returns it and whether it was created.
+    ``actor`` may write ``trackable`` (``app.api.permissions.writable_trackable``)."""
     key = f"{trackable.code}/{year}"
     fields = data.model_dump(exclude={"status"}) | {
         "status": data.status or Status(trackable.status),
         "reported_by": actor.name,
         "reported_at": utcnow(),
     }
-    # Writers pass the revision counter one at a time (app.models.events): taken before looking
-    # for the report, two concurrent PUTs of a new year cannot both find none and both insert it
-    # (on PostgreSQL, where reads do not wait; the second got a 409).
-    take_revision(session, structure=False)
+    # Writers pass the revision counter one at a time (app.revision): taken before
+    # looking for the report, two concurrent PUTs of a new year cannot both find none and both
+    # insert it (on PostgreSQL, where reads do not wait; the second got a 409).
+    revision.touch(session, structure=False)
     report = _find(session, trackable, year)
     before = None
     if report is None:

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.core.security import generate_token, hash_token, same_hash
-from app.models import ApiToken, ApiTokenDirectorate, Directorate, Role, Trackable
+from app.models import ApiToken, ApiTokenDirectorate, Directorate, Role
 from app.models.base import utcnow
 
 
@@ -24,18 +24,16 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role == Role.admin
 
-    def require_admin(self) -> None:
-        if not self.is_admin:
-            raise ForbiddenError("this operation is reserved to admin tokens")
+    def may_write(self, lead_directorate_id: int | None) -> bool:
+        """The one scope rule of the data: admins write everything, editors what one of their
+        directorates leads (a trackable, an indicator). Routes declare who may call them
+        (``app.api.permissions``); this answers for the object they write."""
+        return self.is_admin or lead_directorate_id in self.directorate_ids
 
-    def require_lead(self, trackable: Trackable) -> None:
-        """Editors write only what one of their directorates leads."""
-        if self.is_admin or trackable.lead_directorate_id in self.directorate_ids:
-            return
-        raise ForbiddenError(
-            f"token '{self.name}' may not write {trackable.code}: it is not led by "
-            f"{' or '.join(self.directorate_codes) or 'any directorate of this token'}"
-        )
+    @property
+    def directorates_label(self) -> str:
+        """The token's directorates, as refusals name them."""
+        return " or ".join(self.directorate_codes) or "any directorate of this token"
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app import revision
 from app.models import TrackableKind
-from app.models.events import is_writing
 from app.models.tree import (
     ActionNode,
     AxisNode,
@@ -27,7 +27,7 @@ from app.models.tree import (
     FlagshipProjectNode,
     TreePublic,
 )
-from app.services import audit, revision, rollups
+from app.services import audit, rollups
 from app.services import indicators as indicator_service
 from app.services import plan as plan_service
 from app.services.progress import PROGRESS_ENTITY, latest_progress
@@ -43,7 +43,7 @@ _gates: dict[tuple[int, Hashable], threading.Lock] = {}
 
 def _stamps(session: Session) -> revision.Stamps | None:
     """The stamps this session reads (one query, once per session); None in a writing one."""
-    if is_writing(session):
+    if revision.is_writing(session):
         return None
     if _STAMPS not in session.info:
         session.info[_STAMPS] = revision.read_stamps(session.connection())
@@ -154,7 +154,7 @@ def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
 def get(*, session: Session) -> TreePublic:
     """The roll-ups (see ``computed``) + plan metadata (5 queries) + the revision stamps; one
     query when the database has not changed since the last time (none when the answer is
-    replayed: app.core.caching)."""
+    replayed: app.revision.http_cache)."""
     year = indicator_service.this_year()
     return by_revision(session, ("tree", year), lambda: _build(session, year))
 

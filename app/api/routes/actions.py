@@ -2,14 +2,13 @@ from fastapi import APIRouter, Response
 from fastapi import status as http_status
 
 from app.api.deps import (
-    AdminActor,
-    CurrentActor,
     IfMatch,
     LimitQuery,
     OffsetQuery,
     SessionDep,
     TrackableFiltersDep,
 )
+from app.api.permissions import AdminActor, TrackingWriter, check_admin_only, writable_trackable
 from app.api.responses import CODE_TAKEN, IF_MATCH, READ, WRITE, unknown
 from app.api.routes.tracking import trackable_router
 from app.core.versioning import version_etag
@@ -77,7 +76,7 @@ def update_action(
     code: str,
     data: ActionUpdate,
     session: SessionDep,
-    actor: CurrentActor,
+    actor: TrackingWriter,
     if_match: IfMatch,
     response: Response,
 ) -> ActionDetail:
@@ -85,7 +84,8 @@ def update_action(
     (status, priority, dates, description, objectives, contributing directorates, partners,
     communes, values); admins may also rename, move (``axis``, ``parent``), archive, set the lead
     directorate and the weight. Lists replace the current ones."""
-    action = trackables.get_trackable(session=session, code=code, kind=TrackableKind.action)
+    action = writable_trackable(session=session, actor=actor, code=code, kind=TrackableKind.action)
+    check_admin_only(actor, data)
     tracking.update(session=session, actor=actor, trackable=action, data=data, if_match=if_match)
     response.headers["ETag"] = version_etag(action.version)
     return trackables.get_action(session=session, code=code)

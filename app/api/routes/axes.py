@@ -1,6 +1,7 @@
 from fastapi import APIRouter, status
 
-from app.api.deps import AdminActor, SessionDep
+from app.api.deps import SessionDep
+from app.api.permissions import AdminActor
 from app.api.responses import CODE_TAKEN, READ, WRITE, unknown
 from app.models.structure import AxisCreate, AxisUpdate
 from app.models.tree import AxisDetail

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, status
 
-from app.api.deps import AdminActor, ListParamsDep, SessionDep
+from app.api.deps import ListParamsDep, SessionDep
+from app.api.permissions import AdminActor
 from app.api.responses import CODE_TAKEN, READ, WRITE, unknown
 from app.models import Directorate, Partner
 from app.models.pagination import Page

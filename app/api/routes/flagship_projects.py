@@ -1,14 +1,13 @@
 from fastapi import APIRouter, Response, status
 
 from app.api.deps import (
-    AdminActor,
-    CurrentActor,
     IfMatch,
     LimitQuery,
     OffsetQuery,
     SessionDep,
     TrackableFiltersDep,
 )
+from app.api.permissions import AdminActor, TrackingWriter, check_admin_only, writable_trackable
 from app.api.responses import CODE_TAKEN, IF_MATCH, READ, WRITE, unknown
 from app.api.routes.tracking import trackable_router
 from app.core.versioning import version_etag
@@ -84,15 +83,16 @@ def update_flagship_project(
     code: str,
     data: FlagshipProjectUpdate,
     session: SessionDep,
-    actor: CurrentActor,
+    actor: TrackingWriter,
     if_match: IfMatch,
     response: Response,
 ) -> FlagshipProjectDetail:
     """As for actions; admins may also move it to another engagement and set the actions it
     serves."""
-    flagship = trackables.get_trackable(
-        session=session, code=code, kind=TrackableKind.flagship_project
+    flagship = writable_trackable(
+        session=session, actor=actor, code=code, kind=TrackableKind.flagship_project
     )
+    check_admin_only(actor, data)
     tracking.update(session=session, actor=actor, trackable=flagship, data=data, if_match=if_match)
     response.headers["ETag"] = version_etag(flagship.version)
     return trackables.get_flagship_project(session=session, code=code)

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from app.api.deps import CurrentActor, SessionDep, SettingsDep
+from app.api.deps import SessionDep, SettingsDep
+from app.api.permissions import TrackingWriter
 from app.api.responses import WRITE, ErrorMessage
 from app.core.errors import BoussoleError, PayloadTooLargeError, UnsupportedMediaTypeError
 from app.models.imports import PROGRESS_COLUMNS, ImportRefusal, ImportReport
@@ -241,7 +242,8 @@ def import_progress(
     # database's writer lock), which a slow upload must not hold.
     upload: Annotated[IO[bytes], Depends(csv_upload)],
     session: SessionDep,
-    actor: CurrentActor,
+    # Who leads each row's trackable is known once the file is read: imports.run checks them all.
+    actor: TrackingWriter,
     settings: SettingsDep,
     dry_run: Annotated[
         bool,

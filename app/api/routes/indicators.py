@@ -2,13 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.api.deps import (
-    AdminActor,
-    CurrentActor,
-    ListParamsDep,
-    OptionalActor,
-    SessionDep,
-)
+from app.api.deps import ListParamsDep, OptionalActor, SessionDep
+from app.api.permissions import AdminActor, TrackingWriter, writable_indicator
 from app.api.responses import CODE_TAKEN, OPTIONAL_TOKEN, READ, READ_WITH_TOKEN, WRITE, unknown
 from app.models.indicators import (
     IndicatorCreate,
@@ -106,7 +101,7 @@ def put_indicator_value(
     ],
     data: IndicatorValueInput,
     session: SessionDep,
-    actor: CurrentActor,
+    actor: TrackingWriter,
     response: Response,
     commune: Annotated[
         str | None,
@@ -115,8 +110,9 @@ def put_indicator_value(
 ) -> IndicatorValuePublic:
     """Creates (201) or replaces (200) the value. Admins, and editors of the indicator's lead
     directorate."""
+    indicator = writable_indicator(session=session, actor=actor, code=code)
     value, created = indicators.put_value(
-        session=session, actor=actor, code=code, year=year, commune=commune, data=data
+        session=session, actor=actor, indicator=indicator, year=year, commune=commune, data=data
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return indicators.value_public(value)

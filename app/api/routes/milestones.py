@@ -2,7 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.api.deps import MAX_ID, CurrentActor, IfMatch, SessionDep
+from app.api.deps import MAX_ID, IfMatch, SessionDep
+from app.api.permissions import TrackingWriter, writable_milestone
 from app.api.responses import IF_MATCH, READ, WRITE, unknown
 from app.core.versioning import version_etag
 from app.models.inputs import DIGITS_FORMAT
@@ -39,12 +40,20 @@ def update_milestone(
     milestone_id: MilestoneId,
     data: MilestoneUpdate,
     session: SessionDep,
-    actor: CurrentActor,
+    actor: TrackingWriter,
     if_match: IfMatch,
     response: Response,
 ) -> MilestonePublic:
-    milestone, trackable = milestones.update(
-        session=session, actor=actor, milestone_id=milestone_id, data=data, if_match=if_match
+    milestone, trackable = writable_milestone(
+        session=session, actor=actor, milestone_id=milestone_id
+    )
+    milestones.update(
+        session=session,
+        actor=actor,
+        milestone=milestone,
+        trackable=trackable,
+        data=data,
+        if_match=if_match,
     )
     response.headers["ETag"] = version_etag(milestone.version)
     return milestones.public(milestone, trackable.code)
@@ -57,6 +66,11 @@ def update_milestone(
     responses={**WRITE, **IF_MATCH, **UNKNOWN_MILESTONE},
 )
 def delete_milestone(
-    milestone_id: MilestoneId, session: SessionDep, actor: CurrentActor, if_match: IfMatch
+    milestone_id: MilestoneId, session: SessionDep, actor: TrackingWriter, if_match: IfMatch
 ) -> None:
-    milestones.delete(session=session, actor=actor, milestone_id=milestone_id, if_match=if_match)
+    milestone, trackable = writable_milestone(
+        session=session, actor=actor, milestone_id=milestone_id
+    )
+    milestones.delete(
+        session=session, actor=actor, milestone=milestone, trackable=trackable, if_match=if_match
+    )

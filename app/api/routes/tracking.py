@@ -5,14 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.api.deps import (
-    CurrentActor,
-    IfMatch,
-    LimitQuery,
-    OffsetQuery,
-    OptionalActor,
-    SessionDep,
-)
+from app.api.deps import IfMatch, LimitQuery, OffsetQuery, OptionalActor, SessionDep
+from app.api.permissions import TrackingWriter, writable_trackable
 from app.api.responses import IF_MATCH, OPTIONAL_TOKEN, READ, READ_WITH_TOKEN, WRITE, unknown
 from app.core.versioning import version_etag
 from app.models import TrackableKind
@@ -89,13 +83,13 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         year: Year,
         data: ProgressReportInput,
         session: SessionDep,
-        actor: CurrentActor,
+        actor: TrackingWriter,
         if_match: IfMatch,
         response: Response,
     ) -> ProgressReportPublic:
         """Editors of the lead directorate and admins. Fields left out are cleared (a PUT replaces
         the whole report); the status defaults to the trackable's current status."""
-        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
         report, created = progress.put(
             session=session,
             actor=actor,
@@ -135,10 +129,10 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         code: str,
         data: MilestoneInput,
         session: SessionDep,
-        actor: CurrentActor,
+        actor: TrackingWriter,
         response: Response,
     ) -> MilestonePublic:
-        trackable = trackables.get_trackable(session=session, code=code, kind=kind)
+        trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
         milestone = milestones.create(session=session, actor=actor, trackable=trackable, data=data)
         response.headers["ETag"] = version_etag(milestone.version)
         return milestones.public(milestone, trackable.code)

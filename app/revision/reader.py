@@ -1,4 +1,5 @@
-"""Reading the revision counter (see app.models.revision; app.models.events bumps it)."""
+"""Reading the revision counter: on every request (the HTTP cache, the tree), once per
+revision parsed; see app.revision for the contract."""
 
 import asyncio
 import threading
@@ -106,7 +107,7 @@ class RevisionReader:
 class AsyncRevisionReader:
     """PostgreSQL through psycopg: the revision read on the event loop itself, on a connection of
     its own (a worker thread's hop cost twice the round trip). One read at a time: see
-    ``app.core.caching.RevisionSource``, which has concurrent requests share one."""
+    ``app.revision.http_cache.RevisionSource``, which has concurrent requests share one."""
 
     def __init__(self, engine: Engine) -> None:
         _args, self._connect_args = engine.dialect.create_connect_args(engine.url)

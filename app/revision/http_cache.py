@@ -27,7 +27,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id_from
-from app.services import revision
+from app.revision import reader as revision
 
 API_PREFIX = "/api/v1"
 _REVISION_IN_TAG = re.compile(r'(?:^|[."])(r\d+t\d+)"')
