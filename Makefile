@@ -23,6 +23,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app tests
+	$(BIN)/lint-imports
 
 # The suite runs on SQLite, then again on PostgreSQL when it is available: a server given by
 # BOUSSOLE_TEST_DATABASE_URL, or a throw-away one started from the local PostgreSQL binaries.
