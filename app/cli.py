@@ -11,16 +11,17 @@ from rich.progress import Progress
 from rich.table import Table
 
 from app import opendata
+from app.auth import tokens
 from app.core import migrations
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import BoussoleError
 from app.core.runtime import tune_garbage_collector
 from app.models import Role
-from app.services import backup as backup_service
-from app.services import demo as demo_service
-from app.services import imports, tokens
-from app.services import seed as seed_service
+from app.tooling import backup as backup_service
+from app.tooling import demo as demo_service
+from app.tooling import seed as seed_service
+from app.trackables import imports
 
 app = typer.Typer(help="Boussole: the Projet de territoire 2024-2044 of La Porte du Hainaut.")
 db_app = typer.Typer(help="Database schema (Alembic migrations).")

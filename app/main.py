@@ -4,17 +4,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
-from app.api.authentication import AuthenticationMiddleware, Authenticator
+from app.api import health
 from app.api.method_not_allowed import install_method_not_allowed
-from app.api.router import api_router
-from app.api.routes import health
+from app.audit import routes as changes
+from app.auth.authentication import AuthenticationMiddleware, Authenticator
 from app.core.admission import Gate
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
@@ -28,8 +28,33 @@ from app.core.hardening import (
 )
 from app.core.logging import configure_logging, install_request_logging, log_request
 from app.core.runtime import tune_garbage_collector
+from app.dashboard import routes as dashboard
+from app.indicators import routes as indicators
+from app.opendata import routes as opendata
+from app.plan.routes import axes, engagements, plan
+from app.reference.routes import communes, directorates
 from app.revision.http_cache import HttpCacheMiddleware, ResponseReplay, RevisionSource
+from app.trackables.routes import actions, flagship_projects, imports, milestones
 from app.web import install_web
+
+#: The API's routers, mounted under /api/v1 in this order (the order of the OpenAPI document).
+api_router = APIRouter()
+for module in (
+    plan,
+    engagements,
+    axes,
+    actions,
+    flagship_projects,
+    milestones,
+    indicators,
+    dashboard,
+    directorates,
+    communes,
+    changes,
+    imports,
+    opendata,
+):
+    api_router.include_router(module.router)
 
 DESCRIPTION = """
 Boussole tracks how the *Projet de territoire 2024-2044* of the Communauté d'agglomération de

@@ -177,7 +177,7 @@ SEED_TIMER = """
 import sys, time
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
-from app.services import seed
+from app.tooling import seed
 settings = get_settings()
 engine = make_engine(sys.argv[1])
 started = time.perf_counter()

@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
+from app.auth import tokens
 from app.core import migrations
 from app.core.config import PROJECT_ROOT, Settings, get_settings
 from app.core.db import make_engine, session_scope
 from app.main import create_app
 from app.models import Directorate, Indicator, Role, Trackable
-from app.services import seed as seed_service
-from app.services import tokens
+from app.tooling import seed as seed_service
 from tests.databases import BACKEND, PostgresDatabases, SqliteDatabases, ThrowAwayPostgres
 
 SEED_FILE = PROJECT_ROOT / "seed" / "plan.yaml"

@@ -4,7 +4,7 @@ Every factory takes the session first, then keyword-only arguments with sensible
 and names are generated, unique in the database, when none is given. A factory makes what it
 needs and is not given (an action's axis, its engagement, the plan row of an empty database).
 
-How they write. Through the app's own services wherever one exists (``app.services.tracking``,
+How they write. Through the app's own services wherever one exists (``app.trackables.writes``,
 ``structure``, ``progress``, ``milestones``, ``indicators``, ``tokens``), as the admin actor
 ``FACTORY_ACTOR``: the rows are those the API would have written, checked by the same input
 models, with the audit entries the revision contract asks for (app.revision: progress reports,
@@ -25,7 +25,10 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
+from app.auth import tokens
+from app.auth.tokens import Actor
 from app.core.db import make_engine
+from app.indicators import indicators as indicator_service
 from app.models import (
     ApiToken,
     Axis,
@@ -48,11 +51,11 @@ from app.models.tracking import (
     MilestoneInput,
     ProgressReportInput,
 )
-from app.services import indicators as indicator_service
-from app.services import milestones as milestone_service
-from app.services import progress as progress_service
-from app.services import structure, tokens, tracking
-from app.services.tokens import Actor
+from app.plan import structure
+from app.reference import writes as reference_writes
+from app.trackables import milestones as milestone_service
+from app.trackables import progress as progress_service
+from app.trackables import writes
 
 #: Who the factories write as (the audit trail names it).
 FACTORY_ACTOR = Actor(name="factory", role=Role.admin)
@@ -103,7 +106,7 @@ def directorate(
     session: Session, *, code: str | None = None, name: str | None = None
 ) -> Directorate:
     code = code or _unique(session, Directorate, "code", "DIR")
-    row = structure.create_directorate(
+    row = reference_writes.create_directorate(
         session=session,
         actor=FACTORY_ACTOR,
         data=DirectorateCreate(code=code, name=name or f"Direction {code}"),
@@ -169,7 +172,7 @@ def action(
     data: dict[str, Any] = {"code": code, "title": title or "Action de test", "weight": weight}
     if status is not None:
         data["status"] = status
-    return tracking.create_action(
+    return writes.create_action(
         session=session,
         actor=FACTORY_ACTOR,
         data=ActionCreate(**data, **where, **_lead_code(lead)),
@@ -197,7 +200,7 @@ def flagship_project(
     }
     if status is not None:
         data["status"] = status
-    return tracking.create_flagship_project(
+    return writes.create_flagship_project(
         session=session,
         actor=FACTORY_ACTOR,
         data=FlagshipProjectCreate(**data, **_lead_code(lead)),

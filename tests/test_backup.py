@@ -23,7 +23,7 @@ from app.core import migrations
 from app.core.config import get_settings
 from app.core.db import make_engine
 from app.core.security import hash_token
-from app.services import backup
+from app.tooling import backup
 from tests.conftest import DEV_ACTION, ENV_ACTION, ENV_FLAGSHIP, Tokens, auth, make_client
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.helpers import snapshot

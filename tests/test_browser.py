@@ -28,10 +28,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
 
+from app.auth import tokens
 from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine, session_scope
 from app.models import Role
-from app.services import tokens
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.test_web import ENERGY, PAGES, SAMPLE_ACTION, write_sample
 

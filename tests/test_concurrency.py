@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlmodel import Session, col, func, select
 
+from app.auth import tokens
 from app.core.db import make_engine, session_scope
 from app.models import AuditEntry, Role
-from app.services import tokens
 from tests.servers import RunningApi, api_process, wait_until_live
 
 ACTION = "E2.3.2"

@@ -13,9 +13,9 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app.auth import tokens
 from app.core.db import make_engine, session_scope
 from app.models import Role
-from app.services import tokens
 from tests.conftest import seed_database
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.helpers import scaled_plan

@@ -25,7 +25,7 @@ from app.models import (
     Revision,
     Trackable,
 )
-from app.services import demo
+from app.tooling import demo
 from tests.conftest import ENV_ACTION, auth, count_queries, make_client
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.helpers import snapshot

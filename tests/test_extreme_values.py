@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from app import opendata, revision
 from app.core.db import make_engine, session_scope
+from app.indicators.trajectory import Point, annual_growth, assess, expected_value, progress_rate
 from app.models import (
     Directorate,
     FlagshipAction,
@@ -48,8 +49,7 @@ from app.models import (
     TrackableKind,
 )
 from app.models.indicators import Direction, IndicatorDetail, Trajectory
-from app.services.rollups import weighted_mean
-from app.services.trajectory import Point, annual_growth, assess, expected_value, progress_rate
+from app.trackables.rollups import weighted_mean
 from app.web import charts
 from app.web import format as fr
 from app.web.routes import router as web_router

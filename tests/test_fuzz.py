@@ -31,11 +31,11 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.stateful.state_machine import DEFAULT_STATE_MACHINE_SETTINGS
 
+from app.auth import tokens
 from app.core.config import Settings
 from app.core.db import make_engine, session_scope
 from app.main import create_app
 from app.models import Directorate, Role
-from app.services import tokens
 from tests.databases import PostgresDatabases, SqliteDatabases
 
 #: Examples per operation, caller and generation mode (and scenarios of the stateful phase);

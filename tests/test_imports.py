@@ -17,7 +17,7 @@ from app.cli import app as cli_app
 from app.core.config import Settings, get_settings
 from app.main import create_app
 from app.models.imports import RowError
-from app.services import imports
+from app.trackables import imports
 from tests.conftest import DEV_ACTION, ENV_ACTION, auth
 from tests.helpers import snapshot
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.services import indicators as indicator_service
+from app.indicators import indicators as indicator_service
 from tests.conftest import ENV_ACTION, auth
 from tests.helpers import snapshot
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
+from app.auth import tokens
 from app.core.db import make_engine, session_scope
 from app.models import Directorate, Role, Trackable
-from app.services import tokens
 from tests.servers import api_process, wait_until_live
 
 ACTION = "E2.3.2"

@@ -18,13 +18,13 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from app.api.authentication import READ_METHODS
 from app.api.permissions import ADMIN_ONLY, Permission, declared
+from app.auth import tokens
+from app.auth.authentication import READ_METHODS
+from app.auth.tokens import Actor
 from app.core.config import Settings
 from app.main import create_app
 from app.models import Role
-from app.services import tokens
-from app.services.tokens import Actor
 from tests import factories as make
 from tests.conftest import Tokens, auth
 from tests.helpers import snapshot

@@ -5,10 +5,10 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.indicators.trajectory import Point, assess, expected_value, progress_rate
 from app.models.indicators import Direction, Trajectory
 from app.revision.http_cache import names_revision, revision_needles, revisions_named
-from app.services import imports
-from app.services.trajectory import Point, assess, expected_value, progress_rate
+from app.trackables import imports
 
 values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 positive = st.floats(min_value=0.01, max_value=1e6, allow_nan=False, allow_infinity=False)

@@ -26,7 +26,7 @@ from app.models import (
     Trackable,
 )
 from app.revision import RevisionContractError
-from app.services import progress
+from app.trackables import progress
 from tests.conftest import DEV_ACTION, ENV_ACTION, auth
 
 ENERGY = "IND-AUTONOMIE-ENERGETIQUE"

@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from app.cli import app as cli_app
-from app.services.seed import SeedError, parse_plan
+from app.tooling.seed import SeedError, parse_plan
 from tests.conftest import SEED_FILE, seed_database
 from tests.helpers import snapshot
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from app.indicators.trajectory import Point, annual_growth, assess, expected_value, pick_target
 from app.models.indicators import Direction, Trajectory
-from app.services.trajectory import Point, annual_growth, assess, expected_value, pick_target
 
 RISING: dict[str, Any] = {
     "direction": Direction.increase,

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.audit import changes
 from app.core.config import Settings
 from app.core.db import make_engine
 from app.main import create_app
-from app.services import changes
 from app.web import charts
 from app.web.routes import latest_changes
 from tests.conftest import DEV_ACTION, Tokens, auth

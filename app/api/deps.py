@@ -7,17 +7,15 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.api.authentication import READ_METHODS, Authenticator
+from app.api.pagination import ListParams
+from app.auth.authentication import READ_METHODS, Authenticator
+from app.auth.tokens import Actor
 from app.core.admission import Gate
 from app.core.config import Settings
 from app.core.db import SQLITE_BEGIN
 from app.core.errors import UnauthorizedError
 from app.core.versioning import parse_version_etag
-from app.models.inputs import DIGITS_FORMAT, FLAG_FORMAT, YEAR_FORMAT
-from app.models.tracking import FIRST_YEAR, INSEE_PATTERN, LAST_YEAR, Priority, Status
-from app.services.pagination import ListParams
-from app.services.tokens import Actor
-from app.services.trackables import Sort, TrackableFilters
+from app.models.inputs import DIGITS_FORMAT
 
 # The dependencies that only read the request are ``async``: FastAPI runs them on the event loop,
 # where a plain ``def`` would cost a hop to a worker thread and back on every request.
@@ -130,74 +128,3 @@ IfMatch = Annotated[int | None, Depends(get_if_match)]
 
 #: The largest id or cursor a path or query may name (ids are 32-bit integers on PostgreSQL).
 MAX_ID = 2**31 - 1
-
-
-# --- The filters of the trackable lists ---------------------------------------------------------
-
-
-async def get_trackable_filters(
-    engagement: Annotated[str | None, Query(description="Engagement code, e.g. E1")] = None,
-    axis: Annotated[
-        str | None,
-        Query(description="Axis code, e.g. E1.3 (flagship projects: serving one of its actions)"),
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Search in codes and titles (and, for actions, their axis's), accent- and "
-            'case-insensitive: `equite` finds "Équité"',
-        ),
-    ] = None,
-    status: Annotated[Status | None, Query(description="Current status")] = None,
-    directorate: Annotated[
-        str | None, Query(description="Directorate code: led by it or with its contribution")
-    ] = None,
-    value: Annotated[
-        str | None, Query(description="Shared value served, e.g. V2 (L'égalité femme-homme)")
-    ] = None,
-    commune: Annotated[
-        str | None,
-        Query(
-            pattern=INSEE_PATTERN,
-            description="INSEE code: those naming this commune (whole-territory ones are not "
-            "listed; see /dashboard/communes)",
-        ),
-    ] = None,
-    priority: Annotated[Priority | None, Query(description="Priority")] = None,
-    flagship: Annotated[
-        str | None, Query(description="Flagship project code: the actions it serves")
-    ] = None,
-    year: Annotated[
-        int | None,
-        Query(ge=FIRST_YEAR, le=LAST_YEAR, description="Those with a progress report that year"),
-        YEAR_FORMAT,
-    ] = None,
-    include_archived: Annotated[
-        bool, Query(description="Include archived ones"), FLAG_FORMAT
-    ] = False,
-    sort: Annotated[
-        Sort,
-        Query(
-            description="code (document order, the default), title, progress, updated_at; "
-            "a leading - reverses"
-        ),
-    ] = Sort.by_code,
-) -> TrackableFilters:
-    return TrackableFilters(
-        engagement=engagement,
-        axis=axis,
-        q=q,
-        status=status,
-        directorate=directorate,
-        value=value,
-        commune=commune,
-        priority=priority,
-        flagship=flagship,
-        year=year,
-        include_archived=include_archived,
-        sort=sort,
-    )
-
-
-TrackableFiltersDep = Annotated[TrackableFilters, Depends(get_trackable_filters)]

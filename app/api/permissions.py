@@ -12,7 +12,7 @@ call it (tests/test_permissions.py fails for a write route that declares neither
   import checks every row of its file the same way, once the file is read.
 
 The data-dependent rule itself, "may this token write what this directorate leads?", is
-``Actor.may_write`` (app.services.tokens), the one place it is decided. ``ADMIN_ONLY`` is the
+``Actor.may_write`` (app.auth.tokens), the one place it is decided. ``ADMIN_ONLY`` is the
 declared rule of PATCH on a trackable: the fields an editor may not change.
 
 Order of the answers: 401 (``AuthenticationMiddleware``, before anything), then what FastAPI
@@ -29,14 +29,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from app.api.deps import CurrentActor
+from app.auth.tokens import Actor
 from app.core.errors import ForbiddenError
-from app.models import Milestone, Trackable, TrackableKind
-from app.models.indicators import Indicator
-from app.services import indicators, milestones, trackables
-from app.services.tokens import Actor
 
 
 class Permission(StrEnum):
@@ -92,38 +88,10 @@ ADMIN_ONLY = frozenset(
 )
 
 
-def _out_of_scope(actor: Actor, what: str, code: str) -> ForbiddenError:
+def out_of_scope(actor: Actor, what: str, code: str) -> ForbiddenError:
     return ForbiddenError(
         f"token '{actor.name}' may not {what} {code}: it is not led by {actor.directorates_label}"
     )
-
-
-def writable_trackable(
-    *, session: Session, actor: Actor, code: str, kind: TrackableKind
-) -> Trackable:
-    """The trackable, which ``actor`` may write: 404 for an unknown code, then 403."""
-    trackable = trackables.get_trackable(session=session, code=code, kind=kind)
-    if not actor.may_write(trackable.lead_directorate_id):
-        raise _out_of_scope(actor, "write", trackable.code)
-    return trackable
-
-
-def writable_milestone(
-    *, session: Session, actor: Actor, milestone_id: int
-) -> tuple[Milestone, Trackable]:
-    """The milestone and its trackable, which ``actor`` may write: 404, then 403."""
-    milestone, trackable = milestones.get(session=session, milestone_id=milestone_id)
-    if not actor.may_write(trackable.lead_directorate_id):
-        raise _out_of_scope(actor, "write", trackable.code)
-    return milestone, trackable
-
-
-def writable_indicator(*, session: Session, actor: Actor, code: str) -> Indicator:
-    """The indicator, whose values ``actor`` may record: 404, then 403."""
-    indicator = indicators.get_row(session=session, code=code)
-    if not actor.may_write(indicator.lead_directorate_id):
-        raise _out_of_scope(actor, "record values of", indicator.code)
-    return indicator
 
 
 def check_admin_only(actor: Actor, data: BaseModel) -> None:

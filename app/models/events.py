@@ -1,7 +1,7 @@
 """Model-level hooks: derived columns, kept in one place rather than in every service.
 
 The revision counter's hooks (taking it at every flush, and the guard of the write contract) live
-with the counter itself, in app.revision, which app.services imports."""
+with the counter itself, in app.revision, which every domain package imports."""
 
 from typing import Any
 

@@ -6,7 +6,7 @@ commit order — which is what lets the change feed page without losing entries.
 
 Its second stamp, ``structure_value`` and ``structure_changed_at``, moves with every writing
 transaction except those that write yearly progress only: what progress cannot change (the tree's
-structure, the indicators) is kept by it across progress writes (app.services.tree).
+structure, the indicators) is kept by it across progress writes (app.trackables.kept).
 """
 
 from datetime import datetime

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.errors import NotFoundError
+from app.indicators import indicators as indicator_service
 from app.opendata.national import COLLECTIVITES, PROJETS_TERRITOIRE
 from app.opendata.queries import data_dates, publisher
 from app.opendata.resources_plan import (
@@ -29,8 +30,8 @@ from app.opendata.resources_tracking import (
     PROGRESS,
 )
 from app.opendata.tables import Resource, format_datetime, to_csv, to_items, write_csv
-from app.services import indicators as indicator_service
-from app.services import tree as tree_service
+from app.plan import tree as tree_service
+from app.trackables import kept
 
 PACKAGE_NAME = "boussole-projet-de-territoire-caph"
 #: The version of the files' layout: a column renamed or removed makes a new major version.
@@ -69,11 +70,11 @@ def get_resource(name: str) -> Resource:
 
 
 def table_csv(session: Session, name: str) -> bytes:
-    """Kept per database revision (see app.services.tree): a large table takes seconds to write,
+    """Kept per database revision (see app.trackables.kept): a large table takes seconds to write,
     its text only megabytes to keep. The JSON items are not kept: as objects, they weigh far
     more."""
     resource = get_resource(name)
-    return tree_service.by_revision(
+    return kept.by_revision(
         session,
         ("csv", name, indicator_service.this_year()),
         lambda: to_csv(resource, resource.rows(session)),

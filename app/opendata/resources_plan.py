@@ -39,7 +39,7 @@ from app.opendata.columns import (
 )
 from app.opendata.queries import group_rows, load_trackables, natural_key, sorted_rows
 from app.opendata.tables import Column, ForeignKey, Resource, Row
-from app.services.progress import latest_progress
+from app.trackables.progress import latest_progress
 
 # --- The strategy tree --------------------------------------------------------------------------
 

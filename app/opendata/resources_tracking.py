@@ -8,6 +8,7 @@ from sqlalchemy import String, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.indicators import indicators as indicator_service
 from app.models import (
     Direction,
     Indicator,
@@ -41,7 +42,6 @@ from app.opendata.columns import (
 )
 from app.opendata.queries import natural_key, natural_keys, sorted_rows
 from app.opendata.tables import Column, ForeignKey, Resource, Row
-from app.services import indicators as indicator_service
 
 #: The code of the action or flagship project a row is about, and its key.
 TRACKABLE_CODE = code_of("trackable_code", "Code de l'action ou du projet phare", required=True)
@@ -142,7 +142,7 @@ MILESTONES = Resource(
 
 
 def _indicators(session: Session) -> list[Row]:
-    """Five queries (see app.services.indicators.load)."""
+    """Five queries (see app.indicators.indicators.load)."""
     loaded = indicator_service.load(session)
     year = indicator_service.this_year()
     rows: list[Row] = []

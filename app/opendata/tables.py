@@ -139,7 +139,7 @@ class Resource:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-#: A formula start after quotes: the import (app.services.imports) takes one quote off exactly
+#: A formula start after quotes: the import (app.trackables.imports) takes one quote off exactly
 #: these cells, so a text that itself starts with quotes before a formula start gets one more
 #: here, and reads back as it was ("'=1" → "''=1" → "'=1").
 _QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")

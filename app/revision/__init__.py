@@ -2,7 +2,8 @@
 
 - ``counter``: the write side and its contract (read its docstring): ``touch``, ``is_writing``,
   and the guard that makes a write skipping the contract fail loudly (``RevisionContractError``).
-  Importing this package registers the guard's listeners; ``app.services`` imports it, so every
+  Importing this package registers the guard's listeners; every domain package
+  (``app.plan``, ``app.trackables``…) imports it, so every
   writer of the application runs under it.
 - ``reader``: the read side, on every request (``read``, ``read_stamps``, the readers of the HTTP
   cache).

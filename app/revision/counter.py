@@ -7,10 +7,10 @@ The contract. A transaction that writes any table of the models (all but ``revis
    it writes yearly progress reports and audit entries alone (the structure stamp stays), and
    ``bulk_load=True`` for a load of whole data sets (demo, restore, a dump's rows in tests);
 2. records, in the same transaction, an audit entry for every progress report, milestone and
-   indicator value it writes (``app.services.audit.record``): the entry's ``entity`` is the
+   indicator value it writes (``app.audit.audit.record``): the entry's ``entity`` is the
    table's name and it names the row's trackable (``trackable_id``) or, for an indicator value,
    the indicator (``entity_key`` "CODE/…"). The tree re-reads only the trackables these entries
-   name (app.services.tree); a bulk load is exempt, its structure stamp makes readers reload all.
+   name (app.trackables.kept); a bulk load is exempt, its structure stamp makes readers reload all.
 
 The guard raises ``RevisionContractError``:
 
@@ -257,7 +257,7 @@ def _check_audit(session: Session) -> None:
     missing += [f"{name} (by a statement)" for name in sorted(state.written - named)]
     if missing:
         raise RevisionContractError(
-            "written without an audit entry naming it (app.services.audit.record): "
+            "written without an audit entry naming it (app.audit.audit.record): "
             + ", ".join(sorted(missing))
         )
 

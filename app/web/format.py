@@ -68,7 +68,7 @@ VALUE_STATUS_LABELS: dict[ValueStatus, str] = {
     ValueStatus.final: "définitive",
 }
 
-#: What the audit trail calls the things written (app.services.*: audit.record, the seed).
+#: What the audit trail calls the things written (the domains' writes: audit.record, the seed).
 ENTITY_LABELS: dict[str, str] = {
     "plan": "Plan",
     "ambition": "Ambition",

@@ -1,8 +1,8 @@
 """The pages of the public dashboard: server-rendered HTML, in French, read-only.
 
-Every page reads through the same services as the API (app.services.*), with the same parameters
-where the API has them (the action list parses its query with the API's own filter dependency), so
-the dashboard and the API never disagree. No SQL here.
+Every page reads through the same services as the API (the domain packages), with the same
+parameters where the API has them (the action list parses its query with the API's own filter
+dependency), so the dashboard and the API never disagree. No SQL here.
 """
 
 from collections import defaultdict
@@ -19,34 +19,24 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__, opendata
-from app.api.deps import (
-    LimitQuery,
-    OffsetQuery,
-    SessionDep,
-    get_trackable_filters,
-)
+from app.api.deps import LimitQuery, OffsetQuery, SessionDep
+from app.audit import audit, changes
 from app.core.errors import NotFoundError
 from app.core.text import fold
+from app.dashboard import dashboard
+from app.indicators import indicators
 from app.models import AuditEntry, Trackable, TrackableKind
 from app.models.changes import Change, ChangePage
 from app.models.indicators import IndicatorDetail
 from app.models.plan import PlanPublic
 from app.models.tracking import FIRST_YEAR, Priority, ProgressReportPublic, Status
 from app.models.tree import ActionNode, ActionPublic, TreePublic
-from app.services import (
-    audit,
-    changes,
-    dashboard,
-    indicators,
-    milestones,
-    progress,
-    reference,
-    rollups,
-    trackables,
-)
-from app.services import plan as plan_service
-from app.services import tree as tree_service
-from app.services.trackables import Sort, TrackableFilters
+from app.plan import plan as plan_service
+from app.plan import tree as tree_service
+from app.reference import reference
+from app.trackables import milestones, progress, rollups, trackables
+from app.trackables.routes.deps import get_trackable_filters
+from app.trackables.trackables import Sort, TrackableFilters
 from app.web import charts
 from app.web.templating import render
 

@@ -1,0 +1,1 @@
+"""The plan routes, one module per router."""

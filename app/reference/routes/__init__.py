@@ -1,0 +1,1 @@
+"""The reference routes, one module per router."""

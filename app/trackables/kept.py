@@ -1,0 +1,142 @@
+"""The roll-ups of the whole live strategy tree, computed in memory from a fixed number of
+queries, and kept per database revision (``by_revision``; the public tree itself is
+``app.plan.tree``): until the next write, every request gets the same
+objects without a query but the revision's.
+
+The cache is keyed by the database's revision counter (value and time of the last bump), read in
+the request's own transaction, so a cached answer is never older than the data the request could
+see, and every API process sharing the database agrees. Writing transactions never fill it (what
+they see may still roll back)."""
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app import revision
+from app.audit import audit
+from app.indicators import indicators as indicator_service
+from app.trackables import rollups
+from app.trackables.progress import PROGRESS_ENTITY, latest_progress
+
+T = TypeVar("T")
+_STAMPS = "boussole_revision_stamps"
+_Entries = dict[Hashable, tuple[revision.Stamp, Any]]
+_cache: "weakref.WeakKeyDictionary[Engine, _Entries]" = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+_gates: dict[tuple[int, Hashable], threading.Lock] = {}
+
+
+def _stamps(session: Session) -> revision.Stamps | None:
+    """The stamps this session reads (one query, once per session); None in a writing one."""
+    if revision.is_writing(session):
+        return None
+    if _STAMPS not in session.info:
+        session.info[_STAMPS] = revision.read_stamps(session.connection())
+    stamps: revision.Stamps | None = session.info[_STAMPS]
+    return stamps
+
+
+def _kept(
+    session: Session, key: Hashable, stamp: revision.Stamp | None, build: Callable[[], T]
+) -> T:
+    engine = session.get_bind()
+    if stamp is None or not isinstance(engine, Engine):
+        return build()
+    with _lock:
+        entries = _cache.setdefault(engine, {})
+        gate = _gates.setdefault((id(engine), key), threading.Lock())
+    # One build at a time per key: requests arriving during a build wait for it rather than all
+    # building the same thing (as many copies in memory, the CPU shared between them).
+    with gate:
+        with _lock:
+            hit = entries.get(key)
+        if hit is not None and hit[0] == stamp:
+            value: T = hit[1]
+            return value
+        value = build()
+        with _lock:
+            entries[key] = (stamp, value)
+    return value
+
+
+def by_revision(session: Session, key: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, or what it gave for ``key`` at the revision this session reads. The result is
+    shared between requests: treat it as read-only."""
+    stamps = _stamps(session)
+    return _kept(session, key, stamps.revision if stamps else None, build)
+
+
+def by_structure(session: Session, key: Hashable, build: Callable[[], T]) -> T:
+    """Like ``by_revision``, for what only the structure stamp moves (what yearly progress cannot
+    change): kept across progress writes."""
+    stamps = _stamps(session)
+    return _kept(session, ("structure", key), stamps.structure if stamps else None, build)
+
+
+def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRows, rollups.Rollups]:
+    """The live tree's rows and every roll-up: after a progress write, the audit trail's new
+    entries and the latest progress of the trackables they name (four queries); after any other
+    write, the structure and the indicators too; none at the same revision."""
+    year = year or indicator_service.this_year()
+
+    def build() -> tuple[rollups.TreeRows, rollups.Rollups]:
+        structure = by_structure(session, "rows", lambda: rollups.load_structure(session))
+        trajectories = by_structure(
+            session,
+            ("trajectories", year),
+            lambda: rollups.trajectory_counts(session, structure, year),
+        )
+        rows = rollups.TreeRows.of(structure, _latest_progress(session))
+        return rows, rollups.compute(rows, trajectories)
+
+    return by_revision(session, ("rollups", year), build)
+
+
+@dataclass(frozen=True)
+class _KeptProgress:
+    """Every trackable's latest progress as read at ``cursor`` (the audit trail's last id then;
+    ``cursor_at`` its time, which tells this database from another one with the same ids)."""
+
+    structure: revision.Stamp
+    cursor: int
+    cursor_at: datetime | None
+    progress: dict[int, tuple[int, float]]
+
+
+_kept_progress: "weakref.WeakKeyDictionary[Engine, _KeptProgress]" = weakref.WeakKeyDictionary()
+
+
+def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
+    """``progress.latest_progress`` of every trackable, read again only for the trackables whose
+    reports the audit trail shows written since the last time (every report write is audited
+    with its trackable, and audit ids grow in commit order: see app.models.revision); all of it
+    after any other write (the structure stamp moved) or in a writing transaction."""
+    stamps = _stamps(session)
+    engine = session.get_bind()
+    if stamps is None or not isinstance(engine, Engine):
+        return latest_progress(session)
+    cursor, cursor_at = audit.last_entry(session=session)
+    kept = _kept_progress.get(engine)
+    if (
+        kept is not None
+        and kept.structure == stamps.structure
+        and kept.cursor <= cursor
+        and audit.get_time(session=session, entry_id=kept.cursor) == kept.cursor_at
+    ):
+        changed = audit.get_trackables_written(
+            session=session, entity=PROGRESS_ENTITY, after=kept.cursor, up_to=cursor
+        )
+        progress = kept.progress
+        if changed:
+            fresh = latest_progress(session, changed)
+            progress = {t: p for t, p in progress.items() if t not in changed} | fresh
+    else:
+        progress = latest_progress(session)
+    _kept_progress[engine] = _KeptProgress(stamps.structure, cursor, cursor_at, progress)
+    return progress

@@ -1,0 +1,156 @@
+"""Yearly progress reports: one per trackable and year, created or replaced by PUT."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app import revision
+from app.audit import audit
+from app.auth.tokens import Actor
+from app.core.errors import NotFoundError, PreconditionFailedError
+from app.core.versioning import check_version
+from app.models import AuditAction, ProgressReport, Status, Trackable
+from app.models.base import utcnow
+from app.models.tracking import ProgressReportInput, ProgressReportPublic
+
+
+def latest_progress_subquery(trackable_ids: Iterable[int] | None = None) -> Any:
+    """``(trackable_id, year, progress)`` of each trackable's latest yearly report."""
+    latest: Any = select(
+        col(ProgressReport.trackable_id).label("trackable_id"),
+        func.max(ProgressReport.year).label("year"),
+    ).group_by(col(ProgressReport.trackable_id))
+    if trackable_ids is not None:
+        latest = latest.where(col(ProgressReport.trackable_id).in_(list(trackable_ids)))
+    newest = latest.subquery()
+    return (
+        select(
+            col(ProgressReport.trackable_id).label("trackable_id"),
+            col(ProgressReport.year).label("year"),
+            col(ProgressReport.progress).label("progress"),
+        )
+        .join(
+            newest,
+            (col(ProgressReport.trackable_id) == newest.c.trackable_id)
+            & (col(ProgressReport.year) == newest.c.year),
+        )
+        .subquery()
+    )
+
+
+def latest_progress(
+    session: Session, trackable_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, float]]:
+    """``{trackable id: (year, progress)}`` of the latest yearly report, in one query
+    (for the given trackables, or all of them)."""
+    latest = latest_progress_subquery(trackable_ids)
+    rows = session.execute(select(latest.c.trackable_id, latest.c.year, latest.c.progress)).all()
+    return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
+
+
+#: The audit trail's name for a yearly report (app.trackables.kept finds the reports written since
+#: a revision by it).
+PROGRESS_ENTITY = "progress_report"
+
+#: Who and when are the audit entry's own fields; token names stay out of the public history.
+AUDIT_EXCLUDED = {"reported_by", "reported_at"}
+
+
+def _total(*amounts: float | None) -> float | None:
+    known = [a for a in amounts if a is not None]
+    return sum(known) if known else None
+
+
+def public(report: ProgressReport, *, show_names: bool = True) -> ProgressReportPublic:
+    return ProgressReportPublic(
+        year=report.year,
+        progress=report.progress,
+        status=report.status,
+        status_label=Status(report.status).label,
+        comment=report.comment,
+        budget_planned=_total(report.budget_planned_investment, report.budget_planned_operating),
+        budget_planned_investment=report.budget_planned_investment,
+        budget_planned_operating=report.budget_planned_operating,
+        budget_spent=_total(report.budget_spent_investment, report.budget_spent_operating),
+        budget_spent_investment=report.budget_spent_investment,
+        budget_spent_operating=report.budget_spent_operating,
+        reported_by=report.reported_by if show_names else None,
+        reported_at=report.reported_at,
+        version=report.version,
+    )
+
+
+def get_all(
+    *, session: Session, trackable: Trackable, show_names: bool = True
+) -> list[ProgressReportPublic]:
+    reports = session.exec(
+        select(ProgressReport)
+        .where(col(ProgressReport.trackable_id) == trackable.id)
+        .order_by(col(ProgressReport.year))
+    ).all()
+    return [public(r, show_names=show_names) for r in reports]
+
+
+def _find(session: Session, trackable: Trackable, year: int) -> ProgressReport | None:
+    return session.exec(
+        select(ProgressReport).where(
+            col(ProgressReport.trackable_id) == trackable.id, col(ProgressReport.year) == year
+        )
+    ).first()
+
+
+def get(*, session: Session, trackable: Trackable, year: int) -> ProgressReport:
+    report = _find(session, trackable, year)
+    if report is None:
+        raise NotFoundError("progress report", f"{trackable.code}/{year}")
+    return report
+
+
+def put(
+    *,
+    session: Session,
+    actor: Actor,
+    trackable: Trackable,
+    year: int,
+    data: ProgressReportInput,
+    if_match: int | None,
+) -> tuple[ProgressReport, bool]:
+    """Create or replace the report of ``year``; returns it and whether it was created.
+    ``actor`` may write ``trackable`` (``app.trackables.routes.deps.writable_trackable``)."""
+    key = f"{trackable.code}/{year}"
+    fields = data.model_dump(exclude={"status"}) | {
+        "status": data.status or Status(trackable.status),
+        "reported_by": actor.name,
+        "reported_at": utcnow(),
+    }
+    # Writers pass the revision counter one at a time (app.revision): taken before
+    # looking for the report, two concurrent PUTs of a new year cannot both find none and both
+    # insert it (on PostgreSQL, where reads do not wait; the second got a 409).
+    revision.touch(session, structure=False)
+    report = _find(session, trackable, year)
+    before = None
+    if report is None:
+        if if_match is not None:
+            raise PreconditionFailedError(f"progress report {key}", None)
+        assert trackable.id is not None
+        report = ProgressReport(trackable_id=trackable.id, year=year, **fields)
+        session.add(report)
+    else:
+        check_version(f"progress report {key}", report.version, if_match)
+        before = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
+        report.version += 1
+        for name, value in fields.items():
+            setattr(report, name, value)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity=PROGRESS_ENTITY,
+        entity_key=key,
+        action=AuditAction.create if before is None else AuditAction.update,
+        before=before,
+        after=public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED),
+        trackable_id=trackable.id,
+    )
+    return report, before is None

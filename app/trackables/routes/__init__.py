@@ -1,0 +1,1 @@
+"""The trackables routes, one module per router."""

@@ -1,0 +1,260 @@
+import tempfile
+from collections.abc import AsyncIterator
+from typing import IO, TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.permissions import TrackingWriter
+from app.api.responses import WRITE, ErrorMessage
+from app.core.errors import BoussoleError, PayloadTooLargeError, UnsupportedMediaTypeError
+from app.models.imports import PROGRESS_COLUMNS, ImportRefusal, ImportReport
+from app.models.inputs import FLAG_FORMAT
+from app.trackables import imports
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
+
+router = APIRouter(tags=["tracking"])
+
+CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
+#: What browsers and spreadsheets announce for a .csv file in a form upload.
+UPLOAD_TYPES = CSV_TYPES | {"application/vnd.ms-excel", "application/octet-stream", ""}
+#: Bytes of an upload kept in memory; beyond, the spool moves to a temporary file on disk.
+SPOOL_IN_MEMORY = 1024 * 1024
+#: What a form upload may hold besides the file (boundaries, part headers, small fields): the
+#: allowance the body size limit gives the import's path (app.main).
+FORM_OVERHEAD = 64 * 1024
+#: Headers of one part of a form, at most.
+MAX_PART_HEADERS = 8 * 1024
+
+
+def _error(description: str) -> dict[str, object]:
+    return {"model": ErrorMessage, "description": description}
+
+
+class MalformedFormError(BoussoleError):
+    status_code = 400
+
+
+async def csv_upload(request: Request, settings: SettingsDep) -> AsyncIterator[IO[bytes]]:
+    """The CSV sent as the body (text/csv) or as the `file` field of a form upload, streamed
+    into a temporary file (in memory up to 1 MiB, then on disk): 413 as soon as it passes the
+    size limit, so that no more of it is read."""
+    limit = settings.import_max_bytes
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    form = content_type == "multipart/form-data"
+    if not form and content_type not in CSV_TYPES:
+        raise UnsupportedMediaTypeError(
+            f"send text/csv or a multipart form upload, not '{content_type or 'nothing'}'"
+        )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + (FORM_OVERHEAD if form else 0):
+        raise PayloadTooLargeError(f"the file is larger than {limit} bytes")
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        if form:
+            await _spool_form_file(request, spool, limit=limit)
+        else:
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLargeError(f"the file is larger than {limit} bytes")
+                # A blocking write, but a short one: to memory, or to the page cache.
+                spool.write(chunk)
+        spool.seek(0)
+        yield spool
+
+
+async def _spool_form_file(request: Request, spool: IO[bytes], *, limit: int) -> None:
+    """Write the `file` field of a multipart form to ``spool``; other fields are read past."""
+    _, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise MalformedFormError("a multipart form without a boundary")
+    receiver = _FormFileReceiver(spool, limit=limit)
+    parser = MultipartParser(boundary, receiver.callbacks())
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit + FORM_OVERHEAD:
+                raise PayloadTooLargeError(f"the file is larger than {limit} bytes")
+            parser.write(chunk)
+        parser.finalize()
+    except FormParserError as exc:
+        raise MalformedFormError(f"a malformed multipart form: {exc}") from exc
+    if not receiver.found:
+        raise UnsupportedMediaTypeError("send the CSV as the form field 'file'")
+    if not receiver.complete:
+        raise MalformedFormError("the multipart form ends inside the file")
+
+
+class _FormFileReceiver:
+    """The callbacks of python-multipart's streaming parser, for one file field."""
+
+    def __init__(self, spool: IO[bytes], *, limit: int) -> None:
+        self.spool = spool
+        self.limit = limit
+        self.size = 0
+        self.found = False  # a `file` field began
+        self.complete = False  # and ended
+        self.in_file = False  # the part being read is that field
+        self.headers: dict[bytes, bytes] = {}
+        self.header_name = b""
+        self.header_value = b""
+        self.header_bytes = 0
+
+    def callbacks(self) -> "MultipartCallbacks":
+        return {
+            "on_part_begin": self.part_begin,
+            "on_header_field": self.header_field,
+            "on_header_value": self.header_value_part,
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.part_data,
+            "on_part_end": self.part_end,
+        }
+
+    def part_begin(self) -> None:
+        self.headers, self.header_bytes, self.in_file = {}, 0, False
+
+    def _count_header_bytes(self, size: int) -> None:
+        self.header_bytes += size
+        if self.header_bytes > MAX_PART_HEADERS:
+            raise MalformedFormError(
+                f"a part of the form has over {MAX_PART_HEADERS} bytes of headers"
+            )
+
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
+        self.header_name += data[start:end]
+
+    def header_value_part(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
+        self.header_value += data[start:end]
+
+    def header_end(self) -> None:
+        self.headers[self.header_name.lower()] = self.header_value
+        self.header_name = self.header_value = b""
+
+    def headers_finished(self) -> None:
+        _, disposition = parse_options_header(self.headers.get(b"content-disposition", b""))
+        if disposition.get(b"name") != b"file":
+            return  # another field: read past
+        if self.found:
+            raise MalformedFormError("send one file only, as the form field 'file'")
+        filename = disposition.get(b"filename")
+        if filename is None:
+            raise UnsupportedMediaTypeError("send the CSV as the form field 'file'")
+        name = filename.decode("utf-8", errors="replace")
+        part_type = self.headers.get(b"content-type", b"").decode("latin-1")
+        upload_type = part_type.split(";")[0].strip().lower()
+        # Checked before the file's first byte is read.
+        if upload_type not in UPLOAD_TYPES or (
+            upload_type not in CSV_TYPES and not name.lower().endswith(".csv")
+        ):
+            raise UnsupportedMediaTypeError(f"not a CSV file: {upload_type or name}")
+        self.found = self.in_file = True
+
+    def part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self.in_file:
+            return
+        self.size += end - start
+        if self.size > self.limit:
+            raise PayloadTooLargeError(f"the file is larger than {self.limit} bytes")
+        self.spool.write(data[start:end])
+
+    def part_end(self) -> None:
+        if self.in_file:
+            self.in_file, self.complete = False, True
+
+
+IMPORT_DESCRIPTION = (
+    "The columns of the progress export (`/open-data/progress.csv`): "
+    + ", ".join(f"`{c}`" for c in PROGRESS_COLUMNS)
+    + """. `trackable_code`, `year` and `progress` are required and other columns are ignored, so
+export → edit in a spreadsheet → import round-trips. Comma or semicolon separator, decimal comma
+accepted; statuses as keys or French labels ("En cours").
+
+**Encoding**, decided once for the whole file: UTF-8 (with or without BOM) when every byte of the
+file is valid UTF-8; otherwise Windows-1252 (what Excel writes on Windows), but only when the file
+has no UTF-8 BOM and not a single valid accented UTF-8 character. A file that mixes the two (a
+UTF-8 file with one stray byte), a UTF-8 BOM followed by invalid UTF-8, a byte that Windows-1252
+leaves undefined, or UTF-16 is refused, naming the line and byte offset (from 0) of the first
+byte that cannot be read: nothing is guessed.
+
+**Cells**: a quote never closed, or text after a closing quote, is refused, as is a NUL character
+in any cell. The export makes cells inert for spreadsheets by a leading `'` when they start with
+`=`, `+`, `-`, `@`, a tab or a carriage return, after any number of `'`; the import takes one `'`
+off exactly those cells, so `'=1+1` round-trips as itself and `'hello` is left as it is. Comments
+are kept as they are (not trimmed).
+
+**All or nothing**: one bad row and nothing is written; the answer lists the problems (line,
+column, message) in the order of the file. After `BOUSSOLE_IMPORT_MAX_PROBLEMS` (1,000) problems
+the import stops reading: `truncated` is then true and the rest of the file is unchecked.
+`dry_run=true` reports what would be created, updated or left unchanged. Editors import only rows
+about what their directorates lead. Each created or changed report is recorded in the audit
+trail. Size limit: `BOUSSOLE_IMPORT_MAX_BYTES` (5 MiB) of file, as the body or the form field
+`file`; 413 as soon as it is passed."""
+)
+
+
+@router.post(
+    "/progress/import",
+    response_model=ImportReport,
+    summary="Import yearly progress from a CSV file",
+    description=IMPORT_DESCRIPTION,
+    responses={
+        **WRITE,
+        400: _error("A malformed multipart form"),
+        403: _error("A row is about something the token's directorates do not lead"),
+        413: _error("The file is larger than `BOUSSOLE_IMPORT_MAX_BYTES`"),
+        415: _error("Not a CSV file"),
+        422: {
+            "model": ImportRefusal,
+            "description": "Bad rows, listed in `errors` (the first "
+            "`BOUSSOLE_IMPORT_MAX_PROBLEMS` at most, then `truncated`): nothing was written",
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    },
+                    # A part of another type is refused with 415, unless its filename ends in .csv.
+                    "encoding": {"file": {"contentType": "text/csv"}},
+                },
+            },
+        }
+    },
+)
+def import_progress(
+    # The file first: it is received before the session takes its turn (and, for a write, the
+    # database's writer lock), which a slow upload must not hold.
+    upload: Annotated[IO[bytes], Depends(csv_upload)],
+    session: SessionDep,
+    # Who leads each row's trackable is known once the file is read: imports.run checks them all.
+    actor: TrackingWriter,
+    settings: SettingsDep,
+    dry_run: Annotated[
+        bool,
+        Query(description="Validate and report what would change, write nothing"),
+        FLAG_FORMAT,
+    ] = False,
+) -> ImportReport:
+    return imports.run(
+        session=session,
+        actor=actor,
+        source=upload,
+        dry_run=dry_run,
+        max_problems=settings.import_max_problems,
+    )

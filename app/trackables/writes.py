@@ -1,0 +1,344 @@
+"""Writes on trackables (actions and flagship projects): creation, tracking fields, links,
+moves and archiving. The caller authorised the actor (``app.api.permissions``: admins create,
+editors update what they lead, not its ``ADMIN_ONLY`` fields); every write honours If-Match and is
+recorded in the audit trail in the same transaction. Services flush; the request commits."""
+
+from typing import Any
+
+from sqlmodel import Session, col, delete, func, select
+
+from app.audit import audit
+from app.auth.tokens import Actor
+from app.core.errors import ConflictError, InvalidInputError
+from app.core.versioning import check_version
+from app.models import (
+    AuditAction,
+    Axis,
+    Commune,
+    Directorate,
+    FlagshipAction,
+    Partner,
+    PlanValue,
+    Trackable,
+    TrackableCommune,
+    TrackableDirectorate,
+    TrackableKind,
+    TrackablePartner,
+    TrackableValue,
+)
+from app.models.base import utcnow
+from app.models.tracking import (
+    ActionCreate,
+    ActionUpdate,
+    FlagshipProjectCreate,
+    FlagshipProjectUpdate,
+)
+from app.trackables import trackables
+
+#: Fields that always have a value: null is refused rather than guessed.
+NOT_NULL = frozenset({"status", "title", "description", "objectives", "weight", "archived"})
+_PLAIN_FIELDS = (
+    "title",
+    "status",
+    "priority",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "description",
+    "objectives",
+    "weight",
+)
+
+
+def snapshot(session: Session, trackable: Trackable) -> dict[str, Any]:
+    """The trackable as the API shows it, for the audit trail (computed fields left out)."""
+    detail = trackables.get_detail(session=session, trackable=trackable)
+    return detail.model_dump(
+        mode="json", exclude={"updated_at", "progress", "progress_year", "status_label"}
+    )
+
+
+def _entity(trackable: Trackable) -> str:
+    return str(trackable.kind)
+
+
+def _lookup(session: Session, model: Any, key: Any, codes: list[str], field: str) -> dict[str, Any]:
+    """Rows by code; an unknown code is a 422 naming the field and the position in the list."""
+    rows = {getattr(row, key.key): row for row in session.exec(select(model).where(key.in_(codes)))}
+    for index, code in enumerate(codes):
+        if code not in rows:
+            raise InvalidInputError(("body", field, index), f"unknown {field[:-1]} '{code}'")
+    return rows
+
+
+def _check_dates(trackable: Trackable) -> None:
+    for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+        first, last = getattr(trackable, start), getattr(trackable, end)
+        if first is not None and last is not None and last < first:
+            raise InvalidInputError(("body", end), f"{end} ({last}) is before {start} ({first})")
+
+
+def _replace_links(
+    session: Session, trackable_id: int, link: Any, column: Any, values: list[Any]
+) -> None:
+    session.execute(delete(link).where(link.trackable_id == trackable_id))
+    for value in dict.fromkeys(values):  # keeps order, drops repeats
+        session.add(link(trackable_id=trackable_id, **{column: value}))
+
+
+def _next_code(session: Session, prefix: str) -> str:
+    codes = session.exec(
+        select(Trackable.code).where(col(Trackable.code).startswith(prefix, autoescape=True))
+    ).all()
+    numbers = [int(rest) for code in codes if (rest := code[len(prefix) :]).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1}"
+
+
+def _next_position(session: Session, *where: Any) -> int:
+    last = session.scalar(select(func.max(Trackable.position)).where(*where))
+    return 0 if last is None else last + 1
+
+
+def _apply(session: Session, trackable: Trackable, changes: dict[str, Any]) -> None:
+    """Apply validated changes to a trackable and its links (the caller flushes)."""
+    for name in NOT_NULL & changes.keys():
+        if changes[name] is None:
+            raise InvalidInputError(("body", name), f"{name} may not be null")
+    for name in _PLAIN_FIELDS:
+        if name in changes:
+            setattr(trackable, name, changes[name])
+    _check_dates(trackable)
+    assert trackable.id is not None
+
+    if "lead_directorate" in changes:
+        code = changes["lead_directorate"]
+        trackable.lead_directorate_id = (
+            None
+            if code is None
+            else _lookup(session, Directorate, col(Directorate.code), [code], "lead_directorates")[
+                code
+            ].id
+        )
+    if changes.get("contributing_directorates") is not None:
+        codes = changes["contributing_directorates"]
+        rows = _lookup(
+            session, Directorate, col(Directorate.code), codes, "contributing_directorates"
+        )
+        ids = [rows[c].id for c in codes]
+        _replace_links(session, trackable.id, TrackableDirectorate, "directorate_id", ids)
+    if changes.get("partners") is not None:
+        names = list(dict.fromkeys(changes["partners"]))
+        known = {
+            p.name: p for p in session.exec(select(Partner).where(col(Partner.name).in_(names)))
+        }
+        for name in names:
+            if name not in known:
+                known[name] = Partner(name=name)
+                session.add(known[name])
+        session.flush()
+        partner_ids = [known[n].id for n in names]
+        _replace_links(session, trackable.id, TrackablePartner, "partner_id", partner_ids)
+    if changes.get("communes") is not None:
+        codes = changes["communes"]
+        _lookup(session, Commune, col(Commune.insee_code), codes, "communes")
+        _replace_links(session, trackable.id, TrackableCommune, "insee_code", codes)
+    if changes.get("values") is not None:
+        codes = changes["values"]
+        rows = _lookup(session, PlanValue, col(PlanValue.code), codes, "values")
+        _replace_links(
+            session, trackable.id, TrackableValue, "value_id", [rows[c].id for c in codes]
+        )
+    for name in ("contributing_directorates", "partners", "communes", "values"):
+        if name in changes and changes[name] is None:
+            raise InvalidInputError(("body", name), f"{name} may not be null: send [] to clear it")
+
+    if "archived" in changes:
+        _archive(session, trackable, changes["archived"])
+    if trackable.kind == TrackableKind.action:
+        _move_action(session, trackable, changes)
+    else:
+        _move_flagship(session, trackable, changes)
+    # Links live in other tables: touching the row bumps its version for every change.
+    trackable.updated_at = utcnow()
+
+
+def _archive(session: Session, trackable: Trackable, archived: bool) -> None:
+    if archived and trackable.archived_at is None:
+        trackable.archived_at = utcnow()
+        # Sub-actions leave the live tree with their action.
+        for sub in session.exec(
+            select(Trackable).where(
+                col(Trackable.parent_id) == trackable.id, col(Trackable.archived_at).is_(None)
+            )
+        ):
+            sub.archived_at = trackable.archived_at
+    elif not archived:
+        trackable.archived_at = None
+
+
+def _move_action(session: Session, action: Trackable, changes: dict[str, Any]) -> None:
+    if "parent" in changes:
+        code = changes["parent"]
+        if code is None:
+            action.parent_id = None
+        else:
+            parent = _lookup(session, Trackable, col(Trackable.code), [code], "parents")[code]
+            has_children = session.scalar(
+                select(func.count()).where(col(Trackable.parent_id) == action.id)
+            )
+            if parent.kind != TrackableKind.action or parent.parent_id is not None:
+                raise InvalidInputError(("body", "parent"), f"{code} is not a top-level action")
+            if parent.id == action.id:
+                raise InvalidInputError(("body", "parent"), "an action cannot be its own parent")
+            if has_children:
+                raise InvalidInputError(
+                    ("body", "parent"), f"{action.code} has sub-actions: it cannot become one"
+                )
+            action.parent_id, action.axis_id = parent.id, parent.axis_id
+        action.position = _next_position(
+            session, col(Trackable.axis_id) == action.axis_id, col(Trackable.parent_id).is_(None)
+        )
+    if changes.get("axis") is not None:
+        axis = _lookup(session, Axis, col(Axis.code), [changes["axis"]], "axes")[changes["axis"]]
+        if action.parent_id is not None and "parent" not in changes:
+            action.parent_id = None  # moved on its own: it becomes a top-level action there
+        action.axis_id = axis.id
+        action.position = _next_position(
+            session, col(Trackable.axis_id) == axis.id, col(Trackable.parent_id).is_(None)
+        )
+        for sub in session.exec(select(Trackable).where(col(Trackable.parent_id) == action.id)):
+            sub.axis_id = axis.id
+    for name in ("engagement", "actions"):
+        if name in changes:
+            raise InvalidInputError(("body", name), f"{name} applies to flagship projects only")
+
+
+def _move_flagship(session: Session, flagship: Trackable, changes: dict[str, Any]) -> None:
+    if changes.get("engagement") is not None:
+        code = changes["engagement"]
+        engagement = trackables.get_engagement_row(session=session, code=code)
+        if engagement.id != flagship.engagement_id:
+            flagship.engagement_id = engagement.id
+            flagship.position = _next_position(
+                session, col(Trackable.engagement_id) == engagement.id
+            )
+    if changes.get("actions") is not None:
+        codes = changes["actions"]
+        rows = _lookup(session, Trackable, col(Trackable.code), codes, "actions")
+        for index, code in enumerate(codes):
+            if rows[code].kind != TrackableKind.action:
+                raise InvalidInputError(("body", "actions", index), f"{code} is not an action")
+        assert flagship.id is not None
+        session.execute(
+            delete(FlagshipAction).where(col(FlagshipAction.flagship_project_id) == flagship.id)
+        )
+        for code in dict.fromkeys(codes):
+            session.add(FlagshipAction(flagship_project_id=flagship.id, action_id=rows[code].id))
+    for name in ("axis", "parent"):
+        if name in changes:
+            raise InvalidInputError(("body", name), f"{name} applies to actions only")
+
+
+def update(
+    *,
+    session: Session,
+    actor: Actor,
+    trackable: Trackable,
+    data: ActionUpdate | FlagshipProjectUpdate,
+    if_match: int | None,
+) -> None:
+    """Change the fields sent (PATCH semantics), which ``actor`` may change."""
+    changes = data.model_dump(exclude_unset=True)
+    check_version(trackable.code, trackable.version, if_match)
+    before = snapshot(session, trackable)
+    trackable.version += 1
+    _apply(session, trackable, changes)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity=_entity(trackable),
+        entity_key=trackable.code,
+        action=AuditAction.update,
+        before=before,
+        after=snapshot(session, trackable),
+        trackable_id=trackable.id,
+    )
+
+
+def _claim_code(session: Session, code: str | None, prefix: str) -> str:
+    if code is None:
+        return _next_code(session, prefix)
+    if session.exec(select(Trackable.id).where(col(Trackable.code) == code)).first() is not None:
+        raise ConflictError(f"the code '{code}' is already used")
+    return code
+
+
+def _tracking_changes(data: ActionCreate | FlagshipProjectCreate) -> dict[str, Any]:
+    skip = {"code", "title", "axis", "parent", "engagement"}
+    return {k: v for k, v in data.model_dump(exclude_unset=True).items() if k not in skip}
+
+
+def _created(session: Session, actor: Actor, trackable: Trackable) -> Trackable:
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity=_entity(trackable),
+        entity_key=trackable.code,
+        action=AuditAction.create,
+        before=None,
+        after=snapshot(session, trackable),
+        trackable_id=trackable.id,
+    )
+    return trackable
+
+
+def create_action(*, session: Session, actor: Actor, data: ActionCreate) -> Trackable:
+    if data.parent is not None:
+        parent = _lookup(session, Trackable, col(Trackable.code), [data.parent], "parents")[
+            data.parent
+        ]
+        if parent.kind != TrackableKind.action or parent.parent_id is not None:
+            raise InvalidInputError(("body", "parent"), f"{data.parent} is not a top-level action")
+        axis_id, prefix = parent.axis_id, f"{parent.code}."
+        if data.axis is not None:
+            raise InvalidInputError(("body", "axis"), "give an axis or a parent, not both")
+    elif data.axis is not None:
+        axis = trackables.get_axis_row(session=session, code=data.axis)
+        axis_id, prefix = axis.id, f"{axis.code}."
+    else:
+        raise InvalidInputError(("body", "axis"), "an action needs an axis (or a parent action)")
+    parent_id = parent.id if data.parent is not None else None
+    action = Trackable(
+        kind=TrackableKind.action,
+        code=_claim_code(session, data.code, prefix),
+        title=data.title,
+        axis_id=axis_id,
+        parent_id=parent_id,
+        position=_next_position(
+            session, col(Trackable.axis_id) == axis_id, col(Trackable.parent_id) == parent_id
+        ),
+    )
+    session.add(action)
+    session.flush()
+    _apply(session, action, _tracking_changes(data))
+    return _created(session, actor, action)
+
+
+def create_flagship_project(
+    *, session: Session, actor: Actor, data: FlagshipProjectCreate
+) -> Trackable:
+    engagement = trackables.get_engagement_row(session=session, code=data.engagement)
+    flagship = Trackable(
+        kind=TrackableKind.flagship_project,
+        code=_claim_code(session, data.code, "PP"),
+        title=data.title,
+        engagement_id=engagement.id,
+        position=_next_position(session, col(Trackable.engagement_id) == engagement.id),
+    )
+    session.add(flagship)
+    session.flush()
+    _apply(session, flagship, _tracking_changes(data))
+    return _created(session, actor, flagship)
