@@ -2,12 +2,10 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
@@ -66,16 +64,6 @@ a stable code: `E1` (engagement), `E1.2` (axis), `E1.2.3` (action), `E1.2.3.1` (
 """
 
 
-class Boussole(FastAPI):
-    """FastAPI, with the answers kept per revision replayed ahead of everything else, FastAPI's
-    own per-request work included (see ``ResponseReplay``)."""
-
-    replay: ResponseReplay
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.replay(scope, receive, send)
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
@@ -86,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     tune_garbage_collector()
-    app = Boussole(
+    app = FastAPI(
         title="Boussole",
         version=__version__,
         description=DESCRIPTION,
@@ -110,14 +98,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout=settings.queue_timeout,
     )
     app.state.revisions = RevisionSource(app.state.engine)
-    app.replay = ResponseReplay(
-        partial(FastAPI.__call__, app), app.state.revisions, log_request=log_request
-    )
     install_error_handlers(app)
     install_method_not_allowed(app)
     # Innermost first: gzip compresses the routes' answers, caching validates them; the body is
     # parsed strictly and bounded only once the caller is authenticated; CORS and the request log
-    # (outermost) see everything; ResponseReplay, ahead of them all, keeps the result.
+    # see everything; ResponseReplay, outside them, keeps the result and answers the same request
+    # again at the same revision. Middlewares added after it run before it, as any would.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(HttpCacheMiddleware, revisions=app.state.revisions)
     app.add_middleware(StrictJSONMiddleware)
@@ -153,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)
     install_request_logging(app)
+    # Outside the request log: a replayed answer is logged by the replay itself.
+    app.add_middleware(ResponseReplay, revisions=app.state.revisions, log_request=log_request)
     if settings.public_url:
         app.add_middleware(PublicUrlMiddleware, public_url=settings.public_url)
     if settings.trusted_proxies:

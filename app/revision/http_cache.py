@@ -207,9 +207,11 @@ _SCOPE_REVISION = "boussole_revision"
 
 
 class ResponseReplay:
-    """The outermost layer: an anonymous ``GET`` of the API is answered with the bytes the whole
-    stack gave to the same request at the same revision (status, headers, body; a new request
-    id), logged like any other request, without running the middleware chain or the route again.
+    """A standard ASGI middleware, installed outside the others (``app.main``): an anonymous
+    ``GET`` of the API is answered with the bytes the stack inside it gave to the same request at
+    the same revision (status, headers, body; a new request id), logged like any other request,
+    without running the inner middlewares or the route again. A middleware added after it runs
+    before it, like any other.
 
     Only answers that depend on nothing but the key (see ``StoreKey``) are kept: no token, no
     request body; 200 and 304 only."""
