@@ -12,7 +12,7 @@ from app.auth.authentication import READ_METHODS, Authenticator
 from app.auth.tokens import Actor
 from app.core.admission import Gate
 from app.core.config import Settings
-from app.core.db import SQLITE_BEGIN
+from app.core.db import SQLITE_BEGIN, session_scope
 from app.core.errors import UnauthorizedError
 from app.core.versioning import parse_version_etag
 from app.models.inputs import DIGITS_FORMAT
@@ -45,15 +45,10 @@ def get_session(
     before (``AuthenticationMiddleware``) and its turn taken (``admit``): no thread ever waits
     here for a connection or SQLite's writer lock held by a request that needs a thread."""
     writing = request.method not in READ_METHODS
-    with Session(request.app.state.engine) as session:
+    with session_scope(request.app.state.engine) as session:
         if writing:
             session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -10,20 +10,28 @@ from app.models import AuditAction, AuditEntry
 
 
 def record(
-    *,
     session: Session,
     actor: Actor,
     entity: str,
     entity_key: str,
-    action: AuditAction,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    *,
     trackable_id: int | None = None,
 ) -> None:
-    """Add the entry to the write's transaction. A progress report, milestone or indicator value
-    needs one naming it (the revision contract, checked at commit: app.revision):
-    ``entity`` its table's name, and ``trackable_id`` its trackable, or an ``entity_key``
-    beginning with "CODE/" for a value of indicator CODE."""
+    """Add the entry of a write, known by its snapshots, to the write's transaction: a creation
+    when there was nothing ``before``, a deletion when there is nothing ``after``, an update
+    otherwise. A progress report, milestone or indicator value needs one naming it (the revision
+    contract, checked at commit: app.revision): ``entity`` its table's name, and
+    ``trackable_id`` its trackable, or an ``entity_key`` beginning with "CODE/" for a value of
+    indicator CODE."""
+    action = (
+        AuditAction.create
+        if before is None
+        else AuditAction.delete
+        if after is None
+        else AuditAction.update
+    )
     session.add(
         AuditEntry(
             actor_name=actor.name,

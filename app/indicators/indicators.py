@@ -14,7 +14,7 @@ from app.audit import audit
 from app.auth.tokens import Actor
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError
 from app.indicators.trajectory import Point, assess, pick_target
-from app.models import AuditAction, Axis, Commune, Directorate, Engagement, Trackable
+from app.models import Axis, Commune, Directorate, Engagement, Trackable
 from app.models.base import utcnow
 from app.models.indicators import (
     Indicator,
@@ -327,15 +327,7 @@ def create(*, session: Session, actor: Actor, data: IndicatorCreate) -> Indicato
     indicator = Indicator(code=data.code, name=data.name, direction=data.direction)
     session.add(indicator)
     _apply(session, indicator, data.model_dump(exclude_unset=True, exclude={"code"}))
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="indicator",
-        entity_key=indicator.code,
-        action=AuditAction.create,
-        before=None,
-        after=_snapshot(session, indicator),
-    )
+    audit.record(session, actor, "indicator", indicator.code, None, _snapshot(session, indicator))
     return indicator
 
 
@@ -343,15 +335,8 @@ def update(*, session: Session, actor: Actor, code: str, data: IndicatorInput) -
     indicator = get_row(session=session, code=code)
     before = _snapshot(session, indicator)
     _apply(session, indicator, data.model_dump(exclude_unset=True))
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="indicator",
-        entity_key=indicator.code,
-        action=AuditAction.update,
-        before=before,
-        after=_snapshot(session, indicator),
-    )
+    after = _snapshot(session, indicator)
+    audit.record(session, actor, "indicator", indicator.code, before, after)
     return indicator
 
 
@@ -385,15 +370,9 @@ def put_value(
         for name, value in fields.items():
             setattr(row, name, value)
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="indicator_value",
-        entity_key=f"{indicator.code}/{year}" + (f"/{commune}" if commune else ""),
-        action=AuditAction.create if before is None else AuditAction.update,
-        before=before,
-        after=_value_public(row).model_dump(mode="json", exclude=excluded),
-    )
+    key = f"{indicator.code}/{year}" + (f"/{commune}" if commune else "")
+    after = _value_public(row).model_dump(mode="json", exclude=excluded)
+    audit.record(session, actor, "indicator_value", key, before, after)
     return row, before is None
 
 

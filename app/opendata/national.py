@@ -13,17 +13,16 @@ from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.models import AuditEntry, Commune, ProgressReport, Status, TrackableCommune
+from app.models import AuditEntry, Commune, ProgressReport, Status
 from app.opendata.columns import INSEE_PATTERN, choice, identifier, utc_datetime
 from app.opendata.queries import (
     as_utc,
     data_dates,
-    group_rows,
     latest_of,
-    load_trackables,
     publisher,
 )
 from app.opendata.tables import Column, ForeignKey, Resource, Row, format_datetime
+from app.trackables import trackables as trackable_queries
 
 #: Fixed namespace of the uuid5 identifiers of the national-schema resources: a project's id is
 #: ``uuid5(NAMESPACE, code)`` ("E2.3.2", "PP5"), a collectivité's ``uuid5(NAMESPACE,
@@ -147,13 +146,8 @@ def _reports(session: Session) -> _Reports:
 
 def _projets_territoire(session: Session) -> list[Row]:
     """Five queries: the live trackables, their communes, reports, audit dates and the plan."""
-    trackables = load_trackables(session, live_only=True)
-    communes = group_rows(
-        session,
-        select(col(TrackableCommune.trackable_id), col(TrackableCommune.insee_code)).order_by(
-            col(TrackableCommune.insee_code)
-        ),
-    )
+    trackables = trackable_queries.get_all_with_parents(session=session, live_only=True)
+    communes = trackable_queries.links(session, "communes")
     reports = _reports(session)
     audited: dict[int, datetime] = dict(
         session.execute(

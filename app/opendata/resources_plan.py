@@ -5,21 +5,18 @@ data (directorates, communes)."""
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app.core.text import natural_key
 from app.models import (
     Axis,
     Commune,
     Directorate,
     Engagement,
     FlagshipAction,
-    Partner,
     PlanValue,
     Priority,
     Status,
     Trackable,
-    TrackableCommune,
     TrackableKind,
-    TrackablePartner,
-    TrackableValue,
 )
 from app.opendata.columns import (
     ARCHIVED,
@@ -37,8 +34,9 @@ from app.opendata.columns import (
     position_column,
     status_column,
 )
-from app.opendata.queries import group_rows, load_trackables, natural_key, sorted_rows
+from app.opendata.queries import sorted_rows
 from app.opendata.tables import Column, ForeignKey, Resource, Row
+from app.trackables import trackables
 from app.trackables.progress import latest_progress
 
 # --- The strategy tree --------------------------------------------------------------------------
@@ -123,27 +121,12 @@ SHARED_VALUES = Resource(
 def _trackables(session: Session) -> list[Row]:
     """Five queries: the trackables, their latest progress, communes, values and partners."""
     progress = latest_progress(session)
-    communes = group_rows(
-        session,
-        select(col(TrackableCommune.trackable_id), col(TrackableCommune.insee_code)).order_by(
-            col(TrackableCommune.insee_code)
-        ),
-    )
-    values = group_rows(
-        session,
-        select(col(TrackableValue.trackable_id), col(PlanValue.code))
-        .join(PlanValue, col(PlanValue.id) == col(TrackableValue.value_id))
-        .order_by(col(PlanValue.position)),
-    )
+    communes = trackables.links(session, "communes")
+    values = trackables.links(session, "values")
     # Sorted here rather than by the database, whose collation may differ (SQLite, PostgreSQL).
-    partners = group_rows(
-        session,
-        select(col(TrackablePartner.trackable_id), col(Partner.name)).join(
-            Partner, col(Partner.id) == col(TrackablePartner.partner_id)
-        ),
-    )
+    partners = trackables.links(session, "partners")
     rows: list[Row] = []
-    for row in load_trackables(session):
+    for row in trackables.get_all_with_parents(session=session):
         t = row.trackable
         assert t.id is not None
         latest = progress.get(t.id)

@@ -8,6 +8,7 @@ from sqlalchemy import String, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.core.text import natural_key
 from app.indicators import indicators as indicator_service
 from app.models import (
     Direction,
@@ -40,7 +41,7 @@ from app.opendata.columns import (
     status_column,
     utc_datetime,
 )
-from app.opendata.queries import natural_key, natural_keys, sorted_rows
+from app.opendata.queries import natural_keys, sorted_rows
 from app.opendata.tables import Column, ForeignKey, Resource, Row
 
 #: The code of the action or flagship project a row is about, and its key.

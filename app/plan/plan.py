@@ -14,6 +14,13 @@ from app.models.plan import (
 )
 from app.trackables import rollups
 
+#: The plan's publisher and title while the database holds no plan yet (the seed stores them in
+#: the plan's row): the pages' header and the open data's publisher.
+DEFAULT_ORGANISATION = "Communauté d'agglomération de La Porte du Hainaut"
+DEFAULT_ACRONYM = "CAPH"
+DEFAULT_SIREN = "200042190"
+DEFAULT_TITLE = "Projet de territoire 2024-2044"
+
 
 def get(*, session: Session, rollup: Rollup | None = None) -> PlanPublic:
     """The plan with its ambitions, values, key points, chronology (five queries) and roll-up

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 from app.audit import audit
 from app.auth.tokens import Actor
 from app.core.errors import ConflictError, InvalidInputError
-from app.models import AuditAction, Axis, Engagement
+from app.models import Axis, Engagement
 from app.models.base import utcnow
 from app.models.structure import AxisCreate, AxisUpdate
 from app.trackables import trackables
@@ -23,25 +23,6 @@ def _next_axis_position(session: Session, engagement_id: int | None) -> int:
         select(func.max(Axis.position)).where(col(Axis.engagement_id) == engagement_id)
     )
     return 0 if last is None else last + 1
-
-
-def _record(
-    session: Session,
-    actor: Actor,
-    entity: str,
-    key: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-) -> None:
-    audit.record(
-        session=session,
-        actor=actor,
-        entity=entity,
-        entity_key=key,
-        action=AuditAction.create if before is None else AuditAction.update,
-        before=before,
-        after=after,
-    )
 
 
 def create_axis(*, session: Session, actor: Actor, data: AxisCreate) -> Axis:
@@ -66,7 +47,7 @@ def create_axis(*, session: Session, actor: Actor, data: AxisCreate) -> Axis:
     )
     session.add(axis)
     session.flush()
-    _record(session, actor, "axis", axis.code, None, _axis_snapshot(axis, engagement.code))
+    audit.record(session, actor, "axis", axis.code, None, _axis_snapshot(axis, engagement.code))
     return axis
 
 
@@ -89,5 +70,6 @@ def update_axis(*, session: Session, actor: Actor, code: str, data: AxisUpdate) 
     if "archived" in changes:
         axis.archived_at = (axis.archived_at or utcnow()) if changes["archived"] else None
     session.flush()
-    _record(session, actor, "axis", axis.code, before, _axis_snapshot(axis, engagement.code))
+    after = _axis_snapshot(axis, engagement.code)
+    audit.record(session, actor, "axis", axis.code, before, after)
     return axis

@@ -8,7 +8,7 @@ from app.audit import audit
 from app.auth.tokens import Actor
 from app.core.errors import InvalidInputError, NotFoundError
 from app.core.versioning import check_version
-from app.models import AuditAction, Milestone, Trackable
+from app.models import Milestone, Trackable
 from app.models.tracking import MilestoneInput, MilestonePublic, MilestoneUpdate
 
 
@@ -53,24 +53,11 @@ def get(*, session: Session, milestone_id: int) -> tuple[Milestone, Trackable]:
 
 
 def _record(
-    session: Session,
-    actor: Actor,
-    milestone: Milestone,
-    trackable: Trackable,
-    action: AuditAction,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    session: Session, actor: Actor, milestone: Milestone, trackable: Trackable, **snapshots: Any
 ) -> None:
-    audit.record(
-        session=session,
-        actor=actor,
-        entity="milestone",
-        entity_key=f"{trackable.code}/milestone {milestone.id}",
-        action=action,
-        before=before,
-        after=after,
-        trackable_id=trackable.id,
-    )
+    """The audit entry of a write on ``milestone``: its ``before`` and ``after`` snapshots."""
+    key = f"{trackable.code}/milestone {milestone.id}"
+    audit.record(session, actor, "milestone", key, **snapshots, trackable_id=trackable.id)
 
 
 def create(
@@ -82,7 +69,7 @@ def create(
     session.add(milestone)
     session.flush()
     after = public(milestone, trackable.code).model_dump(mode="json")
-    _record(session, actor, milestone, trackable, AuditAction.create, None, after)
+    _record(session, actor, milestone, trackable, before=None, after=after)
     return milestone
 
 
@@ -107,7 +94,7 @@ def update(
         setattr(milestone, name, value)
     session.flush()
     after = public(milestone, trackable.code).model_dump(mode="json")
-    _record(session, actor, milestone, trackable, AuditAction.update, before, after)
+    _record(session, actor, milestone, trackable, before=before, after=after)
 
 
 def delete(
@@ -121,6 +108,6 @@ def delete(
     """``actor`` may write the milestone (``app.trackables.routes.deps.writable_milestone``)."""
     check_version(f"milestone {milestone.id}", milestone.version, if_match)
     before = public(milestone, trackable.code).model_dump(mode="json")
-    _record(session, actor, milestone, trackable, AuditAction.delete, before, None)
+    _record(session, actor, milestone, trackable, before=before, after=None)
     session.delete(milestone)
     session.flush()

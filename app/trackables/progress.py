@@ -10,7 +10,7 @@ from app.audit import audit
 from app.auth.tokens import Actor
 from app.core.errors import NotFoundError, PreconditionFailedError
 from app.core.versioning import check_version
-from app.models import AuditAction, ProgressReport, Status, Trackable
+from app.models import ProgressReport, Status, Trackable
 from app.models.base import utcnow
 from app.models.tracking import ProgressReportInput, ProgressReportPublic
 
@@ -143,14 +143,6 @@ def put(
         for name, value in fields.items():
             setattr(report, name, value)
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity=PROGRESS_ENTITY,
-        entity_key=key,
-        action=AuditAction.create if before is None else AuditAction.update,
-        before=before,
-        after=public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED),
-        trackable_id=trackable.id,
-    )
+    after = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
+    audit.record(session, actor, PROGRESS_ENTITY, key, before, after, trackable_id=trackable.id)
     return report, before is None

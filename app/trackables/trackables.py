@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.core.errors import NotFoundError
-from app.core.text import fold
+from app.core.text import fold, natural_key
 from app.models import (
     Axis,
     Directorate,
@@ -73,7 +73,33 @@ def _summary(
     ).model_dump()
 
 
-def _links(session: Session, stmt: Any) -> dict[int, list[str]]:
+#: What a trackable links to, as (trackable id, code; a partner's name), in the order shown.
+_LINK_QUERIES: dict[str, Any] = {
+    "contributing_directorates": select(
+        col(TrackableDirectorate.trackable_id), col(Directorate.code)
+    )
+    .join(Directorate, col(Directorate.id) == col(TrackableDirectorate.directorate_id))
+    .order_by(col(Directorate.code)),
+    "partners": select(col(TrackablePartner.trackable_id), col(Partner.name))
+    .join(Partner, col(Partner.id) == col(TrackablePartner.partner_id))
+    .order_by(col(Partner.name)),
+    "communes": select(
+        col(TrackableCommune.trackable_id), col(TrackableCommune.insee_code)
+    ).order_by(col(TrackableCommune.insee_code)),
+    "values": select(col(TrackableValue.trackable_id), col(PlanValue.code))
+    .join(PlanValue, col(PlanValue.id) == col(TrackableValue.value_id))
+    .order_by(col(PlanValue.position)),
+}
+
+
+def links(
+    session: Session, name: str, ids: Sequence[int | None] | None = None
+) -> dict[int, list[str]]:
+    """The links ``name`` (``contributing_directorates``, ``partners``, ``communes``, ``values``)
+    of the trackables ``ids`` (every trackable when None), by trackable: one query."""
+    stmt = _LINK_QUERIES[name]
+    if ids is not None:
+        stmt = stmt.where(stmt.selected_columns[0].in_(ids))
     grouped: dict[int, list[str]] = defaultdict(list)
     for trackable_id, value in session.execute(stmt).all():
         grouped[trackable_id].append(value)
@@ -83,33 +109,10 @@ def _links(session: Session, stmt: Any) -> dict[int, list[str]]:
 def _details(session: Session, trackables: Sequence[Trackable]) -> dict[int, dict[str, Any]]:
     """The detail fields of several trackables: four queries, one per kind of link."""
     ids = [t.id for t in trackables]
-    directorates = _links(
-        session,
-        select(col(TrackableDirectorate.trackable_id), col(Directorate.code))
-        .join(Directorate, col(Directorate.id) == col(TrackableDirectorate.directorate_id))
-        .where(col(TrackableDirectorate.trackable_id).in_(ids))
-        .order_by(col(Directorate.code)),
-    )
-    partners = _links(
-        session,
-        select(col(TrackablePartner.trackable_id), col(Partner.name))
-        .join(Partner, col(Partner.id) == col(TrackablePartner.partner_id))
-        .where(col(TrackablePartner.trackable_id).in_(ids))
-        .order_by(col(Partner.name)),
-    )
-    communes = _links(
-        session,
-        select(col(TrackableCommune.trackable_id), col(TrackableCommune.insee_code))
-        .where(col(TrackableCommune.trackable_id).in_(ids))
-        .order_by(col(TrackableCommune.insee_code)),
-    )
-    values = _links(
-        session,
-        select(col(TrackableValue.trackable_id), col(PlanValue.code))
-        .join(PlanValue, col(PlanValue.id) == col(TrackableValue.value_id))
-        .where(col(TrackableValue.trackable_id).in_(ids))
-        .order_by(col(PlanValue.position)),
-    )
+    directorates = links(session, "contributing_directorates", ids)
+    partners = links(session, "partners", ids)
+    communes = links(session, "communes", ids)
+    values = links(session, "values", ids)
     details = {}
     for t in trackables:
         assert t.id is not None
@@ -461,6 +464,83 @@ def get_detail(*, session: Session, trackable: Trackable) -> ActionDetail | Flag
 
 def _rollup(session: Session, code: str) -> Rollup:
     return kept.computed(session)[1].get(code)
+
+
+# --- Every trackable with its parents' codes, for bulk readers (open data) ------------------
+
+
+_AxisEngagement = aliased(Engagement, name="axis_engagement")
+_OwnEngagement = aliased(Engagement, name="own_engagement")
+
+
+@dataclass(frozen=True)
+class TrackableWithParents:
+    """A trackable with the codes of its engagement, axis, parent action and lead directorate."""
+
+    trackable: Trackable
+    engagement_code: str
+    axis_code: str | None
+    parent_code: str | None
+    lead_code: str | None
+
+
+def get_all_with_parents(
+    *, session: Session, live_only: bool = False
+) -> list[TrackableWithParents]:
+    """Every action and flagship project with its parents' codes, in document order: actions
+    (engagement, axis, action then its sub-actions), then flagship projects. One query."""
+    columns: list[Any] = [
+        Trackable,
+        Axis.code,
+        Axis.position,
+        _AxisEngagement.code,
+        _AxisEngagement.position,
+        _OwnEngagement.code,
+        _OwnEngagement.position,
+        Parent.code,
+        Parent.position,
+        Lead.code,
+    ]
+    stmt: Any = (
+        select(*columns)
+        .outerjoin(Axis, col(Axis.id) == col(Trackable.axis_id))
+        .outerjoin(_AxisEngagement, col(Axis.engagement_id) == _AxisEngagement.id)
+        .outerjoin(_OwnEngagement, col(Trackable.engagement_id) == _OwnEngagement.id)
+        .outerjoin(Parent, col(Trackable.parent_id) == Parent.id)
+        .outerjoin(Lead, col(Trackable.lead_directorate_id) == Lead.id)
+    )
+    if live_only:
+        stmt = stmt.where(col(Trackable.archived_at).is_(None), col(Axis.archived_at).is_(None))
+    ordered = []
+    for (
+        t,
+        axis_code,
+        axis_pos,
+        ae_code,
+        ae_pos,
+        oe_code,
+        oe_pos,
+        p_code,
+        p_pos,
+        lead,
+    ) in session.execute(stmt).all():
+        if t.kind == TrackableKind.action:
+            key: tuple[Any, ...] = (
+                0,
+                ae_pos or 0,
+                axis_pos or 0,
+                p_pos if p_pos is not None else t.position,
+                t.parent_id is not None,
+                t.position,
+                natural_key(t.code),
+            )
+            engagement_code = ae_code
+        else:
+            key = (1, oe_pos or 0, t.position, natural_key(t.code))
+            engagement_code = oe_code
+        ordered.append((key, TrackableWithParents(t, engagement_code, axis_code, p_code, lead)))
+    ordered.sort(key=lambda pair: pair[0])
+    return [row for _, row in ordered]
 
 
 # --- Engagements and axes -----------------------------------------------------------------------

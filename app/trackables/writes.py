@@ -12,7 +12,6 @@ from app.auth.tokens import Actor
 from app.core.errors import ConflictError, InvalidInputError
 from app.core.versioning import check_version
 from app.models import (
-    AuditAction,
     Axis,
     Commune,
     Directorate,
@@ -59,8 +58,21 @@ def snapshot(session: Session, trackable: Trackable) -> dict[str, Any]:
     )
 
 
-def _entity(trackable: Trackable) -> str:
-    return str(trackable.kind)
+def _record(
+    session: Session, actor: Actor, trackable: Trackable, before: dict[str, Any] | None
+) -> None:
+    """Flush the write, then record it: ``before`` (None for a creation) and the trackable now."""
+    session.flush()
+    after = snapshot(session, trackable)
+    audit.record(
+        session,
+        actor,
+        str(trackable.kind),
+        trackable.code,
+        before,
+        after,
+        trackable_id=trackable.id,
+    )
 
 
 def _lookup(session: Session, model: Any, key: Any, codes: list[str], field: str) -> dict[str, Any]:
@@ -254,17 +266,7 @@ def update(
     before = snapshot(session, trackable)
     trackable.version += 1
     _apply(session, trackable, changes)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity=_entity(trackable),
-        entity_key=trackable.code,
-        action=AuditAction.update,
-        before=before,
-        after=snapshot(session, trackable),
-        trackable_id=trackable.id,
-    )
+    _record(session, actor, trackable, before)
 
 
 def _claim_code(session: Session, code: str | None, prefix: str) -> str:
@@ -281,17 +283,7 @@ def _tracking_changes(data: ActionCreate | FlagshipProjectCreate) -> dict[str, A
 
 
 def _created(session: Session, actor: Actor, trackable: Trackable) -> Trackable:
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity=_entity(trackable),
-        entity_key=trackable.code,
-        action=AuditAction.create,
-        before=None,
-        after=snapshot(session, trackable),
-        trackable_id=trackable.id,
-    )
+    _record(session, actor, trackable, None)
     return trackable
 
 

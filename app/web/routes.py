@@ -40,9 +40,6 @@ from app.trackables.trackables import Sort, TrackableFilters
 from app.web import charts
 from app.web.templating import render
 
-#: Shown when the database holds no plan yet (the seed stores the real names).
-DEFAULT_ORGANISATION = "Communauté d'agglomération de La Porte du Hainaut"
-DEFAULT_TITLE = "Projet de territoire 2024-2044"
 HISTORY_SIZE = 50
 LATEST_CHANGES = 10
 PAGE_SIZES = (20, 50, 100, 200)
@@ -114,8 +111,8 @@ def page(
         {
             "page_title": title,
             "section": section,
-            "plan_title": plan.title if plan else DEFAULT_TITLE,
-            "organisation": plan.organisation if plan else DEFAULT_ORGANISATION,
+            "plan_title": plan.title if plan else plan_service.DEFAULT_TITLE,
+            "organisation": plan.organisation if plan else plan_service.DEFAULT_ORGANISATION,
             "demo": request.app.state.settings.demo,
             "version": __version__,
             **context,
