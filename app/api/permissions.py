@@ -2,7 +2,7 @@
 ``PermissionsDependency``.
 
 Every write route takes its caller through one of two aliases, so reading the route tells who may
-call it (tests/test_permissions.py fails for a write route that declares neither):
+call it (tests/api/test_permissions.py fails for a write route that declares neither):
 
 * ``AdminActor`` (``Permission.admin``): admin tokens only; anyone else gets 403 before any work.
 * ``TrackingWriter`` (``Permission.write_tracking``): admin tokens, and editor tokens for what one

@@ -44,7 +44,7 @@ PAGES: dict[str, tuple[str, str]] = {
 }
 
 
-# --- Writing sample data through the API (also used by tests/test_browser.py) -----------------
+# --- Writing sample data through the API (also used by tests/web/test_browser.py) -----------------
 
 
 def write_sample(http: httpx.Client, admin_token: str) -> None:

@@ -29,7 +29,7 @@ from app.tooling import demo
 from tests.conftest import ENV_ACTION, auth, count_queries, make_client
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.helpers import snapshot
-from tests.test_query_counts import ROUTES
+from tests.api.test_query_counts import ROUTES
 
 runner = CliRunner()
 SEED_TRACKABLES = 68  # 59 actions and 9 flagship projects

@@ -33,7 +33,7 @@ from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine, session_scope
 from app.models import Role
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.test_web import ENERGY, PAGES, SAMPLE_ACTION, write_sample
+from tests.web.test_web import ENERGY, PAGES, SAMPLE_ACTION, write_sample
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -194,7 +194,7 @@ def browser(chromium: Path) -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     # The pages forbid inline scripts (Content-Security-Policy); axe is injected as one, so the
-    # test context bypasses the policy (the policy itself is checked in tests/test_web.py).
+    # test context bypasses the policy (the policy itself is checked in tests/web/test_web.py).
     context = browser.new_context(
         bypass_csp=True, locale="fr-FR", viewport={"width": 1280, "height": 900}
     )

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.servers import RunningApi, api_process, wait_until_live
-from tests.test_concurrency import make_admin_token
+from tests.api.test_concurrency import make_admin_token
 
 #: Every request must be answered within this many seconds, whatever the load.
 ANSWER_WITHIN = 15.0

@@ -1,7 +1,7 @@
 """The edges an attacker or a broken client reaches first: JSON the routes cannot answer with, the
 failed-authentication brake and whose address it trusts, links built from a Host header, locks
 held by someone else. Real database, real HTTP through TestClient (the process-level load and
-slow-client tests are in tests/test_saturation.py)."""
+slow-client tests are in tests/api/test_saturation.py)."""
 
 import json
 import sqlite3

@@ -542,7 +542,7 @@ def large_db_url(
     empty_template: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
-    """The plan ten times over (590 actions), as in tests/test_query_counts.py."""
+    """The plan ten times over (590 actions), as in tests/api/test_query_counts.py."""
     plan_file = tmp_path_factory.mktemp("large-open-data") / "plan.yaml"
     plan_file.write_text(yaml.safe_dump(scaled_plan(10), allow_unicode=True), encoding="utf-8")
 
