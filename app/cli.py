@@ -20,6 +20,7 @@ from app.core.runtime import tune_garbage_collector
 from app.models import Role
 from app.tooling import backup as backup_service
 from app.tooling import demo as demo_service
+from app.tooling import organisation
 from app.tooling import seed as seed_service
 from app.trackables import imports
 
@@ -57,8 +58,17 @@ def seed(
     communes: Annotated[
         Path | None, typer.Option(help="Communes CSV (default: seed/communes.csv)")
     ] = None,
+    organisation_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--organisation",
+            help="Directorates and leads YAML, applied when it has content "
+            "(default: seed/organisation.yaml)",
+        ),
+    ] = None,
 ) -> None:
-    """Load the plan and the communes; safe to run again (nothing is duplicated)."""
+    """Load the plan and the communes, then the organisation (directorates, leads) when
+    seed/organisation.yaml has content; safe to run again (nothing is duplicated)."""
     settings = get_settings()
     try:
         document = seed_service.parse_plan(file or settings.seed_file)
@@ -68,16 +78,163 @@ def seed(
             f"[red]Seed refused, nothing written:[/red]\n{exc}", highlight=False, soft_wrap=True
         )
         raise typer.Exit(code=1) from exc
+    org_path = organisation_file or organisation.ORGANISATION_FILE
+    try:
+        described = (
+            organisation.parse_organisation(org_path)
+            if organisation_file is not None or org_path.exists()
+            else organisation.Organisation()
+        )
+    except organisation.OrganisationError as exc:
+        _refused(f"Seed refused, nothing written ({org_path}):", exc.problems)
+        raise typer.Exit(code=1) from exc
     engine = make_engine(settings.database_url)
-    with session_scope(engine) as session:
-        summary = seed_service.apply_seed(session, document, commune_rows)
-    engine.dispose()
+    try:
+        with session_scope(engine) as session:
+            summary = seed_service.apply_seed(session, document, commune_rows)
+            if not described.empty:
+                directorates, leads = organisation.apply_organisation(
+                    session=session, actor=organisation.CLI_ACTOR, organisation=described
+                )
+    except organisation.OrganisationError as exc:
+        _refused(f"Seed refused, nothing written ({org_path}):", exc.problems)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
     table = Table(title="Seed")
     for column in ("kind", "created", "updated", "unchanged"):
         table.add_column(column, justify="left" if column == "kind" else "right")
     for kind, counts in summary.counts.items():
         table.add_row(kind, *(str(counts[o]) for o in ("created", "updated", "unchanged")))
+    if not described.empty:
+        for kind, org_counts in (
+            ("organisation: directorate", directorates),
+            ("organisation: lead", leads),
+        ):
+            table.add_row(
+                kind, str(org_counts.created), str(org_counts.updated), str(org_counts.unchanged)
+            )
     console.print(table)
+
+
+def _refused(title: str, problems: list[str]) -> None:
+    """A refusal: its title, then one line per problem (markup off: they quote the files)."""
+    err_console.print(title, style="red", highlight=False, markup=False, soft_wrap=True)
+    for problem in problems:
+        err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
+
+
+directorate_app = typer.Typer(help="CAPH directorates (who leads the actions; editors' tokens).")
+app.add_typer(directorate_app, name="directorate")
+
+
+@directorate_app.command("add")
+def directorate_add(
+    code: Annotated[str, typer.Argument(help="Short stable code, e.g. DEV-ECO")],
+    name: Annotated[str, typer.Argument(help="Its name, e.g. 'Développement économique'")],
+) -> None:
+    """Add a directorate (recorded in the audit trail as the `cli` admin)."""
+    try:
+        row = organisation.directorate_row(code, name)
+    except organisation.OrganisationError as exc:
+        _refused("Direction non créée :", exc.problems)
+        raise typer.Exit(code=1) from exc
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            organisation.add_directorate(session=session, actor=organisation.CLI_ACTOR, row=row)
+    except organisation.OrganisationError as exc:
+        _refused("Direction non créée :", exc.problems)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    console.print(f"Direction {row.code} créée : {row.name}.", highlight=False, markup=False)
+
+
+@directorate_app.command("list")
+def directorate_list() -> None:
+    """List the directorates, with how many actions and flagship projects each leads."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            lines = organisation.list_directorates(session=session)
+    finally:
+        engine.dispose()
+    table = Table(title="Directions")
+    table.add_column("code")
+    table.add_column("nom")
+    table.add_column("pilote", justify="right")
+    table.add_column("contribue", justify="right")
+    for line in lines:
+        table.add_row(line.code, line.name, str(line.leads), str(line.contributes))
+    console.print(table)
+    if not lines:
+        console.print(
+            "Aucune direction : `boussole directorate add` ou `boussole directorate import`."
+        )
+
+
+@directorate_app.command("import")
+def directorate_import(
+    file: Annotated[Path, typer.Argument(help="CSV (code,name) or YAML (a list of code, name)")],
+) -> None:
+    """Create or rename directorates from FILE, all or nothing; the same file again changes
+    nothing."""
+    try:
+        rows = organisation.parse_directorates(file)
+    except organisation.OrganisationError as exc:
+        _refused("Import refusé, rien n'a été écrit :", exc.problems)
+        raise typer.Exit(code=1) from exc
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            counts = organisation.apply_directorates(
+                session=session, actor=organisation.CLI_ACTOR, rows=rows
+            )
+    finally:
+        engine.dispose()
+    if counts.changed:
+        summary = (
+            f"{counts.created} créée(s), {counts.updated} renommée(s), "
+            f"{counts.unchanged} inchangée(s)."
+        )
+    else:
+        summary = "déjà à jour, rien n'a changé."
+    console.print(f"{len(rows)} direction(s) lue(s) : {summary}", highlight=False, markup=False)
+
+
+@app.command("assign")
+def assign(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV (code,lead,contributing; contributing separated by ';' or '|') or YAML"
+        ),
+    ],
+) -> None:
+    """Set the lead and contributing directorates of actions and flagship projects from FILE,
+    all or nothing, as the `cli` admin (audited); the same file again changes nothing."""
+    try:
+        rows, problems = organisation.read_assignments(file)
+    except organisation.OrganisationError as exc:
+        _refused("Affectation refusée, rien n'a été écrit :", exc.problems)
+        raise typer.Exit(code=1) from exc
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            counts = organisation.apply_assignments(
+                session=session, actor=organisation.CLI_ACTOR, rows=rows, problems=problems
+            )
+    except organisation.OrganisationError as exc:
+        _refused("Affectation refusée, rien n'a été écrit :", exc.problems)
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    if counts.changed:
+        summary = f"{counts.updated} mise(s) à jour, {counts.unchanged} inchangée(s)."
+    else:
+        summary = "déjà à jour, rien n'a changé."
+    console.print(f"{len(rows)} ligne(s) lue(s) : {summary}", highlight=False, markup=False)
 
 
 @app.command()
