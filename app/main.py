@@ -10,6 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.api import health
+from app.api.docs import install_docs
 from app.api.method_not_allowed import install_method_not_allowed
 from app.audit import routes as changes
 from app.auth.authentication import AuthenticationMiddleware, Authenticator
@@ -80,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         license_info={"name": "EUPL-1.2"},
         lifespan=_lifespan,
+        # /docs and /redoc are served by install_docs below, with their assets: no CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(
@@ -149,5 +153,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api/v1")
+    install_docs(app)  # /docs, /redoc and their assets under /static/docs (before /static)
     install_web(app)  # the public dashboard: HTML pages and their static files
     return app

@@ -1,7 +1,7 @@
 """Probes for orchestrators and load balancers, at the root (not under ``/api/v1``)."""
 
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -53,27 +53,31 @@ def readyz(request: Request) -> JSONResponse:
     except SQLAlchemyError as exc:
         # The message may name hosts and users: it goes to the log, not to the caller.
         logger.warning("readiness: database unreachable: %s", exc)
-        report = Readiness(
-            status="unavailable",
-            detail=f"database unreachable ({type(exc).__name__})",
+        return _readiness(
+            503,
+            f"database unreachable ({type(exc).__name__})",
             database="unreachable",
             head=head,
         )
-        return JSONResponse(status_code=503, content=report.model_dump())
     if revision != head:
-        report = Readiness(
-            status="unavailable",
-            detail=f"database at revision {revision or 'none'}, migrations head is {head}",
+        return _readiness(
+            503,
+            f"database at revision {revision or 'none'}, migrations head is {head}",
             database="reachable",
             revision=revision,
             head=head,
         )
-        return JSONResponse(status_code=503, content=report.model_dump())
-    report = Readiness(
-        status="ready",
-        detail=f"database reachable, at the migrations head {head}",
+    return _readiness(
+        200,
+        f"database reachable, at the migrations head {head}",
         database="reachable",
         revision=revision,
         head=head,
     )
-    return JSONResponse(status_code=200, content=report.model_dump())
+
+
+def _readiness(status_code: int, detail: str, **fields: Any) -> JSONResponse:
+    """The readiness report: ready with 200, unavailable otherwise."""
+    status: Literal["ready", "unavailable"] = "ready" if status_code == 200 else "unavailable"
+    report = Readiness(status=status, detail=detail, **fields)
+    return JSONResponse(status_code=status_code, content=report.model_dump())

@@ -22,6 +22,7 @@ from app.auth.tokens import Actor
 from app.core.admission import Gate
 from app.core.errors import BoussoleError, UnauthorizedError, error_response
 from app.core.hardening import FailedAuthLimiter, TooManyAttemptsError
+from app.core.middleware import HttpMiddleware
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Where every write needs a token.
@@ -82,15 +83,14 @@ class Authenticator:
             return tokens.authenticate(session=session, token=token)
 
 
-class AuthenticationMiddleware:
+class AuthenticationMiddleware(HttpMiddleware):
+    passed_methods = READ_METHODS
+
     def __init__(self, app: ASGIApp, *, authenticator: Authenticator) -> None:
-        self.app = app
+        super().__init__(app)
         self.authenticator = authenticator
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in READ_METHODS:
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             actor = await self.authenticator.actor(scope)
             if actor is None and scope["path"].startswith(PROTECTED_PREFIX):

@@ -14,30 +14,28 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import BoussoleError
+from app.core.middleware import HttpMiddleware
 
-#: HTML pages load nothing from elsewhere; the API documentation pages load Swagger UI / ReDoc
-#: from their CDN (FastAPI's defaults), and only those pages may.
+#: The methods whose requests no route reads a body of.
+BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: HTML pages load nothing from elsewhere. The API documentation pages (app.api.docs) load
+#: Swagger UI and ReDoc from the service too; ReDoc adds <style> elements as it draws
+#: (styled-components) and runs its search in a blob: worker, which only those pages may.
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "style-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
-    "script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; worker-src blob:; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; worker-src blob:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeadersMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
 
         async def send_with_headers(message: Message) -> None:
@@ -70,27 +68,23 @@ class BodyTimeoutError(HTTPException):
         super().__init__(408, f"the request body was not received within {seconds:g} s")
 
 
-class BodySizeLimitMiddleware:
+class BodySizeLimitMiddleware(HttpMiddleware):
     """413 for a body larger than allowed — announced or actually sent — and 408 for one not sent
     in time, raised from ``receive`` as the body streams in: nothing is buffered here, and whoever
     reads the body stops at the limit. ``limits`` gives larger allowances to some paths (the CSV
     import)."""
 
+    passed_methods = BODILESS_METHODS  # no route reads the body of a read
+
     def __init__(
         self, app: ASGIApp, *, default: int, limits: dict[str, int], timeout: float
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.default = default
         self.limits = limits
         self.timeout = timeout
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)  # no route reads the body of a read
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limits.get(scope["path"], self.default)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
@@ -120,20 +114,16 @@ class BodySizeLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-class StrictJSONMiddleware:
+class StrictJSONMiddleware(HttpMiddleware):
     """Reads a JSON request body once, strictly, before FastAPI does: numbers must be finite
     (no NaN, Infinity, or 1e309), strings must hold no NUL and no unpaired surrogate, and the
     body must be UTF-8 JSON. Anything else is a 422 naming where the problem is, in the shape of
     FastAPI's validation errors, instead of a 500 (a NaN cannot be echoed back in JSON) or an
     undocumented 400. Well-formed bodies are handed on as they came."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    passed_methods = BODILESS_METHODS
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _is_json(scope):
             await self.app(scope, receive, send)
             return

@@ -37,16 +37,11 @@ def writable_indicator(*, session: Session, actor: Actor, code: str) -> Indicato
 
 
 @router.get("", response_model=Page[IndicatorPublic], summary="List indicators", responses=READ)
-def list_indicators(
-    session: SessionDep,
-    page: ListParamsDep,
-) -> Page[IndicatorPublic]:
+def list_indicators(session: SessionDep, page: ListParamsDep) -> Page[IndicatorPublic]:
     """Indicators by code with their baseline, targets, what they measure and their trajectory;
     `q` searches codes and names."""
     return page_of(
-        indicators.get_all(session=session),
-        text=lambda i: f"{i.code} {i.name}",
-        params=page,
+        indicators.get_all(session=session), text=lambda i: f"{i.code} {i.name}", params=page
     )
 
 

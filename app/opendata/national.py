@@ -22,7 +22,7 @@ from app.opendata.queries import (
     publisher,
 )
 from app.opendata.tables import Column, ForeignKey, Resource, Row, format_datetime
-from app.trackables import trackables as trackable_queries
+from app.trackables import bulk
 
 #: Fixed namespace of the uuid5 identifiers of the national-schema resources: a project's id is
 #: ``uuid5(NAMESPACE, code)`` ("E2.3.2", "PP5"), a collectivité's ``uuid5(NAMESPACE,
@@ -146,8 +146,8 @@ def _reports(session: Session) -> _Reports:
 
 def _projets_territoire(session: Session) -> list[Row]:
     """Five queries: the live trackables, their communes, reports, audit dates and the plan."""
-    trackables = trackable_queries.get_all_with_parents(session=session, live_only=True)
-    communes = trackable_queries.links(session, "communes")
+    trackables = bulk.get_all_with_parents(session=session, live_only=True)
+    communes = bulk.links(session, "communes")
     reports = _reports(session)
     audited: dict[int, datetime] = dict(
         session.execute(

@@ -1,7 +1,7 @@
 """What the resources' queries share: the natural order of codes, sorted rows, the publisher and
 the data set's dates. Every resource is read with a fixed number of queries (bulk selects of whole
 tables, never a query per row; the trackables with their parents' codes and their links come from
-app.trackables.trackables)."""
+app.trackables.bulk)."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass

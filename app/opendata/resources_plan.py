@@ -36,7 +36,7 @@ from app.opendata.columns import (
 )
 from app.opendata.queries import sorted_rows
 from app.opendata.tables import Column, ForeignKey, Resource, Row
-from app.trackables import trackables
+from app.trackables import bulk
 from app.trackables.progress import latest_progress
 
 # --- The strategy tree --------------------------------------------------------------------------
@@ -121,12 +121,12 @@ SHARED_VALUES = Resource(
 def _trackables(session: Session) -> list[Row]:
     """Five queries: the trackables, their latest progress, communes, values and partners."""
     progress = latest_progress(session)
-    communes = trackables.links(session, "communes")
-    values = trackables.links(session, "values")
+    communes = bulk.links(session, "communes")
+    values = bulk.links(session, "values")
     # Sorted here rather than by the database, whose collation may differ (SQLite, PostgreSQL).
-    partners = trackables.links(session, "partners")
+    partners = bulk.links(session, "partners")
     rows: list[Row] = []
-    for row in trackables.get_all_with_parents(session=session):
+    for row in bulk.get_all_with_parents(session=session):
         t = row.trackable
         assert t.id is not None
         latest = progress.get(t.id)

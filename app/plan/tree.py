@@ -2,6 +2,7 @@
 their roll-ups (computed and kept per revision by ``app.trackables.kept``)."""
 
 from collections import defaultdict
+from typing import Any
 
 from sqlmodel import Session
 
@@ -38,39 +39,28 @@ def _build(session: Session, year: int) -> TreePublic:
         if link.action_id in code_of:
             served[link.flagship_project_id].append(code_of[link.action_id])
 
-    def current(t: TrackableRow) -> float | None:
-        return rows.progress[t.id][1] if t.id in rows.progress else None
+    def node(t: TrackableRow) -> dict[str, Any]:
+        """What every node of a trackable shows: code, title, status and current progress."""
+        progress = rows.progress[t.id][1] if t.id in rows.progress else None
+        return {"code": t.code, "title": t.title, "status": t.status, "progress": progress}
 
     # model_construct: every value below already has its declared type, and validating thousands
     # of nodes was a large part of the tree's cost.
     sub_actions: dict[int, list[ActionNode]] = defaultdict(list)
     for t in rows.trackables:
         if t.parent_id is not None:
-            sub_actions[t.parent_id].append(
-                ActionNode.model_construct(
-                    code=t.code, title=t.title, status=t.status, progress=current(t), sub_actions=[]
-                )
-            )
+            sub_actions[t.parent_id].append(ActionNode.model_construct(**node(t), sub_actions=[]))
     actions_by_axis: dict[int, list[ActionNode]] = defaultdict(list)
     flagships_by_engagement: dict[int, list[FlagshipProjectNode]] = defaultdict(list)
     for t in rows.trackables:
         if t.kind == TrackableKind.action and t.parent_id is None and t.axis_id is not None:
             actions_by_axis[t.axis_id].append(
-                ActionNode.model_construct(
-                    code=t.code,
-                    title=t.title,
-                    status=t.status,
-                    progress=current(t),
-                    sub_actions=sub_actions.get(t.id, []),
-                )
+                ActionNode.model_construct(**node(t), sub_actions=sub_actions.get(t.id, []))
             )
         elif t.kind == TrackableKind.flagship_project and t.engagement_id is not None:
             flagships_by_engagement[t.engagement_id].append(
                 FlagshipProjectNode.model_construct(
-                    code=t.code,
-                    title=t.title,
-                    status=t.status,
-                    progress=current(t),
+                    **node(t),
                     rollup=computed_rollups.get(t.code),
                     action_codes=sorted(served.get(t.id, [])),
                 )

@@ -27,6 +27,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id_from
+from app.core.middleware import HttpMiddleware
 from app.revision import reader as revision
 
 API_PREFIX = "/api/v1"
@@ -206,7 +207,7 @@ class _Batch:
 _SCOPE_REVISION = "boussole_revision"
 
 
-class ResponseReplay:
+class ResponseReplay(HttpMiddleware):
     """A standard ASGI middleware, installed outside the others (``app.main``): an anonymous
     ``GET`` of the API is answered with the bytes the stack inside it gave to the same request at
     the same revision (status, headers, body; a new request id), logged like any other request,
@@ -223,18 +224,14 @@ class ResponseReplay:
         log_request: Callable[[str, str, int, float, str], None],
         store: ResponseStore | None = None,
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.revisions = revisions
         self.log_request = log_request
         self.store = store if store is not None else ResponseStore()
         self._memo: tuple[tuple[int, datetime], str, tuple[bytes, bytes, bytes]] | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or not scope["path"].startswith(API_PREFIX)
-        ):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "GET" or not scope["path"].startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -317,20 +314,16 @@ _UNSHARED = frozenset((b"authorization", b"content-length", b"transfer-encoding"
 _PER_REQUEST = frozenset((b"x-request-id",))
 
 
-class HttpCacheMiddleware:
+class HttpCacheMiddleware(HttpMiddleware):
     """ETag, Last-Modified and Cache-Control on the API's answers, and 304 on a matching
     If-None-Match, from the revision ``RevisionSource`` reads (once per request)."""
 
     def __init__(self, app: ASGIApp, revisions: RevisionSource) -> None:
-        self.app = app
+        super().__init__(app)
         self.revisions = revisions
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or not scope["path"].startswith(API_PREFIX)
-        ):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
         number, changed_at = await self.revisions(scope)

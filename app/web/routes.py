@@ -30,13 +30,19 @@ from app.models.changes import Change, ChangePage
 from app.models.indicators import IndicatorDetail
 from app.models.plan import PlanPublic
 from app.models.tracking import FIRST_YEAR, Priority, ProgressReportPublic, Status
-from app.models.tree import ActionNode, ActionPublic, TreePublic
+from app.models.tree import (
+    ActionDetail,
+    ActionNode,
+    ActionPublic,
+    FlagshipProjectDetail,
+    TreePublic,
+)
 from app.plan import plan as plan_service
 from app.plan import tree as tree_service
 from app.reference import reference
 from app.trackables import milestones, progress, rollups, trackables
+from app.trackables.filters import Sort, TrackableFilters
 from app.trackables.routes.deps import get_trackable_filters
-from app.trackables.trackables import Sort, TrackableFilters
 from app.web import charts
 from app.web.templating import render
 
@@ -121,46 +127,49 @@ def page(
     )
 
 
-def not_found_page(request: Request, code: str) -> Response:
-    with Session(request.app.state.engine) as session:
-        plan = load_plan(session)
+def plan_page(
+    request: Request, session: Session, section: str, title: str, **context: Any
+) -> Response:
+    """The page of ``section`` (its template is named after it) under the plan's header."""
+    template = f"{section}.html"
+    return page(request, template, load_plan(session), title=title, section=section, **context)
+
+
+def _error_page(
+    request: Request, status_code: int, heading: str, message: str, *, with_plan: bool = True
+) -> Response:
+    """The error page titled ``heading``, under the plan's header when ``with_plan``."""
+    plan = None
+    if with_plan:
+        with Session(request.app.state.engine) as session:
+            plan = load_plan(session)
     return page(
         request,
         "error.html",
         plan,
-        title="Page introuvable",
-        status_code=404,
-        heading="Page introuvable",
-        message=f"Rien ne porte le code « {code} »." if code else "Cette page n'existe pas.",
+        title=heading,
+        status_code=status_code,
+        heading=heading,
+        message=message,
     )
+
+
+def not_found_page(request: Request, code: str) -> Response:
+    message = f"Rien ne porte le code « {code} »." if code else "Cette page n'existe pas."
+    return _error_page(request, 404, "Page introuvable", message)
 
 
 def no_plan_page(request: Request) -> Response:
-    return page(
-        request,
-        "error.html",
-        None,
-        title="Aucun plan chargé",
-        status_code=503,
-        heading="Aucun plan chargé",
-        message="La base de données ne contient pas encore le plan : chargez-le avec "
-        "« boussole seed ».",
+    message = (
+        "La base de données ne contient pas encore le plan : chargez-le avec « boussole seed »."
     )
+    return _error_page(request, 503, "Aucun plan chargé", message, with_plan=False)
 
 
 def bad_request_page(request: Request, error: RequestValidationError) -> Response:
     fields = sorted({str(e["loc"][-1]) for e in error.errors() if e.get("loc")})
-    with Session(request.app.state.engine) as session:
-        plan = load_plan(session)
-    return page(
-        request,
-        "error.html",
-        plan,
-        title="Paramètres invalides",
-        status_code=422,
-        heading="Paramètres invalides",
-        message="Ces paramètres de l'adresse ne sont pas valides : " + ", ".join(fields) + ".",
-    )
+    message = "Ces paramètres de l'adresse ne sont pas valides : " + ", ".join(fields) + "."
+    return _error_page(request, 422, "Paramètres invalides", message)
 
 
 @dataclass(frozen=True)
@@ -399,10 +408,19 @@ def _trackable_context(
     }
 
 
-@router.get("/actions/{code}", name="web_action")
-def action_page(code: str, request: Request, session: SessionDep) -> Response:
-    detail = trackables.get_action(session=session, code=code)
-    row = trackables.get_trackable(session=session, code=code, kind=TrackableKind.action)
+def _trackable_page(
+    request: Request,
+    session: Session,
+    detail: ActionDetail | FlagshipProjectDetail,
+    kind: TrackableKind,
+    *,
+    section: str,
+    subject: str,
+    history_route: str,
+    **context: Any,
+) -> Response:
+    """The page of an action or a flagship project: ``context`` adds what only its kind shows."""
+    row = trackables.get_trackable(session=session, code=detail.code, kind=kind)
     reports = progress.get_all(session=session, trackable=row)
     plan = load_plan(session)
     return page(
@@ -410,15 +428,30 @@ def action_page(code: str, request: Request, session: SessionDep) -> Response:
         "trackable.html",
         plan,
         title=f"{detail.code} {detail.title}",
-        section="actions",
-        kind="action",
+        section=section,
+        kind=kind.value,
         item=detail,
-        axis=trackables.get_axis_row(session=session, code=detail.axis_code),
         engagement=trackables.get_engagement_row(session=session, code=detail.engagement_code),
         values={v.code: v.title for v in plan.values} if plan else {},
+        history_api=request.app.url_path_for(history_route, code=detail.code) + "/history",
+        **context,
+        **_trackable_context(session, row, f"{subject} {detail.code}", reports),
+    )
+
+
+@router.get("/actions/{code}", name="web_action")
+def action_page(code: str, request: Request, session: SessionDep) -> Response:
+    detail = trackables.get_action(session=session, code=code)
+    return _trackable_page(
+        request,
+        session,
+        detail,
+        TrackableKind.action,
+        section="actions",
+        subject="l'action",
+        history_route="read_action",
+        axis=trackables.get_axis_row(session=session, code=detail.axis_code),
         served_actions=[],
-        history_api=request.app.url_path_for("read_action", code=code) + "/history",
-        **_trackable_context(session, row, f"l'action {detail.code}", reports),
     )
 
 
@@ -440,24 +473,16 @@ def flagship_projects_page(request: Request, session: SessionDep) -> Response:
 
 @router.get("/projets-phares/{code}", name="web_flagship_project")
 def flagship_project_page(code: str, request: Request, session: SessionDep) -> Response:
-    detail = trackables.get_flagship_project(session=session, code=code)
-    row = trackables.get_trackable(session=session, code=code, kind=TrackableKind.flagship_project)
-    reports = progress.get_all(session=session, trackable=row)
-    plan = load_plan(session)
-    return page(
+    return _trackable_page(
         request,
-        "trackable.html",
-        plan,
-        title=f"{detail.code} {detail.title}",
+        session,
+        trackables.get_flagship_project(session=session, code=code),
+        TrackableKind.flagship_project,
         section="flagships",
-        kind="flagship_project",
-        item=detail,
+        subject="le projet phare",
+        history_route="read_flagship_project",
         axis=None,
-        engagement=trackables.get_engagement_row(session=session, code=detail.engagement_code),
-        values={v.code: v.title for v in plan.values} if plan else {},
         served_actions=all_actions(session, TrackableFilters(flagship=code)),
-        history_api=request.app.url_path_for("read_flagship_project", code=code) + "/history",
-        **_trackable_context(session, row, f"le projet phare {detail.code}", reports),
     )
 
 
@@ -496,27 +521,16 @@ def indicator_page(code: str, request: Request, session: SessionDep) -> Response
 
 @router.get("/directions", name="web_directorates")
 def directorates_page(request: Request, session: SessionDep) -> Response:
-    return page(
-        request,
-        "directorates.html",
-        load_plan(session),
-        title="Directions",
-        section="directorates",
-        directorates=dashboard.directorates(session=session),
-        statuses=list(Status),
+    rows = dashboard.directorates(session=session)
+    return plan_page(
+        request, session, "directorates", "Directions", directorates=rows, statuses=list(Status)
     )
 
 
 @router.get("/communes", name="web_communes")
 def communes_page(request: Request, session: SessionDep) -> Response:
-    return page(
-        request,
-        "communes.html",
-        load_plan(session),
-        title="Communes",
-        section="communes",
-        communes=dashboard.communes(session=session),
-    )
+    rows = dashboard.communes(session=session)
+    return plan_page(request, session, "communes", "Communes", communes=rows)
 
 
 @router.get("/donnees-ouvertes", name="web_open_data")
@@ -534,12 +548,11 @@ def open_data_page(request: Request, session: SessionDep) -> Response:
         }
         for r in opendata.RESOURCES
     ]
-    return page(
+    return plan_page(
         request,
-        "open_data.html",
-        load_plan(session),
-        title="Données ouvertes",
-        section="open_data",
+        session,
+        "open_data",
+        "Données ouvertes",
         resources=resources,
         license=opendata.LICENSE,
         index_href=path("read_index"),

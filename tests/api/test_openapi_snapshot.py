@@ -1,7 +1,7 @@
 """The OpenAPI document is the API's contract: it changes only on purpose. A change of the
-document without a change of the committed copy (`tests/api/openapi.json`) fails here; to change it on
-purpose, run `BOUSSOLE_UPDATE_OPENAPI=1 .venv/bin/pytest tests/api/test_openapi_snapshot.py` and commit
-the copy with the change that explains it."""
+document without a change of the committed copy (`tests/api/openapi.json`) fails here; to change
+it on purpose, run `BOUSSOLE_UPDATE_OPENAPI=1 .venv/bin/pytest tests/api/test_openapi_snapshot.py`
+and commit the copy with the change that explains it."""
 
 import json
 import os
@@ -19,5 +19,6 @@ def test_the_openapi_document_is_the_committed_one(tmp_path):
     if os.environ.get("BOUSSOLE_UPDATE_OPENAPI"):
         SNAPSHOT.write_text(document, encoding="utf-8")
     assert document == SNAPSHOT.read_text(encoding="utf-8"), (
-        "the OpenAPI document changed: if on purpose, update tests/api/openapi.json (see the docstring)"
+        "the OpenAPI document changed: if on purpose, update tests/api/openapi.json "
+        "(see the docstring)"
     )

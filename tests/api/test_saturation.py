@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import RunningApi, api_process, wait_until_live
 from tests.api.test_concurrency import make_admin_token
+from tests.servers import RunningApi, api_process, wait_until_live
 
 #: Every request must be answered within this many seconds, whatever the load.
 ANSWER_WITHIN = 15.0

@@ -26,10 +26,10 @@ from app.models import (
     Trackable,
 )
 from app.tooling import demo
+from tests.api.test_query_counts import ROUTES
 from tests.conftest import ENV_ACTION, auth, count_queries, make_client
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.helpers import snapshot
-from tests.api.test_query_counts import ROUTES
 
 runner = CliRunner()
 SEED_TRACKABLES = 68  # 59 actions and 9 flagship projects

@@ -16,10 +16,7 @@ router = APIRouter(tags=["strategy tree"])
     summary="The engagements",
     responses=READ,
 )
-def list_engagements(
-    session: SessionDep,
-    page: ListParamsDep,
-) -> Page[EngagementPublic]:
+def list_engagements(session: SessionDep, page: ListParamsDep) -> Page[EngagementPublic]:
     """In document order; `q` searches codes and titles."""
     return page_of(
         trackables.get_all_engagements(session=session),

@@ -20,10 +20,7 @@ router = APIRouter(prefix="/communes", tags=["communes"])
     summary="List the 47 member communes",
     responses=READ,
 )
-def list_communes(
-    session: SessionDep,
-    page: ListParamsDep,
-) -> Page[Commune]:
+def list_communes(session: SessionDep, page: ListParamsDep) -> Page[Commune]:
     """By INSEE code; `q` searches names and codes."""
     return page_of(
         reference.get_all_communes(session=session),

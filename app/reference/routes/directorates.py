@@ -20,10 +20,7 @@ router = APIRouter(tags=["directorates and partners"])
     summary="List CAPH directorates",
     responses=READ,
 )
-def list_directorates(
-    session: SessionDep,
-    page: ListParamsDep,
-) -> Page[Directorate]:
+def list_directorates(session: SessionDep, page: ListParamsDep) -> Page[Directorate]:
     """By code; `q` searches codes and names."""
     return page_of(
         reference.get_all_directorates(session=session),
@@ -73,13 +70,6 @@ def update_directorate(
     summary="List external partners",
     responses=READ,
 )
-def list_partners(
-    session: SessionDep,
-    page: ListParamsDep,
-) -> Page[Partner]:
+def list_partners(session: SessionDep, page: ListParamsDep) -> Page[Partner]:
     """Organisations named as partners of actions or flagship projects, by name."""
-    return page_of(
-        reference.get_all_partners(session=session),
-        text=lambda p: p.name,
-        params=page,
-    )
+    return page_of(reference.get_all_partners(session=session), text=lambda p: p.name, params=page)

@@ -12,7 +12,7 @@ from app.models import Milestone, Trackable, TrackableKind
 from app.models.inputs import FLAG_FORMAT, YEAR_FORMAT
 from app.models.tracking import FIRST_YEAR, INSEE_PATTERN, LAST_YEAR, Priority, Status
 from app.trackables import milestones, trackables
-from app.trackables.trackables import Sort, TrackableFilters
+from app.trackables.filters import Sort, TrackableFilters
 
 # --- The filters of the trackable lists ---------------------------------------------------------
 

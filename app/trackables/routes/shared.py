@@ -1,7 +1,7 @@
 """Routes shared by actions and flagship projects (both trackables): yearly progress,
 milestones and history. Mounted under ``/actions`` and ``/flagship-projects``."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
@@ -38,13 +38,17 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
     """The same routes for either kind of trackable; ``kind`` decides which codes are found."""
     noun = "action" if kind == TrackableKind.action else "flagship project"
     router = APIRouter()
+    # A read of one trackable: the caller's token is optional, its code may be unknown.
+    read_one: dict[str, Any] = {
+        "responses": {**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
+        "openapi_extra": OPTIONAL_TOKEN,
+    }
 
     @router.get(
         "/{code}/progress",
         response_model=list[ProgressReportPublic],
         summary=f"Yearly progress of a {noun}",
-        responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
-        openapi_extra=OPTIONAL_TOKEN,
+        **read_one,
     )
     def list_progress(
         code: str, session: SessionDep, actor: OptionalActor
@@ -143,8 +147,7 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         "/{code}/history",
         response_model=Page[HistoryEntry],
         summary=f"Change history of a {noun}",
-        responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
-        openapi_extra=OPTIONAL_TOKEN,
+        **read_one,
     )
     def read_history(
         code: str,

@@ -1,0 +1,127 @@
+"""Batch reads of every trackable for bulk readers (open data, the trackables' details): the
+links of many trackables in one query, and every trackable with its parents' codes."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from app.core.text import natural_key
+from app.models import Axis, Directorate, Engagement, PlanValue, Trackable, TrackableKind
+from app.models.tracking import (
+    Partner,
+    TrackableCommune,
+    TrackableDirectorate,
+    TrackablePartner,
+    TrackableValue,
+)
+from app.trackables.filters import Lead, Parent
+
+#: What a trackable links to, as (trackable id, code; a partner's name), in the order shown.
+_LINK_QUERIES: dict[str, Any] = {
+    "contributing_directorates": select(
+        col(TrackableDirectorate.trackable_id), col(Directorate.code)
+    )
+    .join(Directorate, col(Directorate.id) == col(TrackableDirectorate.directorate_id))
+    .order_by(col(Directorate.code)),
+    "partners": select(col(TrackablePartner.trackable_id), col(Partner.name))
+    .join(Partner, col(Partner.id) == col(TrackablePartner.partner_id))
+    .order_by(col(Partner.name)),
+    "communes": select(
+        col(TrackableCommune.trackable_id), col(TrackableCommune.insee_code)
+    ).order_by(col(TrackableCommune.insee_code)),
+    "values": select(col(TrackableValue.trackable_id), col(PlanValue.code))
+    .join(PlanValue, col(PlanValue.id) == col(TrackableValue.value_id))
+    .order_by(col(PlanValue.position)),
+}
+
+
+def links(
+    session: Session, name: str, ids: Sequence[int | None] | None = None
+) -> dict[int, list[str]]:
+    """The links ``name`` (``contributing_directorates``, ``partners``, ``communes``, ``values``)
+    of the trackables ``ids`` (every trackable when None), by trackable: one query."""
+    stmt = _LINK_QUERIES[name]
+    if ids is not None:
+        stmt = stmt.where(stmt.selected_columns[0].in_(ids))
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for trackable_id, value in session.execute(stmt).all():
+        grouped[trackable_id].append(value)
+    return grouped
+
+
+_AxisEngagement = aliased(Engagement, name="axis_engagement")
+_OwnEngagement = aliased(Engagement, name="own_engagement")
+
+
+@dataclass(frozen=True)
+class TrackableWithParents:
+    """A trackable with the codes of its engagement, axis, parent action and lead directorate."""
+
+    trackable: Trackable
+    engagement_code: str
+    axis_code: str | None
+    parent_code: str | None
+    lead_code: str | None
+
+
+def get_all_with_parents(
+    *, session: Session, live_only: bool = False
+) -> list[TrackableWithParents]:
+    """Every action and flagship project with its parents' codes, in document order: actions
+    (engagement, axis, action then its sub-actions), then flagship projects. One query."""
+    columns: list[Any] = [
+        Trackable,
+        Axis.code,
+        Axis.position,
+        _AxisEngagement.code,
+        _AxisEngagement.position,
+        _OwnEngagement.code,
+        _OwnEngagement.position,
+        Parent.code,
+        Parent.position,
+        Lead.code,
+    ]
+    stmt: Any = (
+        select(*columns)
+        .outerjoin(Axis, col(Axis.id) == col(Trackable.axis_id))
+        .outerjoin(_AxisEngagement, col(Axis.engagement_id) == _AxisEngagement.id)
+        .outerjoin(_OwnEngagement, col(Trackable.engagement_id) == _OwnEngagement.id)
+        .outerjoin(Parent, col(Trackable.parent_id) == Parent.id)
+        .outerjoin(Lead, col(Trackable.lead_directorate_id) == Lead.id)
+    )
+    if live_only:
+        stmt = stmt.where(col(Trackable.archived_at).is_(None), col(Axis.archived_at).is_(None))
+    ordered = []
+    for (
+        t,
+        axis_code,
+        axis_pos,
+        ae_code,
+        ae_pos,
+        oe_code,
+        oe_pos,
+        p_code,
+        p_pos,
+        lead,
+    ) in session.execute(stmt).all():
+        if t.kind == TrackableKind.action:
+            key: tuple[Any, ...] = (
+                0,
+                ae_pos or 0,
+                axis_pos or 0,
+                p_pos if p_pos is not None else t.position,
+                t.parent_id is not None,
+                t.position,
+                natural_key(t.code),
+            )
+            engagement_code = ae_code
+        else:
+            key = (1, oe_pos or 0, t.position, natural_key(t.code))
+            engagement_code = oe_code
+        ordered.append((key, TrackableWithParents(t, engagement_code, axis_code, p_code, lead)))
+    ordered.sort(key=lambda pair: pair[0])
+    return [row for _, row in ordered]
