@@ -207,7 +207,7 @@ class _Batch:
 _SCOPE_REVISION = "boussole_revision"
 
 
-class ResponseReplay(HttpMiddleware):
+class ResponseReplay:
     """A standard ASGI middleware, installed outside the others (``app.main``): an anonymous
     ``GET`` of the API is answered with the bytes the stack inside it gave to the same request at
     the same revision (status, headers, body; a new request id), logged like any other request,
@@ -215,7 +215,10 @@ class ResponseReplay(HttpMiddleware):
     before it, like any other.
 
     Only answers that depend on nothing but the key (see ``StoreKey``) are kept: no token, no
-    request body; 200 and 304 only."""
+    request body; 200 and 304 only.
+
+    Not an ``HttpMiddleware``: its hits are the cheapest answers of the service, and one coroutine
+    less is 4 % of one (measured in-process: 9.3 -> 8.9 us a replayed 304)."""
 
     def __init__(
         self,
@@ -224,14 +227,18 @@ class ResponseReplay(HttpMiddleware):
         log_request: Callable[[str, str, int, float, str], None],
         store: ResponseStore | None = None,
     ) -> None:
-        super().__init__(app)
+        self.app = app
         self.revisions = revisions
         self.log_request = log_request
         self.store = store if store is not None else ResponseStore()
         self._memo: tuple[tuple[int, datetime], str, tuple[bytes, bytes, bytes]] | None = None
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] != "GET" or not scope["path"].startswith(API_PREFIX):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(API_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
