@@ -1,6 +1,6 @@
 """HTTP caching of the public API: ETag and Last-Modified from the database's revision counter,
-304 on a matching If-None-Match, Cache-Control per route, and anonymous answers kept and replayed
-until the next write.
+conditional GETs (RFC 9110 §13, see ``precondition``), Cache-Control per route, and anonymous
+answers kept and replayed until the next write.
 
 The revision is read *before* the route runs, so a response is never older than its ETag claims: a
 write committed meanwhile only makes the next request miss. Since the counter lives in the
@@ -18,7 +18,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 import anyio
@@ -80,6 +81,55 @@ def names_revision(if_none_match: bytes, needles: tuple[bytes, bytes, bytes]) ->
     )
 
 
+#: What the conditional headers of a GET or HEAD decide (RFC 9110 §13.2.2), for a 200 answer:
+#: send it (``SEND``); 304 at once, the route unrun (``NAMED``: If-None-Match names the revision,
+#: which every route shares); 304 instead of the route's 200 (``STAR``: ``If-None-Match: *``, a
+#: representation exists; ``UNMODIFIED``: If-Modified-Since not older than the revision's time).
+SEND, NAMED, STAR, UNMODIFIED = 0, 1, 2, 3
+
+
+@lru_cache(maxsize=256)
+def http_date_seconds(value: bytes) -> int | None:
+    """The seconds since the epoch an HTTP-date names (IMF-fixdate, RFC 850 or asctime; no zone is
+    GMT), or None if it is none. Cached: polling clients send back the same Last-Modified."""
+    try:
+        moment = parsedate_to_datetime(value.decode("latin-1"))
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return int(moment.timestamp())
+    except (ValueError, OverflowError):
+        return None
+
+
+def precondition(
+    if_none_match: bytes,
+    if_modified_since: bytes,
+    needles: tuple[bytes, bytes, bytes],
+    modified: int,
+    now: float,
+) -> int:
+    """What If-None-Match and If-Modified-Since decide (``SEND``, ``NAMED``, ``STAR`` or
+    ``UNMODIFIED``) at the revision whose tag gave ``needles`` and whose time, in whole seconds,
+    is ``modified``. If-None-Match takes precedence: when present, If-Modified-Since is ignored. Its
+    comparison is weak (``W/"x"`` matches ``"x"``); a list matches if any of its tags does. An
+    If-Modified-Since that is no date, or a date later than ``now``, is ignored. Bytes checks
+    only, unless If-Modified-Since is present (its date parsed once per distinct value)."""
+    if if_none_match:
+        if names_revision(if_none_match, needles):
+            return NAMED
+        if if_none_match.strip() == b"*":
+            return STAR
+        return SEND
+    if if_modified_since:
+        since = http_date_seconds(if_modified_since)
+        if since is not None and modified <= since <= now:
+            return UNMODIFIED
+    return SEND
+
+
 @dataclass
 class _Stored:
     status: int
@@ -88,8 +138,9 @@ class _Stored:
 
 
 #: What a kept answer depends on besides the revision: path, query string, Host (links are
-#: absolute), Origin (CORS headers), gzip accepted, If-None-Match naming the revision (304).
-StoreKey = tuple[str, bytes, bytes, bytes, bool, bool]
+#: absolute), Origin (CORS headers), gzip accepted, what the conditional headers decide
+#: (``precondition``: 200 or 304).
+StoreKey = tuple[str, bytes, bytes, bytes, bool, int]
 
 
 class ResponseStore:
@@ -231,7 +282,7 @@ class ResponseReplay:
         self.revisions = revisions
         self.log_request = log_request
         self.store = store if store is not None else ResponseStore()
-        self._memo: tuple[tuple[int, datetime], str, tuple[bytes, bytes, bytes]] | None = None
+        self._memo: tuple[tuple[int, datetime], str, tuple[bytes, bytes, bytes], int] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -242,7 +293,7 @@ class ResponseReplay:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        host = origin = if_none_match = b""
+        host = origin = if_none_match = if_modified_since = b""
         request_id: str | None = None
         gzip = False
         for name, value in scope["headers"]:
@@ -257,6 +308,8 @@ class ResponseReplay:
                 gzip = b"gzip" in value
             elif name == b"if-none-match":
                 if_none_match = value
+            elif name == b"if-modified-since":
+                if_modified_since = value
             elif name == b"x-request-id":
                 request_id = value.decode("latin-1")
         try:
@@ -266,9 +319,11 @@ class ResponseReplay:
             # request id, the request log records it).
             await self.app(scope, receive, send)
             return
-        tag, needles = self._tag(stamp)
-        fresh = bool(if_none_match) and names_revision(if_none_match, needles)
-        key: StoreKey = (scope["path"], scope.get("query_string", b""), host, origin, gzip, fresh)
+        tag, needles, modified = self._tag(stamp)
+        decided = SEND
+        if if_none_match or if_modified_since:
+            decided = precondition(if_none_match, if_modified_since, needles, modified, time.time())
+        key: StoreKey = (scope["path"], scope.get("query_string", b""), host, origin, gzip, decided)
         stored = self.store.get(tag, key)
         if stored is None:
             await self.app(scope, receive, self._keeping(send, tag, key))
@@ -279,14 +334,14 @@ class ResponseReplay:
         await send({"type": "http.response.body", "body": stored.body})
         self.log_request("GET", scope["path"], stored.status, started, request_id)
 
-    def _tag(self, stamp: tuple[int, datetime]) -> tuple[str, tuple[bytes, bytes, bytes]]:
-        """The revision's tag, and what an If-None-Match naming it contains (worked out once per
-        revision, not per request)."""
+    def _tag(self, stamp: tuple[int, datetime]) -> tuple[str, tuple[bytes, bytes, bytes], int]:
+        """The revision's tag, what an If-None-Match naming it contains and its time in whole
+        seconds (Last-Modified's), worked out once per revision, not per request."""
         memo = self._memo
         if memo is None or memo[0] != stamp:
             tag = revision_tag(*stamp)
-            memo = self._memo = (stamp, tag, revision_needles(tag))
-        return memo[1], memo[2]
+            memo = self._memo = (stamp, tag, revision_needles(tag), int(stamp[1].timestamp()))
+        return memo[1], memo[2], memo[3]
 
     def _keeping(self, send: Send, tag: str, key: StoreKey) -> Send:
         """``send``, keeping a copy of a 200 or 304 answer of at most ``max_entry`` bytes."""
@@ -321,9 +376,19 @@ _UNSHARED = frozenset((b"authorization", b"content-length", b"transfer-encoding"
 _PER_REQUEST = frozenset((b"x-request-id",))
 
 
+#: The headers of a 200 a 304 made from it keeps (RFC 9110 §15.4.5); the outer middlewares add
+#: their own (security, CORS, request id) to both alike.
+_NOT_MODIFIED_KEEPS = frozenset(
+    (b"etag", b"last-modified", b"cache-control", b"vary", b"content-location", b"expires", b"date")
+)
+
+
 class HttpCacheMiddleware(HttpMiddleware):
-    """ETag, Last-Modified and Cache-Control on the API's answers, and 304 on a matching
-    If-None-Match, from the revision ``RevisionSource`` reads (once per request)."""
+    """ETag, Last-Modified and Cache-Control on the API's answers of GET and HEAD, and the
+    conditional requests of RFC 9110 §13 (``precondition``), from the revision
+    ``RevisionSource`` reads (once per request). If-None-Match naming the revision answers 304 at
+    once; ``If-None-Match: *`` and a holding If-Modified-Since turn the route's 200 (only a 200:
+    never a 404 or an error) into a 304 with the same validators and no body."""
 
     def __init__(self, app: ASGIApp, revisions: RevisionSource) -> None:
         super().__init__(app)
@@ -339,7 +404,14 @@ class HttpCacheMiddleware(HttpMiddleware):
         last_modified = format_datetime(moment, usegmt=True)
         cache_control = _cache_control(scope["path"])
         request_headers = Headers(scope=scope)
-        if tag in revisions_named(request_headers.get("if-none-match", "")):
+        decided = precondition(
+            request_headers.get("if-none-match", "").encode("latin-1"),
+            request_headers.get("if-modified-since", "").encode("latin-1"),
+            revision_needles(tag),
+            int(moment.timestamp()),
+            time.time(),
+        )
+        if decided == NAMED:
             headers = [
                 (b"etag", f'W/"{tag}"'.encode()),
                 (b"cache-control", cache_control.encode()),
@@ -350,7 +422,10 @@ class HttpCacheMiddleware(HttpMiddleware):
             await send({"type": "http.response.body", "body": b""})
             return
 
+        not_modified = False
+
         async def send_with_validators(message: Message) -> None:
+            nonlocal not_modified
             if message["type"] == "http.response.start" and message["status"] == 200:
                 headers = MutableHeaders(scope=message)
                 version = headers.get("etag")
@@ -358,6 +433,19 @@ class HttpCacheMiddleware(HttpMiddleware):
                 headers["Last-Modified"] = last_modified
                 headers["Cache-Control"] = cache_control
                 headers["Vary"] = "Authorization, Accept-Encoding"
+                if decided != SEND:
+                    not_modified = True
+                    message = {
+                        "type": "http.response.start",
+                        "status": 304,
+                        "headers": [
+                            (k, v) for k, v in headers.raw if k.lower() in _NOT_MODIFIED_KEEPS
+                        ],
+                    }
+            elif message["type"] == "http.response.body" and not_modified:
+                if message.get("more_body", False):
+                    return  # the 200's body: not sent
+                message = {"type": "http.response.body", "body": b""}
             await send(message)
 
         await self.app(scope, receive, send_with_validators)
