@@ -84,7 +84,19 @@ TrackingWriter = Annotated[Actor, Depends(require(Permission.write_tracking))]
 #: Fields of a trackable that shape the plan or its roll-ups rather than report on it: editors may
 #: not change them in a PATCH, admins may.
 ADMIN_ONLY = frozenset(
-    {"title", "axis", "parent", "archived", "lead_directorate", "weight", "engagement", "actions"}
+    {
+        "title",
+        "axis",
+        "parent",
+        "archived",
+        "lead_directorate",
+        "weight",
+        "engagement",
+        "actions",
+        # The national classification (betagouv/projets-territoire) of the plan's projects.
+        "competences",
+        "leviers",
+    }
 )
 
 

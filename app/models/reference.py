@@ -16,6 +16,9 @@ class CommuneBase(SQLModel):
     insee_code: str = Field(primary_key=True, min_length=5, max_length=5)
     name: str = Field(max_length=200)
     population: int = Field(ge=0, description="Municipal population (INSEE, 2024)")
+    siren: str | None = Field(
+        default=None, min_length=9, max_length=9, description="The commune's own SIREN"
+    )
 
 
 class Commune(CommuneBase, table=True):

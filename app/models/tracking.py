@@ -107,6 +107,26 @@ class TrackableValue(SQLModel, table=True):
     value_id: int = Field(foreign_key="plan_value.id", primary_key=True, index=True)
 
 
+class TrackableCompetence(SQLModel, table=True):
+    """An M57 function code (national schema betagouv/projets-territoire, ``competences``) of a
+    trackable; the allowed codes are in app/reference/data/competences-m57-2025.csv."""
+
+    __tablename__ = "trackable_competence"
+
+    trackable_id: int = Field(foreign_key="trackable.id", primary_key=True)
+    code: str = Field(max_length=10, primary_key=True)
+
+
+class TrackableLever(SQLModel, table=True):
+    """A lever of the national ecological planning (SGPE; national schema ``leviers``) a
+    trackable acts on, by its name in app/reference/data/leviers-sgpe-2025-03.csv."""
+
+    __tablename__ = "trackable_lever"
+
+    trackable_id: int = Field(foreign_key="trackable.id", primary_key=True)
+    name: str = Field(max_length=200, primary_key=True)
+
+
 class ProgressReport(SQLModel, table=True):
     """One report per trackable and year: how far it went, at what cost, in whose words."""
 
@@ -163,6 +183,12 @@ NodeCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")
 ]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+#: An M57 function code ("90-21"), checked against the national list by the write.
+CompetenceCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{2}-[0-9]{1,4}$")
+]
+#: A lever's name as the national list writes it, checked against the list by the write.
+LeverName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 
 #: Milestones fall within the plan's period.
@@ -202,6 +228,18 @@ class TrackingInput(StrictInput):
     )
     weight: FiniteNumber | None = Field(
         default=None, gt=0, le=1000, description="More than 0, at most 1000 (admin only)"
+    )
+    competences: list[CompetenceCode] | None = Field(
+        default=None,
+        max_length=200,
+        description="M57 function codes (national schema betagouv/projets-territoire, "
+        "competences-m57-2025); empty = none (admin only)",
+    )
+    leviers: list[LeverName] | None = Field(
+        default=None,
+        max_length=50,
+        description="Levers of the national ecological planning (SGPE, leviers-sgpe-2025-03), "
+        "by name; empty = none (admin only)",
     )
 
 
@@ -245,6 +283,22 @@ class ProgressReportInput(StrictInput):
     progress: FiniteNumber = Field(ge=0, le=100, description="Progress in %, 0 to 100")
     status: Status | None = Field(default=None, description="Default: the trackable's status")
     comment: LongText = ""
+    budget_planned_investment: Euros | None = None
+    budget_planned_operating: Euros | None = None
+    budget_spent_investment: Euros | None = None
+    budget_spent_operating: Euros | None = None
+
+
+class ProgressReportUpdate(StrictInput):
+    """A partial change of a yearly report (PATCH): only the fields sent change. ``progress``,
+    ``status`` and ``comment`` always have a value (null is refused); a budget sent as null is
+    cleared."""
+
+    progress: FiniteNumber | None = Field(
+        default=None, ge=0, le=100, description="Progress in %, 0 to 100"
+    )
+    status: Status | None = None
+    comment: LongText | None = None
     budget_planned_investment: Euros | None = None
     budget_planned_operating: Euros | None = None
     budget_spent_investment: Euros | None = None

@@ -143,6 +143,12 @@ class TrackingDetail(SQLModel):
     partners: list[str] = Field(description="Names of external partners")
     communes: list[str] = Field(description="INSEE codes; empty means the whole territory")
     values: list[str] = Field(description="Codes of the shared values it serves")
+    competences: list[str] = Field(
+        description="M57 function codes (national schema betagouv/projets-territoire)"
+    )
+    leviers: list[str] = Field(
+        description="Levers of the national ecological planning (SGPE), by name"
+    )
     version: int = Field(description="Changes on every write; send it back in If-Match")
     updated_at: datetime
 

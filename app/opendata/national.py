@@ -145,9 +145,11 @@ def _reports(session: Session) -> _Reports:
 
 
 def _projets_territoire(session: Session) -> list[Row]:
-    """Five queries: the live trackables, their communes, reports, audit dates and the plan."""
+    """Six queries: the live trackables, their communes, their competences and levers, reports,
+    audit dates and the plan."""
     trackables = bulk.get_all_with_parents(session=session, live_only=True)
     communes = bulk.links(session, "communes")
+    classified = bulk.classification(session)
     reports = _reports(session)
     audited: dict[int, datetime] = dict(
         session.execute(
@@ -188,8 +190,8 @@ def _projets_territoire(session: Session) -> list[Row]:
                 "porteurReferentPrenom": None,
                 "porteurReferentNom": None,
                 "porteurReferentFonction": None,
-                "competences": None,
-                "leviers": None,
+                "competences": classified.competences.get(t.id) or None,
+                "leviers": classified.leviers.get(t.id) or None,
                 "mecId": None,
                 "tetId": None,
                 "recocoId": None,
@@ -314,10 +316,15 @@ PROJETS_TERRITOIRE = Resource(
         _not_held("porteurReferentFonction", "Fonction du référent."),
         _strings(
             "competences",
-            "Compétences M57 (tableau JSON). Non renseigné : Boussole ne les détient pas.",
+            "Compétences associées au projet : codes de fonction M57 du référentiel national "
+            "(competences-m57-2025), en tableau JSON (type array du schéma), par exemple "
+            '["90-21","90-71"] ; vide quand aucune n\'est renseignée',
         ),
         _strings(
-            "leviers", "Leviers de la planification écologique (tableau JSON). Non renseigné."
+            "leviers",
+            "Leviers de la planification écologique (SGPE) du projet, par leur nom dans le "
+            "référentiel national (leviers-sgpe-2025-03), en tableau JSON (type array du "
+            'schéma), par exemple ["Vélo","Covoiturage"] ; vide quand aucun n\'est renseigné',
         ),
         _not_held("mecId", "Identifiant Mon Espace Collectivité."),
         _not_held("tetId", "Identifiant Territoires en Transitions."),
@@ -371,7 +378,7 @@ def _collectivites(session: Session) -> list[Row]:
                 "codeDepartements": departement,
                 "codeRegions": regions(departement),
                 "codeEpci": organisation.siren,
-                "siren": None,
+                "siren": commune.siren,
                 "createdAt": stamp,
                 "updatedAt": stamp,
             }
@@ -400,7 +407,7 @@ COLLECTIVITES = Resource(
         _strings("codeDepartements", "Codes des départements (tableau JSON)"),
         _strings("codeRegions", "Codes des régions (tableau JSON)"),
         _siren("codeEpci", "SIREN de l'EPCI (de rattachement, pour une commune)"),
-        _siren("siren", "SIREN de la collectivité ; vide pour les communes (absent des données)"),
+        _siren("siren", "SIREN de la collectivité (celui de la commune, liste DGCL des membres)"),
         utc_datetime("createdAt", "Date de création de l'entrée (UTC)"),
         utc_datetime("updatedAt", "Date de mise à jour de l'entrée (UTC)"),
     ),

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import literal, union_all
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -14,7 +16,9 @@ from app.models import Axis, Directorate, Engagement, PlanValue, Trackable, Trac
 from app.models.tracking import (
     Partner,
     TrackableCommune,
+    TrackableCompetence,
     TrackableDirectorate,
+    TrackableLever,
     TrackablePartner,
     TrackableValue,
 )
@@ -51,6 +55,44 @@ def links(
     for trackable_id, value in session.execute(stmt).all():
         grouped[trackable_id].append(value)
     return grouped
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The national classification of trackables (betagouv/projets-territoire), by trackable id:
+    M57 competence codes and SGPE lever names, each sorted."""
+
+    competences: dict[int, list[str]]
+    leviers: dict[int, list[str]]
+
+
+def classification(session: Session, ids: Sequence[int | None] | None = None) -> Classification:
+    """The competences and levers of the trackables ``ids`` (every trackable when None): one
+    query, the two link tables read together."""
+    competences: Any = select(
+        col(TrackableCompetence.trackable_id).label("trackable_id"),
+        literal("competences").label("kind"),
+        col(TrackableCompetence.code).label("value"),
+    )
+    leviers: Any = select(
+        col(TrackableLever.trackable_id).label("trackable_id"),
+        literal("leviers").label("kind"),
+        col(TrackableLever.name).label("value"),
+    )
+    if ids is not None:
+        competences = competences.where(col(TrackableCompetence.trackable_id).in_(ids))
+        leviers = leviers.where(col(TrackableLever.trackable_id).in_(ids))
+    both = union_all(competences, leviers).subquery()
+    found: dict[str, dict[int, list[str]]] = {"competences": {}, "leviers": {}}
+    for trackable_id, kind, value in session.execute(
+        sa_select(both.c.trackable_id, both.c.kind, both.c.value)
+    ).all():
+        found[kind].setdefault(trackable_id, []).append(value)
+    # Sorted here rather than by the database, whose collation differs between backends.
+    for grouped in found.values():
+        for values in grouped.values():
+            values.sort()
+    return Classification(competences=found["competences"], leviers=found["leviers"])
 
 
 _AxisEngagement = aliased(Engagement, name="axis_engagement")

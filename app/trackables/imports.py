@@ -37,6 +37,7 @@ from app.models import AuditAction, AuditEntry, ProgressReport, Status, Trackabl
 from app.models.base import utcnow
 from app.models.imports import REQUIRED_COLUMNS, ImportReport, RowError
 from app.models.tracking import FIRST_YEAR, LAST_YEAR, STATUS_LABELS
+from app.trackables import writes
 from app.trackables.progress import PROGRESS_ENTITY
 
 BUDGET_COLUMNS = (
@@ -498,6 +499,11 @@ def run(
                 on_progress(len(chunk))
     for chunk in _chunks(audits):
         session.execute(insert(AuditEntry.__table__), chunk)  # type: ignore[attr-defined]
+    # One status (app.trackables.progress): a trackable whose latest report the file wrote takes
+    # that report's status.
+    writes.follow_reports(
+        session=session, actor=actor, trackable_ids=[i for i in ids if i is not None]
+    )
     return report
 
 

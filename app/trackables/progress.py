@@ -1,4 +1,23 @@
-"""Yearly progress reports: one per trackable and year, created or replaced by PUT."""
+"""Yearly progress reports: one per trackable and year, created or replaced by PUT (a full
+replacement: fields left out are cleared), changed field by field by PATCH.
+
+One status. A trackable's current status (``Trackable.status``) and the status of its latest
+report (the highest year with a report) are one and the same fact, kept equal in the same
+transaction, each side's write audited:
+
+- writing the latest year's report (``put`` or ``patch`` of the highest year, or of a later year,
+  which becomes the latest) sets the trackable's status to the report's: the caller then calls
+  ``app.trackables.writes.follow_report`` (``writes.put_progress`` and ``writes.patch_progress``
+  do both), which records the trackable's change as any PATCH of it is recorded;
+- an explicit change of the trackable's status (PATCH of the action or flagship project) also
+  sets its latest report's status (``follow_trackable``, called by ``writes.update``), recorded as
+  a write of that report;
+- writing an older year's report leaves the current status alone.
+
+No page, API answer or export can then show a trackable "À venir" beside a latest report
+"En cours". The CSV import (``app.trackables.imports``) follows the same rule
+(``app.trackables.writes.follow_reports`` after its bulk writes).
+"""
 
 from collections.abc import Iterable
 from typing import Any
@@ -8,15 +27,15 @@ from sqlmodel import Session, col, func, select
 from app import revision
 from app.audit import audit
 from app.auth.tokens import Actor
-from app.core.errors import NotFoundError, PreconditionFailedError
+from app.core.errors import InvalidInputError, NotFoundError, PreconditionFailedError
 from app.core.versioning import check_version
 from app.models import ProgressReport, Status, Trackable
 from app.models.base import utcnow
-from app.models.tracking import ProgressReportInput, ProgressReportPublic
+from app.models.tracking import ProgressReportInput, ProgressReportPublic, ProgressReportUpdate
 
 
 def latest_progress_subquery(trackable_ids: Iterable[int] | None = None) -> Any:
-    """``(trackable_id, year, progress)`` of each trackable's latest yearly report."""
+    """``(trackable_id, year, progress, status)`` of each trackable's latest yearly report."""
     latest: Any = select(
         col(ProgressReport.trackable_id).label("trackable_id"),
         func.max(ProgressReport.year).label("year"),
@@ -29,6 +48,7 @@ def latest_progress_subquery(trackable_ids: Iterable[int] | None = None) -> Any:
             col(ProgressReport.trackable_id).label("trackable_id"),
             col(ProgressReport.year).label("year"),
             col(ProgressReport.progress).label("progress"),
+            col(ProgressReport.status).label("status"),
         )
         .join(
             newest,
@@ -47,6 +67,13 @@ def latest_progress(
     latest = latest_progress_subquery(trackable_ids)
     rows = session.execute(select(latest.c.trackable_id, latest.c.year, latest.c.progress)).all()
     return {trackable_id: (year, progress) for trackable_id, year, progress in rows}
+
+
+def latest_statuses(session: Session, trackable_ids: Iterable[int]) -> dict[int, Status]:
+    """``{trackable id: status of its latest yearly report}`` (trackables with a report)."""
+    latest = latest_progress_subquery(trackable_ids)
+    rows = session.execute(select(latest.c.trackable_id, latest.c.status)).all()
+    return {trackable_id: Status(status) for trackable_id, status in rows}
 
 
 #: The audit trail's name for a yearly report (app.trackables.kept finds the reports written since
@@ -100,6 +127,16 @@ def _find(session: Session, trackable: Trackable, year: int) -> ProgressReport |
     ).first()
 
 
+def latest(session: Session, trackable: Trackable) -> ProgressReport | None:
+    """The report of the highest year, or None when the trackable has none."""
+    return session.exec(
+        select(ProgressReport)
+        .where(col(ProgressReport.trackable_id) == trackable.id)
+        .order_by(col(ProgressReport.year).desc())
+        .limit(1)
+    ).first()
+
+
 def get(*, session: Session, trackable: Trackable, year: int) -> ProgressReport:
     report = _find(session, trackable, year)
     if report is None:
@@ -146,3 +183,54 @@ def put(
     after = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
     audit.record(session, actor, PROGRESS_ENTITY, key, before, after, trackable_id=trackable.id)
     return report, before is None
+
+
+#: Fields a PATCH may not set to null: they always have a value.
+_NOT_NULL = frozenset({"progress", "status", "comment"})
+
+
+def patch(
+    *,
+    session: Session,
+    actor: Actor,
+    trackable: Trackable,
+    year: int,
+    data: ProgressReportUpdate,
+    if_match: int | None,
+) -> ProgressReport:
+    """Change the fields sent of the existing report of ``year`` (404 when there is none, 412 on
+    a stale If-Match); the others keep their values. The report's ``reported_by`` and
+    ``reported_at`` become the actor's and now, as for a PUT."""
+    key = f"{trackable.code}/{year}"
+    changes = data.model_dump(exclude_unset=True)
+    for name in _NOT_NULL & changes.keys():
+        if changes[name] is None:
+            raise InvalidInputError(("body", name), f"{name} may not be null")
+    revision.touch(session, structure=False)
+    report = get(session=session, trackable=trackable, year=year)
+    check_version(f"progress report {key}", report.version, if_match)
+    before = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
+    report.version += 1
+    for name, value in changes.items():
+        setattr(report, name, value)
+    report.reported_by, report.reported_at = actor.name, utcnow()
+    session.flush()
+    after = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
+    audit.record(session, actor, PROGRESS_ENTITY, key, before, after, trackable_id=trackable.id)
+    return report
+
+
+def follow_trackable(*, session: Session, actor: Actor, trackable: Trackable) -> None:
+    """After an explicit change of ``trackable``'s status: its latest report, if any, takes that
+    status too (one truth), recorded as a write of the report. Its progress, comment, budgets,
+    ``reported_by`` and ``reported_at`` stay: who changed the status is in the audit entry."""
+    report = latest(session, trackable)
+    if report is None or report.status == trackable.status:
+        return
+    key = f"{trackable.code}/{report.year}"
+    before = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
+    report.version += 1
+    report.status = Status(trackable.status)
+    session.flush()
+    after = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
+    audit.record(session, actor, PROGRESS_ENTITY, key, before, after, trackable_id=trackable.id)

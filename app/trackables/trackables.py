@@ -29,7 +29,7 @@ from app.models.tree import (
     TrackingSummary,
 )
 from app.trackables import kept
-from app.trackables.bulk import links
+from app.trackables.bulk import classification, links
 from app.trackables.filters import (
     ACTION_ORDER,
     FLAGSHIP_ORDER,
@@ -62,12 +62,14 @@ def _summary(
 
 
 def _details(session: Session, trackables: Sequence[Trackable]) -> dict[int, dict[str, Any]]:
-    """The detail fields of several trackables: four queries, one per kind of link."""
+    """The detail fields of several trackables: five queries, one per kind of link (competences
+    and levers together)."""
     ids = [t.id for t in trackables]
     directorates = links(session, "contributing_directorates", ids)
     partners = links(session, "partners", ids)
     communes = links(session, "communes", ids)
     values = links(session, "values", ids)
+    classified = classification(session, ids)
     details = {}
     for t in trackables:
         assert t.id is not None
@@ -82,6 +84,8 @@ def _details(session: Session, trackables: Sequence[Trackable]) -> dict[int, dic
             partners=partners.get(t.id, []),
             communes=communes.get(t.id, []),
             values=values.get(t.id, []),
+            competences=classified.competences.get(t.id, []),
+            leviers=classified.leviers.get(t.id, []),
             version=t.version,
             updated_at=t.updated_at,
         ).model_dump()

@@ -1,7 +1,9 @@
-"""Writes on trackables (actions and flagship projects): creation, tracking fields, links,
-moves and archiving. The caller authorised the actor (``app.api.permissions``: admins create,
-editors update what they lead, not its ``ADMIN_ONLY`` fields); every write honours If-Match and is
-recorded in the audit trail in the same transaction. Services flush; the request commits."""
+"""Writes on trackables (actions and flagship projects): creation, tracking fields, links, moves and
+archiving, and the yearly reports' writes with the status rule (one status: the trackable's current
+status is its latest report's, see ``app.trackables.progress``). The caller authorised the actor
+(``app.api.permissions``: admins create, editors update what they lead, not its ``ADMIN_ONLY``
+fields); every write honours If-Match and is recorded in the audit trail in the same transaction.
+Services flush; the request commits."""
 
 from typing import Any
 
@@ -18,10 +20,14 @@ from app.models import (
     FlagshipAction,
     Partner,
     PlanValue,
+    ProgressReport,
+    Status,
     Trackable,
     TrackableCommune,
+    TrackableCompetence,
     TrackableDirectorate,
     TrackableKind,
+    TrackableLever,
     TrackablePartner,
     TrackableValue,
 )
@@ -31,8 +37,11 @@ from app.models.tracking import (
     ActionUpdate,
     FlagshipProjectCreate,
     FlagshipProjectUpdate,
+    ProgressReportInput,
+    ProgressReportUpdate,
 )
-from app.trackables import trackables
+from app.reference import national
+from app.trackables import progress, trackables
 
 #: Fields that always have a value: null is refused rather than guessed.
 NOT_NULL = frozenset({"status", "title", "description", "objectives", "weight", "archived"})
@@ -82,6 +91,17 @@ def _lookup(session: Session, model: Any, key: Any, codes: list[str], field: str
         if code not in rows:
             raise InvalidInputError(("body", field, index), f"unknown {field[:-1]} '{code}'")
     return rows
+
+
+def _check_national(field: str, values: list[str], allowed: dict[str, str]) -> None:
+    """A code of the national lists (app/reference/data); an unknown one is a 422 naming it."""
+    what = {"competences": "M57 competence", "leviers": "SGPE lever"}[field]
+    for index, value in enumerate(values):
+        if value not in allowed:
+            raise InvalidInputError(
+                ("body", field, index),
+                f"unknown {what} '{value}': see the national list betagouv/projets-territoire",
+            )
 
 
 def _check_dates(trackable: Trackable) -> None:
@@ -161,7 +181,21 @@ def _apply(session: Session, trackable: Trackable, changes: dict[str, Any]) -> N
         _replace_links(
             session, trackable.id, TrackableValue, "value_id", [rows[c].id for c in codes]
         )
-    for name in ("contributing_directorates", "partners", "communes", "values"):
+    for name, link, column, allowed in (
+        ("competences", TrackableCompetence, "code", national.competences()),
+        ("leviers", TrackableLever, "name", national.leviers()),
+    ):
+        if changes.get(name) is not None:
+            _check_national(name, changes[name], allowed)
+            _replace_links(session, trackable.id, link, column, changes[name])
+    for name in (
+        "contributing_directorates",
+        "partners",
+        "communes",
+        "values",
+        "competences",
+        "leviers",
+    ):
         if name in changes and changes[name] is None:
             raise InvalidInputError(("body", name), f"{name} may not be null: send [] to clear it")
 
@@ -267,6 +301,77 @@ def update(
     trackable.version += 1
     _apply(session, trackable, changes)
     _record(session, actor, trackable, before)
+    if "status" in changes:
+        # One status: the latest yearly report takes the new status too (its own audit entry).
+        progress.follow_trackable(session=session, actor=actor, trackable=trackable)
+
+
+def follow_report(
+    *, session: Session, actor: Actor, trackable: Trackable, report: ProgressReport
+) -> None:
+    """After a write of ``report``: if it is the latest year's, the trackable's current status
+    becomes the report's (recorded as a change of the trackable). An older year's report
+    changes nothing."""
+    latest = progress.latest(session, trackable)
+    if latest is None or latest.year != report.year or trackable.status == report.status:
+        return
+    before = snapshot(session, trackable)
+    trackable.version += 1
+    trackable.status = Status(report.status)
+    trackable.updated_at = utcnow()
+    _record(session, actor, trackable, before)
+
+
+def follow_reports(*, session: Session, actor: Actor, trackable_ids: list[int]) -> None:
+    """``follow_report`` for many trackables at once, after a bulk write of their reports (the
+    CSV import): those whose status differs from their latest report's take its status."""
+    statuses = progress.latest_statuses(session, trackable_ids)
+    if not statuses:
+        return
+    rows = session.exec(select(Trackable).where(col(Trackable.id).in_(list(statuses)))).all()
+    for trackable in rows:
+        assert trackable.id is not None
+        if trackable.status == statuses[trackable.id]:
+            continue
+        before = snapshot(session, trackable)
+        trackable.version += 1
+        trackable.status = statuses[trackable.id]
+        trackable.updated_at = utcnow()
+        _record(session, actor, trackable, before)
+
+
+def put_progress(
+    *,
+    session: Session,
+    actor: Actor,
+    trackable: Trackable,
+    year: int,
+    data: ProgressReportInput,
+    if_match: int | None,
+) -> tuple[ProgressReport, bool]:
+    """``progress.put`` (create or replace the whole report), then the status rule."""
+    report, created = progress.put(
+        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
+    )
+    follow_report(session=session, actor=actor, trackable=trackable, report=report)
+    return report, created
+
+
+def patch_progress(
+    *,
+    session: Session,
+    actor: Actor,
+    trackable: Trackable,
+    year: int,
+    data: ProgressReportUpdate,
+    if_match: int | None,
+) -> ProgressReport:
+    """``progress.patch`` (the fields sent), then the status rule."""
+    report = progress.patch(
+        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
+    )
+    follow_report(session=session, actor=actor, trackable=trackable, report=report)
+    return report
 
 
 def _claim_code(session: Session, code: str | None, prefix: str) -> str:

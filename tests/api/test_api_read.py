@@ -142,7 +142,12 @@ def test_communes(client):
     page = client.get("/api/v1/communes", params={"limit": 200}).json()
     assert page["total"] == 47
     communes = page["items"]
-    assert communes[0] == {"insee_code": "59002", "name": "Abscon", "population": 4203}
+    assert communes[0] == {
+        "insee_code": "59002",
+        "name": "Abscon",
+        "population": 4203,
+        "siren": "215900028",
+    }
     assert sum(c["population"] for c in communes) == 158568
     assert client.get("/api/v1/communes/59504").json()["name"] == "Rœulx"
 

@@ -71,6 +71,12 @@ CALLS: dict[tuple[str, str], Call] = {
         {"progress": 20},
         refusal=out_of_scope("{action}"),
     ),
+    ("PATCH", "/api/v1/actions/{code}/progress/{year}"): Call(
+        Permission.write_tracking,
+        "/api/v1/actions/{action}/progress/2030",
+        {"progress": 25},
+        refusal=out_of_scope("{action}"),
+    ),
     ("POST", "/api/v1/actions/{code}/milestones"): Call(
         Permission.write_tracking,
         "/api/v1/actions/{action}/milestones",
@@ -92,6 +98,12 @@ CALLS: dict[tuple[str, str], Call] = {
         Permission.write_tracking,
         "/api/v1/flagship-projects/{flagship}/progress/2024",
         {"progress": 5},
+        refusal=out_of_scope("{flagship}"),
+    ),
+    ("PATCH", "/api/v1/flagship-projects/{code}/progress/{year}"): Call(
+        Permission.write_tracking,
+        "/api/v1/flagship-projects/{flagship}/progress/2030",
+        {"comment": "Étude livrée"},
         refusal=out_of_scope("{flagship}"),
     ),
     ("POST", "/api/v1/flagship-projects/{code}/milestones"): Call(
@@ -172,6 +184,7 @@ def test_the_permissions_are_declared_once() -> None:
     """The vocabulary, and what each permission asks of the token's role before any data."""
     assert [p.value for p in Permission] == ["admin", "write_tracking"]
     assert {"title", "lead_directorate", "weight", "axis", "engagement"} <= ADMIN_ONLY
+    assert {"competences", "leviers"} <= ADMIN_ONLY  # the national classification
     editor = Actor(name="e", role=Role.editor, directorate_ids=frozenset({1}))
     admin = Actor(name="a", role=Role.admin)
     assert editor.may_write(1) and not editor.may_write(2) and not editor.may_write(None)
@@ -216,6 +229,8 @@ def scene(db_url: str) -> Scene:
         flagship = make.flagship_project(session, engagement=engagement, lead=env)
         indicator = make.indicator(session, lead=env, measures=[action])
         milestone = make.milestone(session, trackable=action, title="Étude de potentiel")
+        for trackable in (action, flagship):  # what the PATCH of a yearly report changes
+            make.report(session, trackable=trackable, year=2030)
         keys = Tokens(
             admin=make.token(session, role=Role.admin, name="admin"),
             env=make.token(session, directorates=[env], name="env-editor"),
@@ -291,6 +306,7 @@ def test_an_unknown_object_is_404_before_any_scope(client: TestClient, scene: Sc
     for method, url, body, entity, code in (
         ("PATCH", "/api/v1/actions/E9.9.9", {}, "action", "E9.9.9"),
         ("PUT", "/api/v1/actions/E9.9.9/progress/2030", {"progress": 1}, "action", "E9.9.9"),
+        ("PATCH", "/api/v1/actions/E9.9.9/progress/2030", {"progress": 1}, "action", "E9.9.9"),
         ("POST", "/api/v1/flagship-projects/PP99/milestones", {"title": "x"}, None, "PP99"),
         ("PATCH", "/api/v1/milestones/999999", {"done": True}, "milestone", "999999"),
         ("DELETE", "/api/v1/milestones/999999", None, "milestone", "999999"),
@@ -313,6 +329,7 @@ def test_invalid_input_is_422_before_404_or_403(client: TestClient, scene: Scene
         ("PUT", f"/api/v1/actions/{action}/progress/2030", {"progress": 101}),
         ("PUT", f"/api/v1/actions/{action}/progress/2099", {"progress": 1}),
         ("PUT", "/api/v1/actions/E9.9.9/progress/2030", {"progress": 101}),
+        ("PATCH", "/api/v1/actions/E9.9.9/progress/2030", {"progress": 101}),
         ("POST", f"/api/v1/actions/{action}/milestones", {}),
         ("PATCH", f"/api/v1/actions/{action}", {"status": "sleeping"}),
         ("DELETE", "/api/v1/milestones/0", None),
@@ -345,6 +362,7 @@ def test_the_scope_is_403_before_a_stale_if_match(client: TestClient, scene: Sce
     for method, url, body in (
         ("PATCH", f"/api/v1/actions/{action}", {"status": "in_progress"}),
         ("PUT", f"/api/v1/actions/{action}/progress/2025", {"progress": 1}),
+        ("PATCH", f"/api/v1/actions/{action}/progress/2030", {"progress": 1}),
         ("PATCH", f"/api/v1/milestones/{milestone}", {"done": True}),
         ("DELETE", f"/api/v1/milestones/{milestone}", None),
     ):
@@ -374,6 +392,19 @@ def test_editors_may_not_change_the_admin_only_fields(client: TestClient, scene:
     admin = client.patch(url, json=body, headers=auth(keys.admin))
     assert admin.status_code == 200, admin.text
     assert admin.json()["lead_directorate"] == "DEV"
+
+
+def test_only_admins_set_the_national_classification(client: TestClient, scene: Scene) -> None:
+    """competences (M57) and leviers (SGPE): admin only, on actions and flagship projects."""
+    keys = scene.keys
+    body = {"competences": ["90-21"], "leviers": ["Vélo"]}
+    for url in (f"/api/v1/actions/{scene.action}", f"/api/v1/flagship-projects/{scene.flagship}"):
+        editor = client.patch(url, json=body, headers=auth(keys.env))
+        assert editor.status_code == 403, editor.text
+        assert editor.json() == {"detail": "only admin tokens may change: competences, leviers"}
+        admin = client.patch(url, json=body, headers=auth(keys.admin))
+        assert admin.status_code == 200, admin.text
+        assert (admin.json()["competences"], admin.json()["leviers"]) == (["90-21"], ["Vélo"])
 
 
 def test_the_import_reads_the_file_before_the_scope(client: TestClient, scene: Scene) -> None:

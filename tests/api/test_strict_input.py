@@ -593,7 +593,7 @@ def test_change_feed_cursors_are_plain_digits(client: TestClient, bad: str) -> N
 NOT_ALLOWED = [
     ("DELETE", f"/api/v1/actions/{DEV_ACTION}", {"GET", "PATCH"}),
     ("PUT", "/api/v1/actions", {"GET", "POST"}),
-    ("DELETE", f"/api/v1/actions/{DEV_ACTION}/progress/2030", {"GET", "PUT"}),
+    ("DELETE", f"/api/v1/actions/{DEV_ACTION}/progress/2030", {"GET", "PUT", "PATCH"}),
     ("PATCH", f"/api/v1/actions/{DEV_ACTION}/milestones", {"GET", "POST"}),
     ("POST", "/api/v1/milestones/1", {"GET", "PATCH", "DELETE"}),
     ("POST", f"/api/v1/indicators/{INDICATOR}", {"GET", "PATCH"}),

@@ -131,6 +131,8 @@ def parse_communes(path: Path) -> list[SeedCommune]:
                         "insee_code": row.get("insee_code"),
                         "name": row.get("name"),
                         "population": row.get("population_municipale_2024"),
+                        # Optional: the commune's own SIREN (DGCL), for the national export.
+                        "siren": row.get("siren") or None,
                     }
                 )
             )

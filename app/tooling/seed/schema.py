@@ -155,3 +155,4 @@ class SeedCommune(_Node):
     insee_code: str = Field(pattern=r"^\d[\dAB]\d{3}$")
     name: str = Text
     population: int = Field(ge=0)
+    siren: str | None = Field(default=None, pattern=r"^\d{9}$")

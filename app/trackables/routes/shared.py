@@ -21,8 +21,9 @@ from app.models.tracking import (
     MilestonePublic,
     ProgressReportInput,
     ProgressReportPublic,
+    ProgressReportUpdate,
 )
-from app.trackables import milestones, progress, trackables
+from app.trackables import milestones, progress, trackables, writes
 from app.trackables.routes.deps import writable_trackable
 
 Year = Annotated[
@@ -93,10 +94,13 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         if_match: IfMatch,
         response: Response,
     ) -> ProgressReportPublic:
-        """Editors of the lead directorate and admins. Fields left out are cleared (a PUT replaces
-        the whole report); the status defaults to the trackable's current status."""
+        """Editors of the lead directorate and admins. A full replacement: fields left out are
+        cleared (comment emptied, budgets removed) and the status defaults to the trackable's
+        current status; use PATCH to change some fields only. Writing the latest year's report
+        (the highest year with one) sets the trackable's current status to the report's status;
+        an older year's report leaves it alone."""
         trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
-        report, created = progress.put(
+        report, created = writes.put_progress(
             session=session,
             actor=actor,
             trackable=trackable,
@@ -105,6 +109,41 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
             if_match=if_match,
         )
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        response.headers["ETag"] = version_etag(report.version)
+        return progress.public(report)
+
+    @router.patch(
+        "/{code}/progress/{year}",
+        response_model=ProgressReportPublic,
+        summary=f"Change some fields of one yearly report of a {noun}",
+        responses={
+            **WRITE,
+            **IF_MATCH,
+            **unknown(f"Unknown {noun} code, or no report that year"),
+        },
+    )
+    def patch_progress(
+        code: str,
+        year: Year,
+        data: ProgressReportUpdate,
+        session: SessionDep,
+        actor: TrackingWriter,
+        if_match: IfMatch,
+        response: Response,
+    ) -> ProgressReportPublic:
+        """Editors of the lead directorate and admins. Only the fields sent change (a budget sent
+        as null is removed; progress, status and comment may not be null); the report must exist
+        (PUT creates it). Patching the latest year's status sets the trackable's current status
+        too."""
+        trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
+        report = writes.patch_progress(
+            session=session,
+            actor=actor,
+            trackable=trackable,
+            year=year,
+            data=data,
+            if_match=if_match,
+        )
         response.headers["ETag"] = version_etag(report.version)
         return progress.public(report)
 
