@@ -33,7 +33,7 @@ from app import revision
 from app.auth.tokens import Actor
 from app.core.errors import BoussoleError, ForbiddenError
 from app.core.text import fold
-from app.models import AuditAction, AuditEntry, ProgressReport, Status, Trackable
+from app.models import AuditAction, AuditEntry, Directorate, ProgressReport, Status, Trackable
 from app.models.base import utcnow
 from app.models.imports import REQUIRED_COLUMNS, ImportReport, RowError
 from app.models.tracking import FIRST_YEAR, LAST_YEAR, STATUS_LABELS
@@ -46,10 +46,65 @@ BUDGET_COLUMNS = (
     "budget_spent_investment",
     "budget_spent_operating",
 )
-#: Status keys, and their French labels as a spreadsheet may hold them ("En cours").
-STATUS_WORDS = {fold(s.value): s for s in Status} | {
-    fold(label): s for s, label in STATUS_LABELS.items()
+#: Other words a spreadsheet may hold for a status: the phase statuses of the national schema
+#: (app.opendata.national: "Terminé"…), its phase "Idée" (what the export writes for `planned`),
+#: and the usual vocabulary of the platform and its users, feminine forms included ("une action
+#: réalisée"). Keys and labels (STATUS_LABELS) are accepted too; see ``status_word``.
+STATUS_ALIASES: dict[str, Status] = {
+    "Idée": Status.planned,
+    "Prévu": Status.planned,
+    "Prévue": Status.planned,
+    "Planifié": Status.planned,
+    "Planifiée": Status.planned,
+    "Non démarré": Status.planned,
+    "Non démarrée": Status.planned,
+    "Pas commencé": Status.planned,
+    "Démarré": Status.in_progress,
+    "Démarrée": Status.in_progress,
+    "Commencé": Status.in_progress,
+    "Engagé": Status.in_progress,
+    "Engagée": Status.in_progress,
+    "En cours de réalisation": Status.in_progress,
+    "Terminé": Status.completed,
+    "Terminée": Status.completed,
+    "Réalisée": Status.completed,
+    "Achevé": Status.completed,
+    "Achevée": Status.completed,
+    "Fait": Status.completed,
+    "Faite": Status.completed,
+    "Suspendu": Status.paused,
+    "Suspendue": Status.paused,
+    "Retard": Status.delayed,
+    "Retardé": Status.delayed,
+    "Retardée": Status.delayed,
+    "Bloquée": Status.blocked,
+    "Abandonnée": Status.abandoned,
+    "Annulé": Status.abandoned,
+    "Annulée": Status.abandoned,
+    "À arbitrer": Status.to_discuss,
+    "À débattre": Status.to_discuss,
 }
+
+
+def _status_key(text: str) -> str:
+    """Case, accents, spaces, hyphens and underscores aside: "in_progress", "In progress",
+    "EN-COURS" and "en  cours" compare equal to their kind."""
+    return " ".join(re.split(r"[\s_\-]+", fold(text))).strip()
+
+
+#: Status keys ("in_progress"), their French labels ("En cours") and the aliases above.
+STATUS_WORDS = (
+    {_status_key(word): s for word, s in STATUS_ALIASES.items()}
+    | {_status_key(label): s for s, label in STATUS_LABELS.items()}
+    | {_status_key(s.value): s for s in Status}
+)
+
+
+def status_word(text: str) -> Status | None:
+    """The status a cell names, whatever its case, accents or separators; None if none."""
+    return STATUS_WORDS.get(_status_key(text))
+
+
 MAX_COMMENT = 20_000
 #: Bytes read at a time when the file is checked before parsing.
 CHUNK = 64 * 1024
@@ -95,6 +150,14 @@ class Parsed:
     errors: list[RowError] = field(default_factory=list)
     #: Reading stopped early: the file has more problems than ``errors`` lists.
     truncated: bool = False
+    #: How many of ``errors`` are scope problems (a row about what the caller may not write).
+    scope_errors: int = 0
+    #: The codes of those rows, in the order of the file.
+    out_of_scope: list[str] = field(default_factory=list)
+
+
+#: Why the caller may not report on a trackable (its code), or None when it may.
+ScopeCheck = Callable[[str], str | None]
 
 
 # --- Encoding -------------------------------------------------------------------------------------
@@ -207,11 +270,13 @@ def parse(
     *,
     max_problems: int | None = None,
     known_codes: Collection[str] | None = None,
+    scope: ScopeCheck | None = None,
 ) -> Parsed:
     """Rows and row errors from a binary file (read from its start) or bytes; never raises but
     for the file's own read errors. Reading stops once more than ``max_problems`` problems are
     found: the first ``max_problems`` are kept and ``truncated`` is set. With ``known_codes``, a
-    code not among them is a problem of its row."""
+    code not among them is a problem of its row; with ``scope``, so is a known code the caller
+    may not report on (in the same pass: one answer lists every kind of problem)."""
     file = io.BytesIO(source) if isinstance(source, bytes) else source
     result = Parsed()
     encoding = decide_encoding(file)
@@ -220,7 +285,7 @@ def parse(
         return result
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
     try:
-        _read(text, result, max_problems=max_problems, known_codes=known_codes)
+        _read(text, result, max_problems=max_problems, known_codes=known_codes, scope=scope)
     finally:
         text.detach()  # the file stays open: it is the caller's
     return result
@@ -232,6 +297,7 @@ def _read(
     *,
     max_problems: int | None,
     known_codes: Collection[str] | None,
+    scope: ScopeCheck | None,
 ) -> None:
     errors = result.errors
     first_line = text.readline()
@@ -273,7 +339,7 @@ def _read(
         line = reader.line_num
         if not "".join(cells).strip():  # a blank line, or a row of empty cells
             continue
-        row = _parse_row(line, cells, header, index, errors, known_codes)
+        row = _parse_row(line, cells, header, index, result, known_codes, scope)
         if row is None:
             continue
         key = (row.trackable_code, row.year)
@@ -291,6 +357,8 @@ def _read(
     if len(errors) > limit:
         del errors[int(limit) :]
         result.truncated = True
+        # Only what ``errors`` still lists counts (the answer is then 422 anyway).
+        result.scope_errors = min(result.scope_errors, len(errors))
 
 
 def _csv_problem(exc: csv.Error, start: int, end: int) -> str:
@@ -319,8 +387,9 @@ def _parse_row(
     cells: list[str],
     header: list[str],
     index: dict[str, int],
-    errors: list[RowError],
+    result: Parsed,
     known_codes: Collection[str] | None,
+    scope: ScopeCheck | None,
 ) -> ParsedRow | None:
     def cell(name: str) -> str:
         position = index.get(name)
@@ -342,6 +411,10 @@ def _parse_row(
         fail("trackable_code", "missing")
     elif known_codes is not None and code not in known_codes:
         fail("trackable_code", f"unknown action or flagship project '{code}'")
+    elif scope is not None and (refusal := scope(code)) is not None:
+        fail("trackable_code", refusal)
+        result.scope_errors += 1
+        result.out_of_scope.append(code)
     year = 0
     try:
         year = int(_number(cell("year")))
@@ -358,7 +431,7 @@ def _parse_row(
         fail("progress", f"'{cell('progress')}' is not a number")
     status = None
     if cell("status"):
-        status = STATUS_WORDS.get(fold(cell("status")))
+        status = status_word(cell("status"))
         if status is None:
             fail("status", f"unknown status '{cell('status')}'")
     # Free text, kept as it is (not stripped), so that export → import changes nothing.
@@ -380,7 +453,7 @@ def _parse_row(
             except ValueError:
                 fail(name, f"'{raw}' is not an amount")
     if problems:
-        errors.extend(problems)
+        result.errors.extend(problems)
         return None
     return ParsedRow(line, code, year, value, status, comment, budgets)
 
@@ -404,18 +477,24 @@ def run(
             select(Trackable.code, Trackable.id, Trackable.status, Trackable.lead_directorate_id)
         )
     }
-    parsed = parse(source, max_problems=max_problems, known_codes=trackables.keys())
+    parsed = parse(
+        source,
+        max_problems=max_problems,
+        known_codes=trackables.keys(),
+        scope=None if actor.is_admin else _scope_check(session, actor, trackables),
+    )
     if parsed.errors:
+        if parsed.scope_errors == len(parsed.errors) and not parsed.truncated:
+            # Only scope problems: the file is fine, the token may not write it — 403, as every
+            # write route answers a token out of its scope. Any other problem: 422, listing
+            # them all, the scope problems included.
+            outside = sorted(set(parsed.out_of_scope))
+            raise ForbiddenError(
+                f"token '{actor.name}' may not report on {', '.join(outside)}: not led by "
+                f"{actor.directorates_label}; nothing was written"
+            )
         raise ImportRefusedError(parsed.errors, truncated=parsed.truncated)
     used = {row.trackable_code for row in parsed.rows}
-    outside = sorted(
-        {code for code in used if not actor.may_write(trackables[code].lead_directorate_id)}
-    )
-    if outside:
-        raise ForbiddenError(
-            f"token '{actor.name}' may not report on {', '.join(outside)}: not led by "
-            f"{actor.directorates_label}; nothing was written"
-        )
 
     ids = [trackables[code].id for code in used]
     # The reports the file may replace, as plain rows: only its trackables and its years.
@@ -505,6 +584,25 @@ def run(
         session=session, actor=actor, trackable_ids=[i for i in ids if i is not None]
     )
     return report
+
+
+def _scope_check(session: Session, actor: Actor, trackables: dict[str, Any]) -> ScopeCheck:
+    """The scope problem of a row about ``code``, naming who leads it, or None."""
+    leads = {id_: code for id_, code in session.execute(select(Directorate.id, Directorate.code))}
+
+    def check(code: str) -> str | None:
+        lead_id = trackables[code].lead_directorate_id
+        if actor.may_write(lead_id):
+            return None
+        lead = (
+            f"led by {leads.get(lead_id, '?')}" if lead_id is not None else "led by no directorate"
+        )
+        return (
+            f"{code} is {lead}, not by {actor.directorates_label}: token '{actor.name}' may "
+            "not report on it"
+        )
+
+    return check
 
 
 def _audit(

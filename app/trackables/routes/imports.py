@@ -177,7 +177,8 @@ IMPORT_DESCRIPTION = (
     + ", ".join(f"`{c}`" for c in PROGRESS_COLUMNS)
     + """. `trackable_code`, `year` and `progress` are required and other columns are ignored, so
 export → edit in a spreadsheet → import round-trips. Comma or semicolon separator, decimal comma
-accepted; statuses as keys or French labels ("En cours").
+accepted; statuses as keys, French labels ("En cours"), the national schema's words ("Terminé",
+"Idée") or usual synonyms ("Réalisée", "Suspendu"), whatever their case or accents.
 
 **Encoding**, decided once for the whole file: UTF-8 (with or without BOM) when every byte of the
 file is valid UTF-8; otherwise Windows-1252 (what Excel writes on Windows), but only when the file
@@ -195,10 +196,16 @@ are kept as they are (not trimmed).
 **All or nothing**: one bad row and nothing is written; the answer lists the problems (line,
 column, message) in the order of the file. After `BOUSSOLE_IMPORT_MAX_PROBLEMS` (1,000) problems
 the import stops reading: `truncated` is then true and the rest of the file is unchecked.
-`dry_run=true` reports what would be created, updated or left unchanged. Editors import only rows
-about what their directorates lead. Each created or changed report is recorded in the audit
-trail. Size limit: `BOUSSOLE_IMPORT_MAX_BYTES` (5 MiB) of file, as the body or the form field
-`file`; 413 as soon as it is passed."""
+`dry_run=true` reports what would be created, updated or left unchanged.
+
+**Scope**, checked in the same pass as the values: an editor's row about something its
+directorates do not lead is a problem of its row, naming who leads it. Among other problems, it is
+listed in the one 422 with them; when the file's only problems are such rows, the answer is 403
+(as every write route answers a token out of its scope), naming their codes.
+
+Each created or changed report is recorded in the audit trail. Size limit:
+`BOUSSOLE_IMPORT_MAX_BYTES` (5 MiB) of file, as the body or the form field `file`;
+413 as soon as it is passed."""
 )
 
 
@@ -210,13 +217,17 @@ trail. Size limit: `BOUSSOLE_IMPORT_MAX_BYTES` (5 MiB) of file, as the body or t
     responses={
         **WRITE,
         400: _error("A malformed multipart form"),
-        403: _error("A row is about something the token's directorates do not lead"),
+        403: _error(
+            "The file's only problems are rows about what the token's directorates do not lead "
+            "(with other problems, they are listed in the 422)"
+        ),
         413: _error("The file is larger than `BOUSSOLE_IMPORT_MAX_BYTES`"),
         415: _error("Not a CSV file"),
         422: {
             "model": ImportRefusal,
             "description": "Bad rows, listed in `errors` (the first "
-            "`BOUSSOLE_IMPORT_MAX_PROBLEMS` at most, then `truncated`): nothing was written",
+            "`BOUSSOLE_IMPORT_MAX_PROBLEMS` at most, then `truncated`), rows out of the token's "
+            "scope included: nothing was written",
         },
     },
     openapi_extra={
