@@ -1,20 +1,14 @@
 """The ``boussole`` command line."""
 
-import re
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import uvicorn
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from typer.core import TyperGroup
 
 from app import opendata
 from app.auth import tokens
@@ -22,6 +16,7 @@ from app.core import migrations
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import BoussoleError
+from app.core.failures import FailuresInOneLine
 from app.core.runtime import tune_garbage_collector
 from app.models import Role
 from app.tooling import backup as backup_service
@@ -32,77 +27,8 @@ from app.trackables import imports
 
 console = Console()
 err_console = Console(stderr=True)
-#: The password of a URL: what follows "user:" up to the "@" of its host.
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^/\s]*@")
-
-
-def masked_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (also when SQLAlchemy cannot parse it)."""
-    return _URL_PASSWORD.sub(r"\1***@", url)
-
-
-def _database_setting() -> tuple[str, str | None]:
-    """``BOUSSOLE_DATABASE_URL=<masked URL>`` and the URL's password, to be kept out of messages."""
-    url = get_settings().database_url
-    try:
-        password = make_url(url).password
-    except ArgumentError:
-        password = None
-    return f"BOUSSOLE_DATABASE_URL={masked_url(url)}", password
-
-
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-def failure_line(exc: BaseException) -> str | None:
-    """The one line (French) the CLI prints for an expected failure — a database it cannot use,
-    an unknown migration revision, a path it cannot read or write —, or None for a bug (which
-    keeps its traceback). Never a URL's password."""
-    if isinstance(exc, ArgumentError | OperationalError):
-        setting, password = _database_setting()
-        if isinstance(exc, ArgumentError):
-            detail = _first_line(str(exc))
-        else:
-            detail = _first_line(str(exc.orig) if exc.orig is not None else str(exc))
-        # Should the driver quote the password (a short one would rather mangle the words).
-        if password and len(password) >= 4:
-            detail = detail.replace(password, "***")
-        detail = masked_url(detail)
-        if isinstance(exc, ArgumentError):
-            return f"{setting} n'est pas une URL de base de données utilisable : {detail}"
-        return f"base de données inaccessible ou inutilisable ({setting}) : {detail}"
-    if isinstance(exc, CommandError | RevisionError):
-        return f"migration impossible (boussole db) : {_first_line(str(exc))}"
-    if isinstance(exc, OSError):
-        where = exc.filename if exc.filename is not None else ""
-        why = exc.strerror or _first_line(str(exc))
-        return (
-            f"fichier ou dossier inaccessible : {where} ({why})"
-            if where
-            else f"erreur système : {why}"
-        )
-    return None
-
-
-class _Boussole(TyperGroup):
-    """Every command's expected failures become one line on standard error and exit status 1."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (ArgumentError, OperationalError, CommandError, RevisionError, OSError) as exc:
-            line = failure_line(exc)
-            if line is None:  # pragma: no cover - every type caught has its line
-                raise
-            err_console.print(
-                f"Erreur : {line}", style="red", highlight=False, markup=False, soft_wrap=True
-            )
-            raise typer.Exit(code=1) from exc
-
-
 app = typer.Typer(
-    cls=_Boussole,
+    cls=FailuresInOneLine,
     help="Boussole: the Projet de territoire 2024-2044 of La Porte du Hainaut.",
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).")

@@ -32,13 +32,13 @@ from sqlmodel import Session, select
 from app import revision
 from app.auth.tokens import Actor
 from app.core.errors import BoussoleError, ForbiddenError
-from app.core.text import fold
 from app.models import AuditAction, AuditEntry, Directorate, ProgressReport, Status, Trackable
 from app.models.base import utcnow
 from app.models.imports import REQUIRED_COLUMNS, ImportReport, RowError
-from app.models.tracking import FIRST_YEAR, LAST_YEAR, STATUS_LABELS
+from app.models.tracking import FIRST_YEAR, LAST_YEAR
 from app.trackables import writes
 from app.trackables.progress import PROGRESS_ENTITY
+from app.trackables.status_words import status_word
 
 BUDGET_COLUMNS = (
     "budget_planned_investment",
@@ -46,65 +46,6 @@ BUDGET_COLUMNS = (
     "budget_spent_investment",
     "budget_spent_operating",
 )
-#: Other words a spreadsheet may hold for a status: the phase statuses of the national schema
-#: (app.opendata.national: "Terminé"…), its phase "Idée" (what the export writes for `planned`),
-#: and the usual vocabulary of the platform and its users, feminine forms included ("une action
-#: réalisée"). Keys and labels (STATUS_LABELS) are accepted too; see ``status_word``.
-STATUS_ALIASES: dict[str, Status] = {
-    "Idée": Status.planned,
-    "Prévu": Status.planned,
-    "Prévue": Status.planned,
-    "Planifié": Status.planned,
-    "Planifiée": Status.planned,
-    "Non démarré": Status.planned,
-    "Non démarrée": Status.planned,
-    "Pas commencé": Status.planned,
-    "Démarré": Status.in_progress,
-    "Démarrée": Status.in_progress,
-    "Commencé": Status.in_progress,
-    "Engagé": Status.in_progress,
-    "Engagée": Status.in_progress,
-    "En cours de réalisation": Status.in_progress,
-    "Terminé": Status.completed,
-    "Terminée": Status.completed,
-    "Réalisée": Status.completed,
-    "Achevé": Status.completed,
-    "Achevée": Status.completed,
-    "Fait": Status.completed,
-    "Faite": Status.completed,
-    "Suspendu": Status.paused,
-    "Suspendue": Status.paused,
-    "Retard": Status.delayed,
-    "Retardé": Status.delayed,
-    "Retardée": Status.delayed,
-    "Bloquée": Status.blocked,
-    "Abandonnée": Status.abandoned,
-    "Annulé": Status.abandoned,
-    "Annulée": Status.abandoned,
-    "À arbitrer": Status.to_discuss,
-    "À débattre": Status.to_discuss,
-}
-
-
-def _status_key(text: str) -> str:
-    """Case, accents, spaces, hyphens and underscores aside: "in_progress", "In progress",
-    "EN-COURS" and "en  cours" compare equal to their kind."""
-    return " ".join(re.split(r"[\s_\-]+", fold(text))).strip()
-
-
-#: Status keys ("in_progress"), their French labels ("En cours") and the aliases above.
-STATUS_WORDS = (
-    {_status_key(word): s for word, s in STATUS_ALIASES.items()}
-    | {_status_key(label): s for s, label in STATUS_LABELS.items()}
-    | {_status_key(s.value): s for s in Status}
-)
-
-
-def status_word(text: str) -> Status | None:
-    """The status a cell names, whatever its case, accents or separators; None if none."""
-    return STATUS_WORDS.get(_status_key(text))
-
-
 MAX_COMMENT = 20_000
 #: Bytes read at a time when the file is checked before parsing.
 CHUNK = 64 * 1024

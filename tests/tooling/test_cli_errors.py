@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app as cli_app
-from app.cli import masked_url
 from app.core.config import get_settings
+from app.core.failures import masked_url
 
 runner = CliRunner()
 PASSWORD = "s3cr3t-pw"

@@ -13,7 +13,7 @@ from app.main import create_app
 from app.models import Status
 from app.models.tracking import STATUS_LABELS
 from app.opendata.national import NATIONAL_PHASE_STATUSES, PHASES
-from app.trackables import imports
+from app.trackables import status_words
 from tests.conftest import DEV_ACTION, ENV_ACTION, ENV_FLAGSHIP
 from tests.helpers import snapshot
 from tests.trackables.test_imports import HEADER, post_csv
@@ -92,20 +92,20 @@ def test_scope_problems_count_toward_the_problem_limit(db_url, keys):
     ],
 )
 def test_status_words(word, status):
-    assert imports.status_word(word) == status
+    assert status_words.status_word(word) == status
 
 
 def test_every_label_and_national_phase_status_is_read():
     for status, label in STATUS_LABELS.items():
-        assert imports.status_word(label) == status
-        assert imports.status_word(status.value) == status
+        assert status_words.status_word(label) == status
+        assert status_words.status_word(status.value) == status
     # The national schema's phase statuses, as its export writes them for each of our statuses.
-    read = {imports.status_word(word) for word in NATIONAL_PHASE_STATUSES}
+    read = {status_words.status_word(word) for word in NATIONAL_PHASE_STATUSES}
     assert None not in read
     for status, (_phase, phase_status) in PHASES.items():
         if phase_status != "En cours" and status != Status.to_discuss:
-            assert imports.status_word(phase_status) == status, phase_status
-    assert imports.status_word("Fini ou presque") is None
+            assert status_words.status_word(phase_status) == status, phase_status
+    assert status_words.status_word("Fini ou presque") is None
 
 
 def test_a_national_label_is_imported(client, keys):
