@@ -13,39 +13,24 @@ What it needs, installed by the fixtures below when missing (no test is ever ski
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tarfile
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
 
 from app.auth import tokens
 from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine, session_scope
 from app.models import Role
 from tests.databases import PostgresDatabases, SqliteDatabases
+from tests.web.conftest import run_or_fail, served
 from tests.web.test_web import ENERGY, PAGES, SAMPLE_ACTION, write_sample
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE_VERSION = "4.14.1"
 AXE_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -61,28 +46,6 @@ PAGE_TYPES = {**{name: path for name, (path, _) in PAGES.items()}, "introuvable"
 # --- What the tests need, installed when missing ------------------------------------------------
 
 
-def _run(command: list[str], what: str) -> None:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if result.returncode != 0:
-        pytest.fail(
-            f"{what} failed ({' '.join(command)}, status {result.returncode}):\n"
-            f"{(result.stdout + result.stderr)[-3000:]}",
-            pytrace=False,
-        )
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium, installed with apt-get when missing (the tests run as root)."""
-    if not CHROMIUM.exists():
-        _run(["apt-get", "update", "-qq"], "apt-get update, to install chromium")
-        _run(["apt-get", "install", "-y", "-qq", "chromium"], "apt-get install chromium")
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is still missing after apt-get install chromium", pytrace=False)
-    return CHROMIUM
-
-
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
     """axe.min.js of a pinned axe-core, from the npm registry's package (cached)."""
@@ -93,7 +56,7 @@ def axe_script() -> Path:
     if npm is None:
         pytest.fail("npm is needed to fetch axe-core: apt-get install -y npm", pytrace=False)
     with tempfile.TemporaryDirectory() as folder:
-        _run(
+        run_or_fail(
             [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", folder, "--silent"],
             f"npm pack axe-core@{AXE_VERSION}",
         )
@@ -111,21 +74,14 @@ def axe_script() -> Path:
 # --- The service, running -------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(
     databases: SqliteDatabases | PostgresDatabases,
     seeded_template: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    """``uvicorn app.main:create_app --factory`` on a free loopback port, on a seeded database
-    of its own, with sample data written through the API; stopped at the end."""
+    """The service (uvicorn) on a seeded database of its own, with sample data written through
+    the API; stopped at the end."""
     url = databases.clone(seeded_template)
     engine = make_engine(url)
     with session_scope(engine) as session:
@@ -133,62 +89,12 @@ def server(
             session=session, name="browser-admin", role=Role.admin, directorate_codes=[]
         )
     engine.dispose()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    env = {**os.environ, "BOUSSOLE_DATABASE_URL": url, "BOUSSOLE_LOG_LEVEL": "WARNING"}
-    env.pop("BOUSSOLE_DEMO", None)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
-        with httpx.Client(base_url=base, timeout=30) as http:
-            write_sample(http, admin_token)
-        yield base
+        with served(url, tmp_path_factory) as api:
+            write_sample(api.client, admin_token)
+            yield api.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         databases.drop(url)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -6,24 +6,17 @@ against the service started by uvicorn; every request to another host is aborted
 and the page keeps its Content-Security-Policy (no bypass), so a violation shows as an error.
 """
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
-from app.core.config import PROJECT_ROOT
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.conftest import served
 
 #: An origin written out in a page or a policy: a scheme and a host.
 EXTERNAL_ORIGIN = re.compile(r"\b(?:https?:)?//[a-z0-9.-]+", re.IGNORECASE)
@@ -73,81 +66,18 @@ def test_docs_assets_are_served_by_the_service(client: TestClient) -> None:
 # --- In a browser, with no network but the service ------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(
     databases: SqliteDatabases | PostgresDatabases,
     seeded_template: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    """``uvicorn app.main:create_app --factory`` on a free loopback port, on a seeded database
-    of its own; stopped at the end."""
     url = databases.clone(seeded_template)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    env = {**os.environ, "BOUSSOLE_DATABASE_URL": url, "BOUSSOLE_LOG_LEVEL": "WARNING"}
-    env.pop("BOUSSOLE_DEMO", None)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
-        yield base
+        with served(url, tmp_path_factory) as api:
+            yield api.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         databases.drop(url)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: apt-get install -y chromium (as tests/web/test_browser.py)",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
 
 
 #: ReDoc's "API docs by Redocly" footer shows a logo from its CDN, with no option to leave it out:
