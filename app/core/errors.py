@@ -129,11 +129,7 @@ def _json_safe(value: Any) -> Any:
 
 def validation_error_body(errors: Any) -> dict[str, Any]:
     """FastAPI's validation error body, safe to serialise whatever the input held."""
-    return {"detail": _json_safe(jsonable_encoder(errors, custom_encoder={float: _finite_or_repr}))}
-
-
-def _finite_or_repr(value: float) -> float | str:
-    return value if math.isfinite(value) else repr(value)
+    return {"detail": _json_safe(jsonable_encoder(errors))}
 
 
 def install_error_handlers(app: FastAPI) -> None:
