@@ -1,6 +1,8 @@
 """The ``boussole`` command line."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +13,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from app import opendata
+from app.accounts import machine_tokens
 from app.auth import tokens
 from app.core import migrations
 from app.core.config import get_settings
-from app.core.db import make_engine, session_scope
+from app.core.db import database_scope, engine_scope, session_scope
 from app.core.errors import BoussoleError
 from app.core.failures import FailuresInOneLine
 from app.core.runtime import tune_garbage_collector
@@ -23,6 +26,7 @@ from app.tooling import backup as backup_service
 from app.tooling import demo as demo_service
 from app.tooling import organisation
 from app.tooling import seed as seed_service
+from app.tooling.users import DirectoratesOption, RoleOption, user_app
 from app.trackables import imports
 
 console = Console()
@@ -31,8 +35,16 @@ app = typer.Typer(
     cls=FailuresInOneLine,
     help="Boussole: the Projet de territoire 2024-2044 of La Porte du Hainaut.",
 )
-db_app = typer.Typer(help="Database schema (Alembic migrations).")
-app.add_typer(db_app, name="db")
+
+
+def _commands(name: str, description: str) -> typer.Typer:
+    """A group of commands, ``boussole NAME …``."""
+    group = typer.Typer(help=description)
+    app.add_typer(group, name=name)
+    return group
+
+
+db_app = _commands("db", "Database schema (Alembic migrations).")
 
 
 @app.callback()
@@ -83,28 +95,18 @@ def seed(
         )
         raise typer.Exit(code=1) from exc
     org_path = organisation_file or organisation.ORGANISATION_FILE
-    try:
+    with _refusing(f"Seed refused, nothing written ({org_path}):"):
         described = (
             organisation.parse_organisation(org_path)
             if organisation_file is not None or org_path.exists()
             else organisation.Organisation()
         )
-    except organisation.OrganisationError as exc:
-        _refused(f"Seed refused, nothing written ({org_path}):", exc.problems)
-        raise typer.Exit(code=1) from exc
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
+        with database_scope(settings.database_url) as session:
             summary = seed_service.apply_seed(session, document, commune_rows)
             if not described.empty:
                 directorates, leads = organisation.apply_organisation(
                     session=session, actor=organisation.CLI_ACTOR, organisation=described
                 )
-    except organisation.OrganisationError as exc:
-        _refused(f"Seed refused, nothing written ({org_path}):", exc.problems)
-        raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     table = Table(title="Seed")
     for column in ("kind", "created", "updated", "unchanged"):
         table.add_column(column, justify="left" if column == "kind" else "right")
@@ -128,8 +130,20 @@ def _refused(title: str, problems: list[str]) -> None:
         err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
 
 
-directorate_app = typer.Typer(help="CAPH directorates (who leads the actions; editors' tokens).")
-app.add_typer(directorate_app, name="directorate")
+@contextmanager
+def _refusing(title: str) -> Iterator[None]:
+    """The problems of an organisation file or change met in the block: the refusal titled
+    ``title`` (``_refused``), and the command fails (exit code 1)."""
+    try:
+        yield
+    except organisation.OrganisationError as exc:
+        _refused(title, exc.problems)
+        raise typer.Exit(code=1) from exc
+
+
+directorate_app = _commands(
+    "directorate", "CAPH directorates (who leads the actions; editors' tokens)."
+)
 
 
 @directorate_app.command("add")
@@ -138,32 +152,18 @@ def directorate_add(
     name: Annotated[str, typer.Argument(help="Its name, e.g. 'Développement économique'")],
 ) -> None:
     """Add a directorate (recorded in the audit trail as the `cli` admin)."""
-    try:
+    with _refusing("Direction non créée :"):
         row = organisation.directorate_row(code, name)
-    except organisation.OrganisationError as exc:
-        _refused("Direction non créée :", exc.problems)
-        raise typer.Exit(code=1) from exc
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session:
+        with database_scope(get_settings().database_url) as session:
             organisation.add_directorate(session=session, actor=organisation.CLI_ACTOR, row=row)
-    except organisation.OrganisationError as exc:
-        _refused("Direction non créée :", exc.problems)
-        raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     console.print(f"Direction {row.code} créée : {row.name}.", highlight=False, markup=False)
 
 
 @directorate_app.command("list")
 def directorate_list() -> None:
     """List the directorates, with how many actions and flagship projects each leads."""
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session:
-            lines = organisation.list_directorates(session=session)
-    finally:
-        engine.dispose()
+    with database_scope(get_settings().database_url) as session:
+        lines = organisation.list_directorates(session=session)
     table = Table(title="Directions")
     table.add_column("code")
     table.add_column("nom")
@@ -184,19 +184,12 @@ def directorate_import(
 ) -> None:
     """Create or rename directorates from FILE, all or nothing; the same file again changes
     nothing."""
-    try:
+    with _refusing("Import refusé, rien n'a été écrit :"):
         rows = organisation.parse_directorates(file)
-    except organisation.OrganisationError as exc:
-        _refused("Import refusé, rien n'a été écrit :", exc.problems)
-        raise typer.Exit(code=1) from exc
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session:
+        with database_scope(get_settings().database_url) as session:
             counts = organisation.apply_directorates(
                 session=session, actor=organisation.CLI_ACTOR, rows=rows
             )
-    finally:
-        engine.dispose()
     if counts.changed:
         summary = (
             f"{counts.created} créée(s), {counts.updated} renommée(s), "
@@ -218,22 +211,12 @@ def assign(
 ) -> None:
     """Set the lead and contributing directorates of actions and flagship projects from FILE,
     all or nothing, as the `cli` admin (audited); the same file again changes nothing."""
-    try:
+    with _refusing("Affectation refusée, rien n'a été écrit :"):
         rows, problems = organisation.read_assignments(file)
-    except organisation.OrganisationError as exc:
-        _refused("Affectation refusée, rien n'a été écrit :", exc.problems)
-        raise typer.Exit(code=1) from exc
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session:
+        with database_scope(get_settings().database_url) as session:
             counts = organisation.apply_assignments(
                 session=session, actor=organisation.CLI_ACTOR, rows=rows, problems=problems
             )
-    except organisation.OrganisationError as exc:
-        _refused("Affectation refusée, rien n'a été écrit :", exc.problems)
-        raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     if counts.changed:
         summary = f"{counts.updated} mise(s) à jour, {counts.unchanged} inchangée(s)."
     else:
@@ -269,31 +252,30 @@ def serve(
     )
 
 
-token_app = typer.Typer(help="API tokens (only their hash is stored).")
-app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")  # app/tooling/users.py
+
+token_app = _commands("token", "API tokens (only their hash is stored).")
 
 
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="A name people recognise, e.g. dev-eco-2025")],
-    role: Annotated[Role, typer.Option(help="admin: everything; editor: its directorates")],
-    directorate: Annotated[
-        list[str] | None,
-        typer.Option("--directorate", "-d", help="Directorate code (repeat for several)"),
-    ] = None,
+    role: RoleOption,
+    directorate: DirectoratesOption = None,
 ) -> None:
-    """Create a token and print it once: it cannot be shown again."""
-    engine = make_engine(get_settings().database_url)
+    """Create a token and print it once: it cannot be shown again (audited as the `cli` admin)."""
     try:
-        with session_scope(engine) as session:
-            _, token = tokens.create(
-                session=session, name=name, role=role, directorate_codes=directorate or []
+        with database_scope(get_settings().database_url) as session:
+            _, token = machine_tokens.create(
+                session=session,
+                actor=organisation.CLI_ACTOR,
+                name=name,
+                role=role,
+                directorate_codes=directorate or [],
             )
     except BoussoleError as exc:
-        err_console.print(f"[red]Token not created:[/red] {exc.message}", highlight=False)
+        err_console.print(f"[red]Jeton non créé :[/red] {exc.message}", highlight=False)
         raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     console.print(f"Token '{name}' ({role.value}) created. Keep it now, it is not stored:")
     typer.echo(token)
 
@@ -301,10 +283,8 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never the tokens themselves)."""
-    engine = make_engine(get_settings().database_url)
-    with session_scope(engine) as session:
+    with database_scope(get_settings().database_url) as session:
         infos = tokens.get_all(session=session)
-    engine.dispose()
     table = Table(title="API tokens")
     for column in ("name", "role", "directorates", "starts with", "created", "revoked"):
         table.add_column(column)
@@ -322,16 +302,13 @@ def token_list() -> None:
 
 @token_app.command("revoke")
 def token_revoke(name: Annotated[str, typer.Argument(help="The token's name")]) -> None:
-    """Revoke a token: it is refused (401) from now on."""
-    engine = make_engine(get_settings().database_url)
+    """Revoke a token: it is refused (401) from now on (audited as the `cli` admin)."""
     try:
-        with session_scope(engine) as session:
-            tokens.revoke(session=session, name=name)
+        with database_scope(get_settings().database_url) as session:
+            machine_tokens.revoke(session=session, actor=organisation.CLI_ACTOR, name=name)
     except BoussoleError as exc:
         err_console.print(f"[red]{exc.message}[/red]", highlight=False)
         raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     console.print(f"Token '{name}' revoked.")
 
 
@@ -340,15 +317,12 @@ def export_open_data(
     directory: Annotated[Path, typer.Argument(help="The folder to write into (created)")],
 ) -> None:
     """Write the open data into DIRECTORY: datapackage.json, one CSV per table and tree.json."""
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session, Progress(console=console) as bar:
-            task = bar.add_task("Open data", total=opendata.EXPORT_FILE_COUNT)
-            written = opendata.export(
-                session, directory, on_written=lambda _path, _rows: bar.advance(task)
-            )
-    finally:
-        engine.dispose()
+    url = get_settings().database_url
+    with database_scope(url) as session, Progress(console=console) as bar:
+        task = bar.add_task("Open data", total=opendata.EXPORT_FILE_COUNT)
+        written = opendata.export(
+            session, directory, on_written=lambda _path, _rows: bar.advance(task)
+        )
     table = Table(title=f"Open data written to {directory}")
     table.add_column("file")
     table.add_column("rows", justify="right")
@@ -374,11 +348,10 @@ def import_progress(
         err_console.print("[red]Cannot read[/red] ", end="", soft_wrap=True)
         err_console.print(f"{file}: {exc.strerror}", highlight=False, markup=False)
         raise typer.Exit(code=1) from exc
-    engine = make_engine(settings.database_url)
     try:
         with Progress(console=err_console, transient=True) as bar:
             task = bar.add_task(f"Importing {file.name}", total=max(rows, 1))
-            with session_scope(engine) as session:
+            with database_scope(settings.database_url) as session:
                 report = imports.run(
                     session=session,
                     actor=actor,
@@ -389,20 +362,19 @@ def import_progress(
                 )
     except imports.ImportRefusedError as exc:
         err_console.print(exc.message, style="red", highlight=False, markup=False)
-        for error in exc.extra["errors"]:
-            column = f", column {error['column']}" if error["column"] else ""
-            err_console.print(f"  line {error['line']}{column}: {error['message']}", markup=False)
+        for row in exc.rows:
+            column = f", colonne {row.column}" if row.column else ""
+            err_console.print(f"  ligne {row.line}{column} : {row.message}", markup=False)
         if exc.extra["truncated"]:
             err_console.print(
-                f"  … and more: the import stopped reading after {len(exc.extra['errors'])} "
-                "problems (BOUSSOLE_IMPORT_MAX_PROBLEMS).",
+                f"  … et d'autres : l'import a cessé de lire après {len(exc.rows)} problèmes "
+                "(BOUSSOLE_IMPORT_MAX_PROBLEMS).",
                 highlight=False,
                 markup=False,
             )
         raise typer.Exit(code=1) from exc
     finally:
         source.close()
-        engine.dispose()
     verb = "would be" if dry_run else "were"
     console.print(
         f"{report.rows} rows read: {report.created} reports {verb} created, {report.updated} "
@@ -416,15 +388,13 @@ def dump(file: Annotated[Path, typer.Argument(help="The JSON file to write (repl
     """Write the whole database (plan, tracking, audit trail, tokens' hashes) to FILE, with its
     SHA-256 checksum and, when BOUSSOLE_DUMP_KEY is set, its HMAC-SHA256."""
     settings = get_settings()
-    engine = make_engine(settings.database_url)
     try:
-        counts = backup_service.dump(engine=engine, path=file, key=settings.dump_key)
+        with engine_scope(settings.database_url) as engine:
+            counts = backup_service.dump(engine=engine, path=file, key=settings.dump_key)
     except backup_service.BackupError as exc:
         err_console.print("[red]Dump refused:[/red] ", end="", soft_wrap=True)
         err_console.print(exc.message, highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     signed = " and signed with BOUSSOLE_DUMP_KEY" if settings.dump_key is not None else ""
     console.print(
         f"Dumped {sum(counts.values())} rows of {len(counts)} tables to {file} (checksummed"
@@ -442,13 +412,15 @@ def restore(
     """Load FILE into an empty database migrated to the dump's schema revision (all or nothing),
     after checking its checksum, its HMAC when BOUSSOLE_DUMP_KEY is set, and every value."""
     settings = get_settings()
-    engine = make_engine(settings.database_url)
 
     def warn(message: str) -> None:
         err_console.print(f"Note: {message}", highlight=False, markup=False, soft_wrap=True)
 
     try:
-        counts = backup_service.restore(engine=engine, path=file, key=settings.dump_key, warn=warn)
+        with engine_scope(settings.database_url) as engine:
+            counts = backup_service.restore(
+                engine=engine, path=file, key=settings.dump_key, warn=warn
+            )
     except backup_service.BackupError as exc:
         # Markup off for what comes from the file: a value like "[red]" must print as it is.
         err_console.print("[red]Restore refused, nothing written:[/red] ", end="", soft_wrap=True)
@@ -457,8 +429,6 @@ def restore(
         for problem in exc.problems:
             err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     console.print(
         f"Restored {sum(counts.values())} rows of {len(counts)} tables from {file}.",
         highlight=False,
@@ -492,35 +462,33 @@ def demo(
     except seed_service.SeedError as exc:
         err_console.print(f"[red]Demo refused:[/red]\n{exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from exc
-    engine = make_engine(db or settings.database_url)
     started = time.perf_counter()
     try:
-        current, head = migrations.current_revision(engine), migrations.head_revision()
-        if current != head:
-            raise demo_service.DemoRefusedError(
-                f"the database is at schema revision {current or 'none'}, not {head}: run "
-                "`boussole db upgrade` on it first"
-            )
-        with Progress(console=err_console, transient=True) as bar:
-            task = bar.add_task(
-                f"Demo data ×{scale}", total=demo_service.expected_rows(document, scale)
-            )
-            with session_scope(engine) as session:
-                summary = demo_service.generate(
-                    session,
-                    document,
-                    commune_rows,
-                    scale=scale,
-                    seed=seed,
-                    on_progress=lambda rows: bar.advance(task, rows),
+        with engine_scope(db or settings.database_url) as engine:
+            current, head = migrations.current_revision(engine), migrations.head_revision()
+            if current != head:
+                raise demo_service.DemoRefusedError(
+                    f"the database is at schema revision {current or 'none'}, not {head}: run "
+                    "`boussole db upgrade` on it first"
                 )
+            with Progress(console=err_console, transient=True) as bar:
+                task = bar.add_task(
+                    f"Demo data ×{scale}", total=demo_service.expected_rows(document, scale)
+                )
+                with session_scope(engine) as session:
+                    summary = demo_service.generate(
+                        session,
+                        document,
+                        commune_rows,
+                        scale=scale,
+                        seed=seed,
+                        on_progress=lambda rows: bar.advance(task, rows),
+                    )
     except demo_service.DemoRefusedError as exc:
         err_console.print(
             f"[red]Demo refused, nothing written:[/red] {exc}", highlight=False, soft_wrap=True
         )
         raise typer.Exit(code=1) from exc
-    finally:
-        engine.dispose()
     table = Table(
         title=f"Demo data ×{scale} (seed {seed}) in {time.perf_counter() - started:.1f} s"
     )

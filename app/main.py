@@ -9,9 +9,11 @@ from fastapi.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
+from app.admin import install_admin_pages
 from app.api import health
 from app.api.docs import install_docs
 from app.api.method_not_allowed import install_method_not_allowed
+from app.api.responses import install_problem_documents
 from app.audit import routes as changes
 from app.auth.authentication import AuthenticationMiddleware, Authenticator
 from app.core.admission import Gate
@@ -35,6 +37,8 @@ from app.reference.routes import communes, directorates
 from app.revision.http_cache import HttpCacheMiddleware, ResponseReplay, RevisionSource
 from app.trackables.routes import actions, flagship_projects, imports, milestones
 from app.web import install_web
+from app.web.account_routes import install_account_pages
+from app.web.oidc_routes import install_oidc_sign_in
 
 #: The API's routers, mounted under /api/v1 in this order (the order of the OpenAPI document).
 api_router = APIRouter()
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.revisions = RevisionSource(app.state.engine)
     install_error_handlers(app)
     install_method_not_allowed(app)
+    install_problem_documents(app)  # the errors of the OpenAPI document are problems
     # Innermost first: gzip compresses the routes' answers, caching validates them; the body is
     # parsed strictly and bounded only once the caller is authenticated; CORS and the request log
     # see everything; ResponseReplay, outside them, keeps the result and answers the same request
@@ -158,4 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router, prefix="/api/v1")
     install_docs(app)  # /docs, /redoc and their assets under /static/docs (before /static)
     install_web(app)  # the public dashboard: HTML pages and their static files
+    install_account_pages(app)  # sign-in, sign-out, invitations, "Mon compte" (app.web.signed_in)
+    install_oidc_sign_in(app)  # sign-in through the OpenID provider, when one is configured
+    install_admin_pages(app)  # /admin/: directorates, accounts, assignments, tokens
     return app

@@ -25,11 +25,13 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
+from app.accounts import accounts as account_service
 from app.auth import tokens
 from app.auth.tokens import Actor
 from app.core.db import make_engine
 from app.indicators import indicators as indicator_service
 from app.models import (
+    Account,
     ApiToken,
     Axis,
     Directorate,
@@ -223,6 +225,53 @@ def token(
     )[1]
 
 
+#: The password ``account`` gives (long, and in no list of common passwords).
+PASSWORD = "correct cheval agrafe pile"
+
+
+def invited_account(
+    session: Session,
+    *,
+    role: Role = Role.editor,
+    directorates: Sequence[Directorate] = (),
+    email: str | None = None,
+    display_name: str | None = None,
+) -> tuple[Account, str]:
+    """An account made as an admin would (``boussole user create``), and the token of its
+    invitation link (``/invitation/<token>``); an editor given no directorate gets a new one."""
+    if role == Role.editor and not directorates:
+        directorates = [directorate(session)]
+    if email is None:
+        taken = set(session.exec(select(col(Account.email))).all())
+        email = next(e for n in itertools.count(1) if (e := f"person{n}@caph.fr") not in taken)
+    return account_service.create(
+        session=session,
+        actor=FACTORY_ACTOR,
+        email=email,
+        display_name=display_name or f"Personne {email.partition('@')[0]}",
+        role=role,
+        directorate_codes=[d.code for d in directorates],
+    )
+
+
+def account(
+    session: Session,
+    *,
+    role: Role = Role.editor,
+    directorates: Sequence[Directorate] = (),
+    email: str | None = None,
+    display_name: str | None = None,
+    password: str | None = PASSWORD,
+) -> Account:
+    """An invited account (``invited_account``) whose person chose ``password`` (None: not yet)."""
+    row, token = invited_account(
+        session, role=role, directorates=directorates, email=email, display_name=display_name
+    )
+    if password is not None:
+        account_service.accept_invitation(session=session, token=token, password=password)
+    return row
+
+
 def report(
     session: Session,
     *,
@@ -235,7 +284,7 @@ def report(
 ) -> ProgressReport:
     """The yearly report of ``trackable`` (created, or replaced if that year has one); status
     defaults to the trackable's, ``budgets`` are ``budget_planned_investment`` and the like."""
-    row, _created = progress_service.put(
+    row, _created = progress_service.write(
         session=session,
         actor=FACTORY_ACTOR,
         trackable=trackable,

@@ -1,9 +1,12 @@
 """Helpers shared by tests."""
 
 import json
+import re
 from typing import Any
 
+import httpx
 import yaml
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
@@ -66,3 +69,60 @@ def json_lines(text: str) -> list[dict[str, Any]]:
 def access_lines(text: str) -> list[dict[str, Any]]:
     """The access log's lines among JSON log lines."""
     return [line for line in json_lines(text) if line.get("logger") == ACCESS_LOGGER]
+
+
+# --- Error answers (app.core.errors) --------------------------------------------------------------
+
+#: Pydantic's and FastAPI's English, which no error answer may hold.
+ENGLISH = ("Input should", "Field required", "not found", "Not Found", "should be", "Value error")
+
+
+def problem(response: httpx.Response, status: int, kind: str | None = None) -> dict[str, Any]:
+    """The RFC 9457 problem of an error answer, checked: its content type, its status, its
+    members (French ``title`` and ``detail``), and its ``type`` when ``kind`` is given
+    (``not-found`` for ``urn:boussole:problem:not-found``)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json", response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status, body
+    assert body["type"].startswith("urn:boussole:problem:"), body
+    if kind is not None:
+        assert body["type"] == f"urn:boussole:problem:{kind}", body
+    assert body["title"] and body["detail"], body
+    texts = [body["title"], body["detail"], *(item["detail"] for item in body.get("errors", []))]
+    assert not [text for text in texts if any(english in text for english in ENGLISH)], body
+    return body
+
+
+def field_errors(response: httpx.Response, status: int = 422) -> list[dict[str, Any]]:
+    """The ``errors`` of an invalid request's problem (one per field at fault)."""
+    errors: list[dict[str, Any]] = problem(response, status)["errors"]
+    assert errors, response.text
+    return errors
+
+
+# --- People who sign in (app.web.signed_in) -----------------------------------------------------
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    found = _CSRF_FIELD.search(html)
+    assert found is not None, "no form with a CSRF token on this page"
+    return found.group(1)
+
+
+def sign_in(
+    client: TestClient, email: str, password: str, *, next_path: str | None = None
+) -> httpx.Response:
+    """Sign in through the sign-in form (its CSRF cookie and token included); the 303 or the
+    refusal, not followed."""
+    data = {
+        "email": email,
+        "password": password,
+        "csrf_token": csrf_token(client.get("/connexion").text),
+    }
+    if next_path is not None:
+        data["suivant"] = next_path
+    return client.post("/connexion", data=data, follow_redirects=False)

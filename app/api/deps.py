@@ -7,13 +7,13 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.api.pagination import ListParams
+from app.api.pagination import ListParams, Paging
 from app.auth.authentication import READ_METHODS, Authenticator
 from app.auth.tokens import Actor
 from app.core.admission import Gate
 from app.core.config import Settings
 from app.core.db import SQLITE_BEGIN, session_scope
-from app.core.errors import UnauthorizedError
+from app.core.errors import TOKEN_NEEDED, UnauthorizedError
 from app.core.versioning import parse_version_etag
 from app.models.inputs import DIGITS_FORMAT
 
@@ -78,6 +78,13 @@ async def get_list_params(
 ListParamsDep = Annotated[ListParams, Depends(get_list_params)]
 
 
+async def get_paging(limit: LimitQuery = 50, offset: OffsetQuery = 0) -> Paging:
+    return Paging(limit=limit, offset=offset)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]
+
+
 # --- Who is calling -----------------------------------------------------------------------------
 
 _bearer = HTTPBearer(auto_error=False, description="An API token made with `boussole token create`")
@@ -97,7 +104,7 @@ async def get_optional_actor(
 
 async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
     if actor is None:
-        raise UnauthorizedError("this operation needs a token: Authorization: Bearer <token>")
+        raise UnauthorizedError(TOKEN_NEEDED)
     return actor
 
 

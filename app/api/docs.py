@@ -48,6 +48,25 @@ OAUTH2_REDIRECT_SCRIPT = _redirect_script()
 JAVASCRIPT = "text/javascript; charset=utf-8"
 
 
+def _page(title: str, body: str, *, head: str = "") -> HTMLResponse:
+    """A documentation page: its title, ``head`` (the elements it links) and ``body``."""
+    return HTMLResponse(
+        f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{head}
+<title>{escape(title)}</title>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+    )
+
+
 def install_docs(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = "/redoc") -> None:
     """Serve ``docs_url`` (and its OAuth2 redirect page), ``redoc_url`` and their assets. The app
     is created with ``docs_url=None, redoc_url=None``, so that FastAPI's own pages (from a CDN)
@@ -73,59 +92,32 @@ def install_docs(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = "/re
             "oauth2RedirectUrl": root + redirect_url,
         }
         assets = root + ASSETS_PATH
-        return HTMLResponse(
-            f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="{assets}/swagger-ui.css">
-<link rel="icon" href="{assets}/favicon.png">
-<title>{escape(app.title)} - Swagger UI</title>
-</head>
-<body>
-<div id="swagger-ui" data-config="{escape(json.dumps(config))}"></div>
-<script src="{assets}/swagger-ui-bundle.js"></script>
-<script src="{assets}/swagger-ui-init.js"></script>
-</body>
-</html>
-"""
+        return _page(
+            f"{app.title} - Swagger UI",
+            f'<div id="swagger-ui" data-config="{escape(json.dumps(config))}"></div>\n'
+            f'<script src="{assets}/swagger-ui-bundle.js"></script>\n'
+            f'<script src="{assets}/swagger-ui-init.js"></script>',
+            head=f'<link rel="stylesheet" href="{assets}/swagger-ui.css">\n'
+            f'<link rel="icon" href="{assets}/favicon.png">',
         )
 
     @app.get(redirect_url, include_in_schema=False)
     async def oauth2_redirect(request: Request) -> HTMLResponse:
         assets = request.scope.get("root_path", "") + ASSETS_PATH
-        return HTMLResponse(
-            f"""<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Swagger UI: OAuth2 Redirect</title></head>
-<body>
-<script src="{assets}/oauth2-redirect.js"></script>
-</body>
-</html>
-"""
+        return _page(
+            "Swagger UI: OAuth2 Redirect", f'<script src="{assets}/oauth2-redirect.js"></script>'
         )
 
     @app.get(redoc_url, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         assets = root + ASSETS_PATH
-        return HTMLResponse(
-            f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="{assets}/favicon.png">
-<title>{escape(app.title)} - ReDoc</title>
-</head>
-<body>
-<noscript>ReDoc requires JavaScript to show the documentation.</noscript>
-<redoc spec-url="{escape(root + openapi_url)}"></redoc>
-<script src="{assets}/redoc.standalone.js"></script>
-</body>
-</html>
-"""
+        return _page(
+            f"{app.title} - ReDoc",
+            "<noscript>ReDoc requires JavaScript to show the documentation.</noscript>\n"
+            f'<redoc spec-url="{escape(root + openapi_url)}"></redoc>\n'
+            f'<script src="{assets}/redoc.standalone.js"></script>',
+            head=f'<link rel="icon" href="{assets}/favicon.png">',
         )
 
     # After the two scripts above, which live in the same folder; before the pages' ``/static``.

@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.api.responses import problem
 from app.core import migrations
+from app.core.errors import BoussoleError, error_response
 
 router = APIRouter(tags=["operations"])
 logger = logging.getLogger(__name__)
@@ -19,9 +21,18 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class NotReadyError(BoussoleError):
+    """The service cannot take traffic yet; the extension members say why (``database``,
+    ``revision``, ``head``: those of ``Readiness``)."""
+
+    status_code = 503
+    problem_type = "not-ready"
+    title = "Service pas prêt"
+
+
 class Readiness(BaseModel):
-    status: Literal["ready", "unavailable"] = Field(description="'ready' only with a 200")
-    detail: str = Field(description="Why the service is (not) ready, in plain words")
+    status: Literal["ready"] = Field(description="'ready' (a 200)")
+    detail: str = Field(description="Why the service is ready, in plain words (French)")
     database: Literal["reachable", "unreachable"]
     revision: str | None = Field(
         default=None, description="Alembic revision of the database (null: never migrated)"
@@ -40,7 +51,12 @@ async def healthz() -> Health:
     "/readyz",
     response_model=Readiness,
     summary="Readiness: the database is reachable and fully migrated",
-    responses={503: {"model": Readiness, "description": "Not ready: the body says why"}},
+    responses={
+        503: problem(
+            "Not ready (problem type `not-ready`): `detail` says why, and the members "
+            "`database`, `revision` and `head` are those of a 200"
+        )
+    },
 )
 def readyz(request: Request) -> JSONResponse:
     """200 when the database answers and its Alembic revision is the head of the migrations this
@@ -53,31 +69,31 @@ def readyz(request: Request) -> JSONResponse:
     except SQLAlchemyError as exc:
         # The message may name hosts and users: it goes to the log, not to the caller.
         logger.warning("readiness: database unreachable: %s", exc)
-        return _readiness(
-            503,
-            f"database unreachable ({type(exc).__name__})",
+        return _not_ready(
+            request,
+            f"Base de données injoignable ({type(exc).__name__}).",
             database="unreachable",
+            revision=None,
             head=head,
         )
     if revision != head:
-        return _readiness(
-            503,
-            f"database at revision {revision or 'none'}, migrations head is {head}",
+        return _not_ready(
+            request,
+            f"La base de données est à la révision {revision or 'aucune'}, la dernière migration "
+            f"est {head} : lancez « boussole db upgrade ».",
             database="reachable",
             revision=revision,
             head=head,
         )
-    return _readiness(
-        200,
-        f"database reachable, at the migrations head {head}",
+    report = Readiness(
+        status="ready",
+        detail=f"Base de données joignable, à la dernière migration ({head}).",
         database="reachable",
         revision=revision,
         head=head,
     )
+    return JSONResponse(report.model_dump())
 
 
-def _readiness(status_code: int, detail: str, **fields: Any) -> JSONResponse:
-    """The readiness report: ready with 200, unavailable otherwise."""
-    status: Literal["ready", "unavailable"] = "ready" if status_code == 200 else "unavailable"
-    report = Readiness(status=status, detail=detail, **fields)
-    return JSONResponse(status_code=status_code, content=report.model_dump())
+def _not_ready(request: Request, detail: str, **fields: Any) -> JSONResponse:
+    return error_response(NotReadyError(detail, **fields), request.url.path)

@@ -34,6 +34,9 @@ from app.api.deps import CurrentActor
 from app.auth.tokens import Actor
 from app.core.errors import ForbiddenError
 
+#: The 403 of an admin-only operation called with an editor token.
+ADMIN_RESERVED = "Cette opération est réservée aux jetons administrateur."
+
 
 class Permission(StrEnum):
     """What a write route asks of its caller."""
@@ -54,7 +57,7 @@ class PermissionDependency:
 
     async def __call__(self, actor: CurrentActor) -> Actor:
         if self.permission == Permission.admin and not actor.is_admin:
-            raise ForbiddenError("this operation is reserved to admin tokens")
+            raise ForbiddenError(ADMIN_RESERVED)
         return actor
 
     def __repr__(self) -> str:
@@ -101,12 +104,16 @@ ADMIN_ONLY = frozenset(
 
 
 def out_of_scope(actor: Actor, what: str, code: str) -> ForbiddenError:
+    """403 for ``actor``, which may not ``what`` (a French verb: « modifier ») ``code``."""
     return ForbiddenError(
-        f"token '{actor.name}' may not {what} {code}: it is not led by {actor.directorates_label}"
+        f"Le jeton « {actor.name} » ne peut pas {what} {code} : la direction qui le pilote "
+        f"n'est pas {actor.directorates_label}."
     )
 
 
 def check_admin_only(actor: Actor, data: BaseModel) -> None:
     """403 for an editor's PATCH that sends a field of ``ADMIN_ONLY``, naming them."""
     if not actor.is_admin and (reserved := sorted(ADMIN_ONLY & data.model_fields_set)):
-        raise ForbiddenError(f"only admin tokens may change: {', '.join(reserved)}")
+        raise ForbiddenError(
+            f"Seuls les jetons administrateur peuvent modifier : {', '.join(reserved)}."
+        )

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.auth import tokens
 from app.auth.tokens import Actor
 from app.core.admission import Gate
-from app.core.errors import BoussoleError, UnauthorizedError, error_response
+from app.core.errors import TOKEN_NEEDED, BoussoleError, UnauthorizedError, error_response
 from app.core.hardening import FailedAuthLimiter, TooManyAttemptsError
 from app.core.middleware import HttpMiddleware
 
@@ -76,7 +76,7 @@ class Authenticator:
         retry_after = self.limiter.failed(client)
         if retry_after is not None:
             raise TooManyAttemptsError(retry_after)
-        raise UnauthorizedError("invalid or revoked token")
+        raise UnauthorizedError("Jeton invalide ou révoqué.")
 
     def _look_up(self, token: str) -> Actor | None:
         with Session(self.engine) as session:
@@ -94,10 +94,8 @@ class AuthenticationMiddleware(HttpMiddleware):
         try:
             actor = await self.authenticator.actor(scope)
             if actor is None and scope["path"].startswith(PROTECTED_PREFIX):
-                raise UnauthorizedError(
-                    "this operation needs a token: Authorization: Bearer <token>"
-                )
+                raise UnauthorizedError(TOKEN_NEEDED)
         except BoussoleError as error:
-            await error_response(error)(scope, receive, send)
+            await error_response(error, scope["path"])(scope, receive, send)
             return
         await self.app(scope, receive, send)

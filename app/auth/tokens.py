@@ -32,8 +32,8 @@ class Actor:
 
     @property
     def directorates_label(self) -> str:
-        """The token's directorates, as refusals name them."""
-        return " or ".join(self.directorate_codes) or "any directorate of this token"
+        """The token's directorates, as refusals name them (in French)."""
+        return " ou ".join(self.directorate_codes) or "l'une de ses directions"
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,21 @@ def create(
 ) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the token itself, which is never stored."""
     if not name.strip():
-        raise InvalidInputError(("name",), "a token needs a name")
+        raise InvalidInputError(("name",), "un jeton doit avoir un nom")
     if session.exec(select(ApiToken).where(col(ApiToken.name) == name)).first():
-        raise ConflictError(f"a token named '{name}' already exists")
+        raise ConflictError(f"un jeton nommé « {name} » existe déjà")
     if role == Role.editor and not directorate_codes:
-        raise InvalidInputError(("directorates",), "an editor token needs at least one directorate")
+        raise InvalidInputError(
+            ("directorates",), "un jeton d'éditeur doit avoir au moins une direction"
+        )
     directorates = session.exec(
         select(Directorate).where(col(Directorate.code).in_(directorate_codes))
     ).all()
     unknown = sorted(set(directorate_codes) - {d.code for d in directorates})
     if unknown:
-        raise InvalidInputError(("directorates",), f"unknown directorate(s): {', '.join(unknown)}")
+        raise InvalidInputError(
+            ("directorates",), f"direction(s) inconnue(s) : {', '.join(unknown)}"
+        )
     token = generate_token()
     row = ApiToken(name=name, role=role, token_hash=hash_token(token), prefix=token[:10])
     session.add(row)

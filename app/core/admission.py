@@ -63,8 +63,8 @@ class Gate:
         taken: list[asyncio.Semaphore] = []
         try:
             if writing:
-                taken.append(await self._take(self._writers.semaphore(), deadline, "writers"))
-            taken.append(await self._take(self._sessions.semaphore(), deadline, "requests"))
+                taken.append(await self._take(self._writers.semaphore(), deadline, "écritures"))
+            taken.append(await self._take(self._sessions.semaphore(), deadline, "requêtes"))
             yield
         finally:
             for semaphore in reversed(taken):
@@ -78,7 +78,8 @@ class Gate:
             return semaphore
         if self.queued >= self.max_queued:
             raise ServiceUnavailableError(
-                f"the service is saturated ({self.queued} {who} waiting): retry later",
+                f"Le service est saturé ({self.queued} {who} en attente) : réessayez dans un "
+                "instant.",
                 retry_after=self.retry_after,
             )
         self.queued += 1
@@ -87,7 +88,8 @@ class Gate:
                 await semaphore.acquire()
         except TimeoutError:
             raise ServiceUnavailableError(
-                f"the service is saturated (waited {self.timeout:g} s for a turn): retry later",
+                f"Le service est saturé ({self.timeout:g} s d'attente sans tour) : réessayez dans "
+                "un instant.",
                 retry_after=self.retry_after,
             ) from None
         finally:

@@ -3,8 +3,9 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Root of the repository (where ``alembic.ini``, ``migrations/`` and ``seed/`` live).
@@ -12,111 +13,176 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "boussole.db"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BOUSSOLE_", env_file=".env", extra="ignore")
+#: A count, one at least (worker processes, bytes, clients…).
+AtLeastOne = Annotated[int, Field(ge=1)]
+#: Requests of one process at once.
+PerProcess = Annotated[int, Field(ge=1, le=200)]
+#: A delay in seconds, more than none.
+Seconds = Annotated[float, Field(gt=0)]
+#: A list given as one comma-separated variable.
+CommaSeparated = Annotated[list[str], NoDecode]
 
-    database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
-        description="Any SQLAlchemy URL; SQLite (default, under ./var/) or "
-        "postgresql+psycopg://user:password@host:port/dbname.",
+
+class Settings(BaseSettings):
+    """Each setting is described by the text under it (``use_attribute_docstrings``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOUSSOLE_", env_file=".env", extra="ignore", use_attribute_docstrings=True
     )
-    seed_file: Path = Field(default=PROJECT_ROOT / "seed" / "plan.yaml")
-    communes_file: Path = Field(default=PROJECT_ROOT / "seed" / "communes.csv")
+
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """Any SQLAlchemy URL; SQLite (default, under ./var/) or
+    postgresql+psycopg://user:password@host:port/dbname."""
+    seed_file: Path = PROJECT_ROOT / "seed" / "plan.yaml"
+    communes_file: Path = PROJECT_ROOT / "seed" / "communes.csv"
     host: str = "127.0.0.1"
     port: int = 8000
     sql_echo: bool = False
-    workers: int = Field(default=1, ge=1, description="Worker processes of `boussole serve`.")
+    workers: AtLeastOne = 1
+    """Worker processes of `boussole serve`."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    demo: bool = Field(
-        default=False,
-        description="Show the banner 'Données fictives de démonstration' on every web page.",
-    )
-    max_body_bytes: int = Field(
-        default=1024 * 1024,
-        ge=1,
-        description="Largest request body accepted, but for the CSV import (413 beyond).",
-    )
-    auth_failures_allowed: int = Field(
-        default=10, ge=1, description="Failed authentications per client and minute before 429."
-    )
-    import_max_bytes: int = Field(
-        default=5 * 1024 * 1024,
-        ge=1,
-        description="Largest CSV file `POST /progress/import` accepts (413 beyond).",
-    )
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default=[],
-        description="Origins allowed to call the API from a browser, comma-separated "
-        "(e.g. https://tableau.example.org,https://data.example.org), or * for any.",
-    )
+    demo: bool = False
+    """Show the banner 'Données fictives de démonstration' on every web page."""
+    max_body_bytes: AtLeastOne = 1024 * 1024
+    """Largest request body accepted, but for the CSV import (413 beyond)."""
+    auth_failures_allowed: AtLeastOne = 10
+    """Failed authentications per client and minute before 429."""
+    import_max_bytes: AtLeastOne = 5 * 1024 * 1024
+    """Largest CSV file `POST /progress/import` accepts (413 beyond)."""
+    cors_origins: CommaSeparated = []
+    """Origins allowed to call the API from a browser, comma-separated
+    (e.g. https://tableau.example.org,https://data.example.org), or * for any."""
 
     # --- Reliability under load (docs/security.md) -------------------------------------------
-    max_in_flight: int = Field(
-        default=20,
+    max_in_flight: PerProcess = 20
+    """Requests of one process using the database at once (the connection pool is sized to it);
+    others wait their turn."""
+    max_writers: PerProcess = 4
+    """Writing requests of one process at once on PostgreSQL (SQLite: always 1)."""
+    max_queued: Annotated[int, Field(ge=0)] = 200
+    """Requests of one process waiting for their turn; beyond, 503 at once."""
+    queue_timeout: Annotated[Seconds, Field(le=60)] = 5.0
+    """Seconds a request waits for its turn (or a lock) before a 503 with Retry-After."""
+    request_header_timeout: Seconds = 10.0
+    """Seconds a client has to send a request's headers (`boussole serve`)."""
+    request_body_timeout: Seconds = 30.0
+    """Seconds without a byte of an announced request body before a 408."""
+    graceful_shutdown_timeout: Seconds = 10.0
+    """Seconds `boussole serve` lets requests finish after SIGTERM."""
+    trusted_proxies: CommaSeparated = []
+    """Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are trusted,
+    comma-separated (default: none, the connection's address is the client)."""
+    public_url: str | None = None
+    """The public base URL (e.g. https://boussole.agglo-porteduhainaut.fr) that absolute links
+    and redirects are built from; unset: the request's own Host."""
+    auth_clients_tracked: AtLeastOne = 10_000
+    """Clients whose failed authentications are remembered at once (oldest forgotten first)."""
+    import_max_problems: AtLeastOne = 1_000
+    """Problems an import lists before it stops looking for more."""
+    # --- People signing in (docs/security.md) ---------------------------------------------------
+    session_idle_minutes: int = Field(
+        default=120,
         ge=1,
-        le=200,
-        description="Requests of one process using the database at once (the connection pool "
-        "is sized to it); others wait their turn.",
+        le=7 * 24 * 60,
+        description="Minutes without a request after which a signed-in session ends.",
     )
-    max_writers: int = Field(
-        default=4,
+    session_lifetime_hours: int = Field(
+        default=12,
         ge=1,
-        le=200,
-        description="Writing requests of one process at once on PostgreSQL (SQLite: always 1).",
+        le=30 * 24,
+        description="Hours after sign-in at which a session ends, however active.",
     )
-    max_queued: int = Field(
-        default=200,
-        ge=0,
-        description="Requests of one process waiting for their turn; beyond, 503 at once.",
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Send the session cookies only over HTTPS (default: true when "
+        "BOUSSOLE_PUBLIC_URL starts with https, else false).",
     )
-    queue_timeout: float = Field(
-        default=5.0,
+    password_min_length: int = Field(
+        default=12, ge=8, le=128, description="Fewest characters a password may have."
+    )
+    invitation_days: int = Field(
+        default=7, ge=1, le=90, description="Days an invitation link stays valid."
+    )
+    dump_key: SecretStr | None = None
+    """Key of the HMAC-SHA256 that `boussole dump` signs a dump with and `boussole restore`
+    checks (unset: the SHA-256 checksum alone)."""
+
+    # --- OpenID Connect sign-in (docs/security.md) ------------------------------------------
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer of the OpenID provider, exactly as its discovery document names it "
+        "(its /.well-known/openid-configuration is read); unset: no OpenID Connect sign-in.",
+    )
+    oidc_client_id: str | None = Field(
+        default=None, description="The client id Boussole is registered with at the provider."
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="The client secret that goes with the client id."
+    )
+    oidc_scopes: str = Field(
+        default="openid email profile",
+        description="Scopes asked of the provider, space-separated (openid is required).",
+    )
+    oidc_label: str = Field(
+        default="Se connecter avec le compte de votre organisation",
+        min_length=1,
+        max_length=100,
+        description="Text of the sign-in page's button that goes to the provider.",
+    )
+    oidc_require_email_verified: bool = Field(
+        default=True,
+        description="Refuse a sign-in whose ID token does not say email_verified=true; false "
+        "accepts a provider that omits the claim (an explicit false is always refused).",
+    )
+    oidc_timeout: float = Field(
+        default=10.0,
         gt=0,
         le=60,
-        description="Seconds a request waits for its turn (or a lock) before a 503 with "
-        "Retry-After.",
+        description="Seconds Boussole waits for each answer of the OpenID provider.",
     )
-    request_header_timeout: float = Field(
-        default=10.0,
-        gt=0,
-        description="Seconds a client has to send a request's headers (`boussole serve`).",
-    )
-    request_body_timeout: float = Field(
-        default=30.0,
-        gt=0,
-        description="Seconds without a byte of an announced request body before a 408.",
-    )
-    graceful_shutdown_timeout: float = Field(
-        default=10.0,
-        gt=0,
-        description="Seconds `boussole serve` lets requests finish after SIGTERM.",
-    )
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(
-        default=[],
-        description="Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto "
-        "are trusted, comma-separated (default: none, the connection's address is the client).",
-    )
-    public_url: str | None = Field(
-        default=None,
-        description="The public base URL (e.g. https://boussole.agglo-porteduhainaut.fr) that "
-        "absolute links and redirects are built from; unset: the request's own Host.",
-    )
-    auth_clients_tracked: int = Field(
-        default=10_000,
-        ge=1,
-        description="Clients whose failed authentications are remembered at once (oldest "
-        "forgotten first).",
-    )
-    import_max_problems: int = Field(
-        default=1_000,
-        ge=1,
-        description="Problems an import lists before it stops looking for more.",
-    )
-    dump_key: SecretStr | None = Field(
-        default=None,
-        description="Key of the HMAC-SHA256 that `boussole dump` signs a dump with and "
-        "`boussole restore` checks (unset: the SHA-256 checksum alone).",
-    )
+
+    @field_validator("oidc_issuer", mode="after")
+    @classmethod
+    def _check_issuer(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.hostname or not (
+            parts.scheme == "https" or (parts.scheme == "http" and loopback)
+        ):
+            raise ValueError("must be an https URL (http only on the loopback, for tests)")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or a fragment")
+        return value
+
+    @field_validator("oidc_scopes", mode="after")
+    @classmethod
+    def _check_scopes(cls, value: str) -> str:
+        if "openid" not in value.split():
+            raise ValueError("must contain openid")
+        return " ".join(value.split())
+
+    @model_validator(mode="after")
+    def _oidc_all_or_nothing(self) -> "Settings":
+        given = [self.oidc_issuer, self.oidc_client_id, self.oidc_client_secret]
+        if any(v is not None for v in given) and not all(v is not None for v in given):
+            raise ValueError(
+                "BOUSSOLE_OIDC_ISSUER, BOUSSOLE_OIDC_CLIENT_ID and BOUSSOLE_OIDC_CLIENT_SECRET "
+                "go together: set all three or none"
+            )
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return self.oidc_issuer is not None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry ``Secure``: the setting, else whether the public URL is HTTPS."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return bool(self.public_url and self.public_url.lower().startswith("https://"))
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
+
+from app.core.errors import NotFoundError
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -99,3 +101,30 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def engine_scope(url: str) -> Iterator[Engine]:
+    """An engine for one piece of work (a command of the command line), closed after it."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def database_scope(url: str) -> Iterator[Session]:
+    """One unit of work (``session_scope``) on an engine of its own (``engine_scope``)."""
+    with engine_scope(url) as engine, session_scope(engine) as session:
+        yield session
+
+
+T = TypeVar("T")
+
+
+def found(row: T | None, entity: str, key: object) -> T:
+    """``row``, read by its ``key``: a 404 naming ``entity`` when there is none."""
+    if row is None:
+        raise NotFoundError(entity, key)
+    return row

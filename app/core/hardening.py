@@ -10,11 +10,18 @@ from collections import OrderedDict, deque
 from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import BoussoleError
+from app.core.errors import (
+    InvalidInputError,
+    PayloadTooLargeError,
+    ProblemHTTPException,
+    RequestTimeoutError,
+    TooManyRequestsError,
+    error_response,
+)
 from app.core.middleware import HttpMiddleware
+from app.core.validation_messages import TEXT_WITH_NUL, TEXT_WITH_SURROGATE
 
 #: The methods whose requests no route reads a body of.
 BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,17 +62,23 @@ class SecurityHeadersMiddleware(HttpMiddleware):
         await self.app(scope, receive, send_with_headers)
 
 
-class BodyTooLargeError(HTTPException):
+def too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"Le corps de la requête dépasse la limite de {limit} octets.")
+
+
+class BodyTooLargeError(ProblemHTTPException):
     """Raised from ``receive`` when a body passes its limit: an HTTPException, so that whoever is
     reading (FastAPI's body parsing, a form, a stream) lets it through to the 413 answer."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than {limit} bytes")
+        super().__init__(too_large(limit))
 
 
-class BodyTimeoutError(HTTPException):
+class BodyTimeoutError(ProblemHTTPException):
     def __init__(self, seconds: float) -> None:
-        super().__init__(408, f"the request body was not received within {seconds:g} s")
+        super().__init__(
+            RequestTimeoutError(f"Le corps de la requête n'est pas arrivé en {seconds:g} s.")
+        )
 
 
 class BodySizeLimitMiddleware(HttpMiddleware):
@@ -88,7 +101,7 @@ class BodySizeLimitMiddleware(HttpMiddleware):
         limit = self.limits.get(scope["path"], self.default)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _error(send, 413, f"the request body is larger than {limit} bytes")
+                await error_response(too_large(limit), scope["path"])(scope, receive, send)
                 return
         received = 0
         deadline = time.monotonic() + self.timeout
@@ -117,9 +130,10 @@ class BodySizeLimitMiddleware(HttpMiddleware):
 class StrictJSONMiddleware(HttpMiddleware):
     """Reads a JSON request body once, strictly, before FastAPI does: numbers must be finite
     (no NaN, Infinity, or 1e309), strings must hold no NUL and no unpaired surrogate, and the
-    body must be UTF-8 JSON. Anything else is a 422 naming where the problem is, in the shape of
-    FastAPI's validation errors, instead of a 500 (a NaN cannot be echoed back in JSON) or an
-    undocumented 400. Well-formed bodies are handed on as they came."""
+    body must be UTF-8 JSON. Anything else is a 422 naming where the problem is, as the
+    validation errors do (a problem with one item in ``errors``), instead of a 500 (a NaN cannot
+    be echoed back in JSON) or an undocumented 400. Well-formed bodies are handed on as they
+    came."""
 
     passed_methods = BODILESS_METHODS
 
@@ -138,15 +152,15 @@ class StrictJSONMiddleware(HttpMiddleware):
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     break
-        except HTTPException as error:  # too large, or too slow (BodySizeLimitMiddleware)
-            await _error(send, error.status_code, error.detail)
+        except ProblemHTTPException as error:  # too large, or too slow (BodySizeLimitMiddleware)
+            await error_response(error.error, scope["path"])(scope, receive, send)
             return
         body = b"".join(chunks)
         problem = json_problem(body) if body.strip() else None
         if problem is not None:
             loc, message_text, kind = problem
-            content = {"detail": [{"loc": loc, "msg": message_text, "type": kind}]}
-            await _send_json(send, 422, content)
+            refusal = InvalidInputError(loc, message_text, kind)
+            await error_response(refusal, scope["path"])(scope, receive, send)
             return
 
         async def replay() -> Message:
@@ -182,34 +196,44 @@ def _parse_int(text: str) -> int | _NonFinite:
 
 
 def json_problem(body: bytes) -> tuple[list[str | int], str, str] | None:
-    """Where and what the first problem of a JSON body is (loc, message, type); None if none."""
+    """Where and what the first problem of a JSON body is (loc, message in French, type); None if
+    none."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return ["body"], f"the body is not UTF-8 (byte {error.start})", "json_invalid"
+        return (
+            ["body"],
+            f"le corps n'est pas du texte UTF-8 (octet {error.start})",
+            "json_invalid",
+        )
     try:
         document = json.loads(
             text, parse_constant=_NonFinite, parse_float=_parse_float, parse_int=_parse_int
         )
     except json.JSONDecodeError as error:
-        return ["body", error.pos], f"JSON decode error: {error.msg}", "json_invalid"
+        where = f"ligne {error.lineno}, colonne {error.colno}"
+        return (
+            ["body", error.pos],
+            f"JSON illisible ({where}) : {_json_syntax(error.msg)}",
+            "json_invalid",
+        )
     except RecursionError:
-        return ["body"], "JSON nested too deeply", "json_invalid"
+        return ["body"], "JSON trop profondément imbriqué", "json_invalid"
     # Walk without recursion: a body may nest deeper than Python's stack.
     stack: list[tuple[list[str | int], object]] = [(["body"], document)]
     while stack:
         loc, value = stack.pop()
         if isinstance(value, _NonFinite):
-            return loc, f"Input should be a finite number, not {value.text}", "finite_number"
+            return loc, f"doit être un nombre fini, pas {value.text}", "finite_number"
         if isinstance(value, str):
             if "\x00" in value:
-                return loc, "String should not contain NUL characters", "string_nul"
+                return loc, TEXT_WITH_NUL, "string_nul"
             if not _encodable(value):
-                return loc, "String should not contain unpaired surrogates", "string_unicode"
+                return loc, TEXT_WITH_SURROGATE, "string_unicode"
         elif isinstance(value, dict):
             for key, item in value.items():
                 if "\x00" in key or not _encodable(key):
-                    return loc, "Field names should be plain text", "string_unicode"
+                    return loc, "les noms de champs doivent être du texte simple", "string_unicode"
                 stack.append(([*loc, key], item))
         elif isinstance(value, list):
             stack.extend(([*loc, index], item) for index, item in enumerate(value))
@@ -224,32 +248,34 @@ def _encodable(text: str) -> bool:
     return True
 
 
-async def _send_json(send: Send, status: int, content: object) -> None:
-    body = json.dumps(content, ensure_ascii=False).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if status in (408, 413):
-        # The rest of the body may still come: it must not be read as the next request.
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+#: The messages of Python's JSON parser, in French.
+_JSON_SYNTAX = {
+    "Expecting value": "une valeur est attendue",
+    "Expecting property name enclosed in double quotes": (
+        "un nom de champ entre guillemets droits est attendu"
+    ),
+    "Expecting ':' delimiter": "« : » est attendu",
+    "Expecting ',' delimiter": "« , » est attendu",
+    "Extra data": "du texte suit la fin du document",
+    "Unterminated string starting at": "un texte n'est pas terminé",
+    "Invalid control character at": "caractère de contrôle dans un texte",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Invalid \\uXXXX escape": "séquence \\uXXXX invalide",
+    "Illegal trailing comma before end of object": "virgule en trop avant la fin de l'objet",
+    "Illegal trailing comma before end of array": "virgule en trop avant la fin de la liste",
+}
 
 
-async def _error(send: Send, status: int, detail: str) -> None:
-    await _send_json(send, status, {"detail": detail})
+def _json_syntax(message: str) -> str:
+    return _JSON_SYNTAX.get(message, "syntaxe invalide")
 
 
-class TooManyAttemptsError(BoussoleError):
-    status_code = 429
-
+class TooManyAttemptsError(TooManyRequestsError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"too many failed authentications from this client: retry in {retry_after} s",
-            retry_after=retry_after,
+            f"Trop d'authentifications échouées depuis ce client : réessayez dans {retry_after} s.",
+            retry_after,
         )
-        self.retry_after = retry_after
 
 
 class FailedAuthLimiter:
@@ -271,6 +297,20 @@ class FailedAuthLimiter:
 
     def __len__(self) -> int:
         return len(self._failures)
+
+    def blocked(self, client: str) -> int | None:
+        """The seconds to wait if the client is over the limit now (nothing recorded): for a
+        check made before the work, where a password is verified (app.auth.credentials)."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._failures.get(client)
+            if failures is None:
+                return None
+            while failures and failures[0] <= now - self.window:
+                failures.popleft()
+            if len(failures) < self.attempts:
+                return None
+            return max(1, int(failures[0] + self.window - now) + 1)
 
     def failed(self, client: str) -> int | None:
         """Record a failure; the seconds to wait (for a 429) if the client is over the limit."""

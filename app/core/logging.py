@@ -4,7 +4,8 @@
 ``RequestLogMiddleware`` gives each request an id — the caller's ``X-Request-ID`` when it is a sane
 token, a new one otherwise — returns it in the ``X-Request-ID`` response header and logs the request
 once it is answered: time, level, request_id, method, path (never the query string), status and
-duration_ms. Request headers are never logged, so neither are credentials.
+duration_ms. Request headers are never logged, so neither are credentials; nor is the last part of
+a path that is a one-time secret (``SECRET_PATHS``: an invitation link's token).
 """
 
 import json
@@ -18,15 +19,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
+from app.core.errors import InternalError, error_response
 from app.core.middleware import HttpMiddleware
 
 REQUEST_ID_HEADER = "X-Request-ID"
 ACCESS_LOGGER = "boussole.access"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Paths whose last part is a secret (the pages' invitation links): logged as ``/invitation/…``.
+SECRET_PATHS = ("/invitation/",)
 
 #: The id of the request being served, added to every record logged while it is served.
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -150,6 +154,8 @@ def log_request(method: str, path: str, status: int, started: float, request_id:
     level = logging.ERROR if status >= 500 else logging.INFO
     if not access_logger.isEnabledFor(level):
         return
+    if path.startswith(SECRET_PATHS):
+        path = path[: path.index("/", 1) + 1] + "…"
     record = access_logger.makeRecord(
         ACCESS_LOGGER,
         level,
@@ -173,11 +179,14 @@ async def _internal_error(request: Request, _exc: Exception) -> Response:
     # Starlette answers unhandled errors outside every middleware: the id is added here. The
     # exception is still raised to the server afterwards, which logs its traceback.
     request_id = getattr(request.state, "request_id", None) or request_id_from(None)
-    return JSONResponse(
-        status_code=500,
-        content={"detail": "Internal Server Error", "request_id": request_id},
-        headers={REQUEST_ID_HEADER: request_id},
+    error = InternalError(
+        "Erreur interne du service : elle est journalisée sous l'identifiant "
+        f"{request_id}, à donner à l'équipe qui l'exploite.",
+        request_id=request_id,
     )
+    response = error_response(error, request.url.path)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
 
 
 def install_request_logging(app: FastAPI) -> None:

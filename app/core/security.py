@@ -11,6 +11,19 @@ import secrets
 
 TOKEN_PREFIX = "bsl_"  # noqa: S105  (a marker, not a secret)
 
+#: The cookie of a signed-in browser (app.auth.sessions): a random value, stored only hashed. A
+#: request that carries it is never answered from, nor kept in, a shared cache
+#: (app.revision.http_cache), and the API ignores it (Bearer tokens only).
+SESSION_COOKIE = "boussole_session"
+#: The double-submit cookie of the forms shown to anonymous visitors (app.web.signed_in).
+CSRF_COOKIE = "boussole_csrf"
+_SESSION_COOKIE_NEEDLE = SESSION_COOKIE.encode() + b"="
+
+
+def carries_session_cookie(cookie_header: bytes) -> bool:
+    """Whether a ``Cookie`` header holds the session cookie (whatever its value)."""
+    return _SESSION_COOKIE_NEEDLE in cookie_header
+
 
 def generate_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -28,7 +28,8 @@ def parse_version_etag(value: str) -> int | None:
     if match is None:
         raise BadHeaderError(
             "If-Match",
-            'expected "*" or the ETag a read or a write of the resource returned, e.g. "3"',
+            "attendu : « * » ou l'ETag qu'une lecture ou une écriture de la ressource a renvoyé, "
+            'par exemple "3"',
         )
     return int(match["quoted"] or match["bare"])
 

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import SessionDep
-from app.api.responses import READ
+from app.api.routing import reading
 from app.dashboard import dashboard
 from app.models.dashboard import (
     CommuneSummary,
@@ -17,43 +17,26 @@ from app.models.tracking import FIRST_YEAR, LAST_YEAR
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 
 
-@router.get(
-    "/summary", response_model=DashboardSummary, summary="The plan at a glance", responses=READ
-)
+@router.get("/summary", **reading(DashboardSummary, "The plan at a glance"))
 def read_summary(session: SessionDep) -> DashboardSummary:
     """Progress, status counts and indicator trajectories for the plan, each engagement, each
     axis and each flagship project."""
     return dashboard.summary(session=session)
 
 
-@router.get(
-    "/directorates",
-    response_model=list[DirectorateSummary],
-    summary="What each directorate leads",
-    responses=READ,
-)
+@router.get("/directorates", **reading(list[DirectorateSummary], "What each directorate leads"))
 def read_directorates(session: SessionDep) -> list[DirectorateSummary]:
     return dashboard.directorates(session=session)
 
 
-@router.get(
-    "/communes",
-    response_model=list[CommuneSummary],
-    summary="Actions per commune",
-    responses=READ,
-)
+@router.get("/communes", **reading(list[CommuneSummary], "Actions per commune"))
 def read_communes(session: SessionDep) -> list[CommuneSummary]:
     """For each of the 47 communes, the actions that concern it — naming it, or the whole
     territory — by status: the plan's value of equity between living areas, measured."""
     return dashboard.communes(session=session)
 
 
-@router.get(
-    "/reporting",
-    response_model=ReportingCampaign,
-    summary="The yearly reporting campaign",
-    responses=READ,
-)
+@router.get("/reporting", **reading(ReportingCampaign, "The yearly reporting campaign"))
 def read_reporting(
     session: SessionDep,
     year: Annotated[

@@ -12,7 +12,13 @@ from sqlmodel import Session, col, delete, select
 
 from app.audit import audit
 from app.auth.tokens import Actor
-from app.core.errors import ConflictError, InvalidInputError, NotFoundError
+from app.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    code_taken,
+    null_refused,
+)
 from app.indicators.trajectory import Point, assess, pick_target
 from app.models import Axis, Commune, Directorate, Engagement, Trackable
 from app.models.base import utcnow
@@ -243,7 +249,8 @@ def resolve_measures(session: Session, codes: Sequence[str], field: str) -> list
         else:
             raise InvalidInputError(
                 ("body", field, index),
-                f"unknown code '{code}': not an engagement, axis, action or flagship project",
+                f"code inconnu : « {code} » n'est ni un engagement, ni un axe, ni une action, ni "
+                "un projet phare",
             )
     return targets
 
@@ -260,7 +267,7 @@ def _apply(session: Session, indicator: Indicator, changes: dict[str, Any]) -> N
     for name in ("name", "direction", "description", "unit", "decimals", "source", "method"):
         if name in changes:
             if changes[name] is None:
-                raise InvalidInputError(("body", name), f"{name} may not be null")
+                raise null_refused(name)
             setattr(indicator, name, changes[name])
     if "update_frequency" in changes:
         indicator.update_frequency = changes["update_frequency"] or ""
@@ -274,7 +281,7 @@ def _apply(session: Session, indicator: Indicator, changes: dict[str, Any]) -> N
             ).first()
             if directorate is None:
                 raise InvalidInputError(
-                    ("body", "lead_directorate"), f"unknown directorate '{code}'"
+                    ("body", "lead_directorate"), f"direction inconnue : « {code} »"
                 )
             indicator.lead_directorate_id = directorate.id
     if "baseline" in changes:
@@ -287,12 +294,12 @@ def _apply(session: Session, indicator: Indicator, changes: dict[str, Any]) -> N
     if "targets" in changes:
         targets = changes["targets"]
         if targets is None:
-            raise InvalidInputError(("body", "targets"), "targets may not be null: send []")
+            raise null_refused("targets", " : envoyez []")
         years = [t["year"] for t in targets]
         for index, year in enumerate(years):
             if years.index(year) != index:
                 raise InvalidInputError(
-                    ("body", "targets", index, "year"), f"two targets for {year}"
+                    ("body", "targets", index, "year"), f"deux cibles pour {year}"
                 )
         session.execute(
             delete(IndicatorTarget).where(col(IndicatorTarget.indicator_id) == indicator.id)
@@ -305,7 +312,7 @@ def _apply(session: Session, indicator: Indicator, changes: dict[str, Any]) -> N
             )
     if "measures" in changes:
         if changes["measures"] is None:
-            raise InvalidInputError(("body", "measures"), "measures may not be null: send []")
+            raise null_refused("measures", " : envoyez []")
         links = resolve_measures(session, changes["measures"], "measures")
         session.execute(
             delete(IndicatorLink).where(col(IndicatorLink.indicator_id) == indicator.id)
@@ -323,7 +330,7 @@ def _apply(session: Session, indicator: Indicator, changes: dict[str, Any]) -> N
 
 def create(*, session: Session, actor: Actor, data: IndicatorCreate) -> Indicator:
     if session.exec(select(Indicator.id).where(col(Indicator.code) == data.code)).first():
-        raise ConflictError(f"the indicator code '{data.code}' is already used")
+        raise ConflictError(code_taken(data.code))
     indicator = Indicator(code=data.code, name=data.name, direction=data.direction)
     session.add(indicator)
     _apply(session, indicator, data.model_dump(exclude_unset=True, exclude={"code"}))
@@ -352,7 +359,7 @@ def put_value(
     """Create or replace the value of ``year`` (for one commune, or the whole territory), which
     ``actor`` may record (``app.indicators.routes.writable_indicator``)."""
     if commune is not None and session.get(Commune, commune) is None:
-        raise InvalidInputError(("query", "commune"), f"unknown commune '{commune}'")
+        raise InvalidInputError(("query", "commune"), f"commune inconnue : « {commune} »")
     where = (
         col(IndicatorValue.indicator_id) == indicator.id,
         col(IndicatorValue.year) == year,

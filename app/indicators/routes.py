@@ -4,9 +4,8 @@ from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel import Session
 
 from app.api.deps import ListParamsDep, OptionalActor, SessionDep
-from app.api.pagination import page_of
 from app.api.permissions import AdminActor, TrackingWriter, out_of_scope
-from app.api.responses import CODE_TAKEN, OPTIONAL_TOKEN, READ, READ_WITH_TOKEN, WRITE, unknown
+from app.api.routing import creating, reading, replacing, updating
 from app.auth.tokens import Actor
 from app.indicators import indicators
 from app.models.indicators import (
@@ -25,32 +24,27 @@ from app.models.tracking import FIRST_YEAR, INSEE_PATTERN, LAST_YEAR
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
 
-UNKNOWN_INDICATOR = unknown("Unknown indicator")
+UNKNOWN = "Unknown indicator"
 
 
 def writable_indicator(*, session: Session, actor: Actor, code: str) -> Indicator:
     """The indicator, whose values ``actor`` may record: 404, then 403."""
     indicator = indicators.get_row(session=session, code=code)
     if not actor.may_write(indicator.lead_directorate_id):
-        raise out_of_scope(actor, "record values of", indicator.code)
+        raise out_of_scope(actor, "saisir les valeurs de", indicator.code)
     return indicator
 
 
-@router.get("", response_model=Page[IndicatorPublic], summary="List indicators", responses=READ)
-def list_indicators(session: SessionDep, page: ListParamsDep) -> Page[IndicatorPublic]:
+@router.get("", **reading(Page[IndicatorPublic], "List indicators"))
+def list_indicators(session: SessionDep, params: ListParamsDep) -> Page[IndicatorPublic]:
     """Indicators by code with their baseline, targets, what they measure and their trajectory;
     `q` searches codes and names."""
-    return page_of(
-        indicators.get_all(session=session), text=lambda i: f"{i.code} {i.name}", params=page
-    )
+    return params.page(indicators.get_all(session=session), "code", "name")
 
 
 @router.get(
     "/{code}",
-    response_model=IndicatorDetail,
-    summary="One indicator: is it on track, and why",
-    responses={**READ_WITH_TOKEN, **UNKNOWN_INDICATOR},
-    openapi_extra=OPTIONAL_TOKEN,
+    **reading(IndicatorDetail, "One indicator: is it on track, and why", UNKNOWN, token=True),
 )
 def read_indicator(code: str, session: SessionDep, actor: OptionalActor) -> IndicatorDetail:
     """With every value (whole territory and per commune) and its trajectory: ``progress_rate``
@@ -60,13 +54,7 @@ def read_indicator(code: str, session: SessionDep, actor: OptionalActor) -> Indi
     return indicators.get_detail(session=session, code=code, show_names=actor is not None)
 
 
-@router.post(
-    "",
-    response_model=IndicatorDetail,
-    status_code=status.HTTP_201_CREATED,
-    summary="Create an indicator (admin)",
-    responses={**WRITE, **CODE_TAKEN},
-)
+@router.post("", **creating(IndicatorDetail, "Create an indicator (admin)"))
 def create_indicator(
     data: IndicatorCreate, session: SessionDep, actor: AdminActor
 ) -> IndicatorDetail:
@@ -74,12 +62,7 @@ def create_indicator(
     return indicators.get_detail(session=session, code=indicator.code)
 
 
-@router.patch(
-    "/{code}",
-    response_model=IndicatorDetail,
-    summary="Update an indicator (admin)",
-    responses={**WRITE, **UNKNOWN_INDICATOR},
-)
+@router.patch("/{code}", **updating(IndicatorDetail, "Update an indicator (admin)", UNKNOWN))
 def update_indicator(
     code: str, data: IndicatorInput, session: SessionDep, actor: AdminActor
 ) -> IndicatorDetail:
@@ -90,9 +73,7 @@ def update_indicator(
 
 @router.put(
     "/{code}/values/{year}",
-    response_model=IndicatorValuePublic,
-    summary="Record the value of a year",
-    responses={201: {"description": "Created"}, **WRITE, **UNKNOWN_INDICATOR},
+    **replacing(IndicatorValuePublic, "Record the value of a year", UNKNOWN),
 )
 def put_indicator_value(
     code: str,

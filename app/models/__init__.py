@@ -1,6 +1,13 @@
 """All tables, imported here so that ``SQLModel.metadata`` knows them (Alembic reads it)."""
 
 from app.models import base, events
+from app.models.accounts import (
+    Account,
+    AccountDirectorate,
+    Invitation,
+    OidcSignIn,
+    WebSession,
+)
 from app.models.audit import AuditAction, AuditEntry
 from app.models.auth import ApiToken, ApiTokenDirectorate, Role
 from app.models.indicators import (
@@ -38,6 +45,8 @@ from app.models.tracking import (
 from app.models.tree import Axis, Engagement, FlagshipAction, Trackable, TrackableKind
 
 __all__ = [
+    "Account",
+    "AccountDirectorate",
     "Ambition",
     "ApiToken",
     "ApiTokenDirectorate",
@@ -54,9 +63,11 @@ __all__ = [
     "IndicatorLink",
     "IndicatorTarget",
     "IndicatorValue",
+    "Invitation",
     "KeyPoint",
     "KeyPointKind",
     "Milestone",
+    "OidcSignIn",
     "Partner",
     "Plan",
     "PlanValue",
@@ -75,6 +86,7 @@ __all__ = [
     "TrackableValue",
     "Trajectory",
     "ValueStatus",
+    "WebSession",
     "base",
     "events",
 ]

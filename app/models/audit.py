@@ -21,7 +21,8 @@ class AuditEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
-    actor_name: str = Field(max_length=100)
+    #: The token's name, or the e-mail of the account that signed in.
+    actor_name: str = Field(max_length=254)
     actor_role: str = Field(max_length=10)
     actor_directorates: list[str] = Field(default_factory=list, sa_type=JSON)
     #: What was written: "action", "flagship_project", "progress_report", "milestone", "axis"…

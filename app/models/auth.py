@@ -7,6 +7,11 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import StrEnumType, UtcDateTime, utcnow
 
+#: The audit trail's ``entity`` of a change to an API token (kept out of the public change feed).
+API_TOKEN_ENTITY = "api_token"  # noqa: S105 (a name, not a secret)
+#: The longest name of a token (its column's length).
+TOKEN_NAME_MAX_LENGTH = 100
+
 
 class Role(StrEnum):
     admin = "admin"
@@ -17,7 +22,7 @@ class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=TOKEN_NAME_MAX_LENGTH, unique=True)
     role: Role = Field(sa_type=StrEnumType(Role, 10))
     token_hash: str = Field(max_length=64, unique=True)
     #: The first characters of the token, so that people can tell their tokens apart.

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
@@ -29,6 +29,19 @@ def versioned(table: Any) -> dict[str, Any]:
     first, so no update is ever silently lost. The services bump ``version`` themselves, once
     per write, however many flushes the write takes."""
     return {"version_id_col": table.c.version, "version_id_generator": False}
+
+
+class LabelledEnum(StrEnum):
+    """A text enumeration whose members carry their French label, declared beside their value:
+    ``planned = "planned", "À venir"``; ``Status("planned")`` finds the member as usual."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
 
 class StrEnumType(TypeDecorator[StrEnum]):

@@ -12,7 +12,16 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import StrEnumType, UtcDateTime, utcnow
 from app.models.inputs import MAX_MAGNITUDE, FiniteNumber, StrictInput, WholeNumber
-from app.models.tracking import FIRST_YEAR, LAST_YEAR, LongText, NodeCode, Status, Title
+from app.models.tracking import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    LongText,
+    NodeCode,
+    Status,
+    Title,
+    replacing_list,
+    token_name,
+)
 
 #: A baseline may be older than the plan (the last known value before it, e.g. 2019); values and
 #: targets are years of the plan.
@@ -149,13 +158,10 @@ class IndicatorInput(StrictInput):
     update_frequency: Annotated[str, StringConstraints(max_length=50)] | None = None
     lead_directorate: NodeCode | None = None
     baseline: BaselineInput | None = Field(default=None, description="null clears it")
-    targets: list[TargetInput] | None = Field(
-        default=None, max_length=50, description="Replaces the targets"
-    )
-    measures: list[NodeCode] | None = Field(
-        default=None,
-        max_length=200,
-        description="Codes of the engagements, axes, actions or flagship projects it measures "
+    targets: list[TargetInput] | None = replacing_list(50, "Replaces the targets")
+    measures: list[NodeCode] | None = replacing_list(
+        200,
+        "Codes of the engagements, axes, actions or flagship projects it measures "
         "(replaces the links)",
     )
 
@@ -180,9 +186,7 @@ class IndicatorValuePublic(SQLModel):
     status: ValueStatus
     comment: str
     source: str
-    recorded_by: str | None = Field(
-        description="Name of the token that recorded it; shown to authenticated callers only"
-    )
+    recorded_by: str | None = token_name("that recorded it")
     recorded_at: datetime
 
 

@@ -6,6 +6,7 @@ read ``"+2030"`` as a year and ``1704067200`` as a date. These types take JSON b
 booleans only, JSON numbers as numbers only (finite ones), dates as ``YYYY-MM-DD`` only and path
 or query integers as plain digits only; every write model refuses unknown fields and strings
 holding a NUL character or an unpaired surrogate (PostgreSQL cannot store either; SQLite would).
+Their refusals are worded in French here (app.core.validation_messages passes them through).
 """
 
 import re
@@ -23,6 +24,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig  # the type SQLModel's own model_config has
+
+from app.core.validation_messages import TEXT_WITH_NUL, TEXT_WITH_SURROGATE
 
 __all__ = [
     "DIGITS_FORMAT",
@@ -61,7 +64,9 @@ def _iso_date(value: object) -> object:
         return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return value
-    raise PydanticCustomError("date_format", "Date should be written YYYY-MM-DD, e.g. 2030-06-30")
+    raise PydanticCustomError(
+        "date_format", "doit être une date écrite AAAA-MM-JJ, par exemple 2030-06-30"
+    )
 
 
 #: A calendar date written ``YYYY-MM-DD`` (not a timestamp, not a datetime). Bounds go on each
@@ -78,7 +83,7 @@ def date_within(first: date, last: date) -> AfterValidator:
         if not first <= value <= last:
             raise PydanticCustomError(
                 "date_range",
-                "Date should be from {first} to {last}",
+                "doit être une date du {first} au {last}",
                 {"first": first.isoformat(), "last": last.isoformat()},
             )
         return value
@@ -90,14 +95,16 @@ def _four_digits(value: object) -> object:
     # Path and query parameters arrive as text, which lax parsing would read with a sign, leading
     # zeros, spaces, underscores or a ".0"; one year must have one spelling (and one cache entry).
     if isinstance(value, str) and not _YEAR.fullmatch(value):
-        raise PydanticCustomError("year_format", "A year is written with four digits, e.g. 2030")
+        raise PydanticCustomError(
+            "year_format", "une année s'écrit avec quatre chiffres, par exemple 2030"
+        )
     return value
 
 
 def _plain_digits(value: object) -> object:
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
         raise PydanticCustomError(
-            "int_format", "A whole number is written in digits only, without leading zeros"
+            "int_format", "un nombre entier s'écrit en chiffres seulement, sans zéro en tête"
         )
     return value
 
@@ -113,7 +120,7 @@ DIGITS_FORMAT = BeforeValidator(_plain_digits)
 
 def _true_or_false(value: object) -> object:
     if isinstance(value, str) and value not in ("true", "false"):
-        raise PydanticCustomError("bool_format", "Input should be true or false")
+        raise PydanticCustomError("bool_format", "doit valoir true ou false")
     return value
 
 
@@ -125,11 +132,11 @@ FLAG_FORMAT = BeforeValidator(_true_or_false)
 def unstorable_text(value: str) -> str | None:
     """Why ``value`` cannot be stored as text on every database, or None if it can."""
     if "\x00" in value:
-        return "String should not contain NUL characters"
+        return TEXT_WITH_NUL
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "String should not contain unpaired surrogates"
+        return TEXT_WITH_SURROGATE
     return None
 
 

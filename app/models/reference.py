@@ -1,6 +1,10 @@
 """Reference data: CAPH directorates and the member communes."""
 
+from datetime import datetime
+
 from sqlmodel import Field, SQLModel
+
+from app.models.base import UtcDateTime
 
 
 class DirectorateBase(SQLModel):
@@ -10,6 +14,8 @@ class DirectorateBase(SQLModel):
 
 class Directorate(DirectorateBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    #: When the admin pages archived it (no longer offered for new assignments); None: in use.
+    archived_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class CommuneBase(SQLModel):

@@ -6,7 +6,6 @@ action-plan platform; machine keys are English, labels French.
 """
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
@@ -15,54 +14,27 @@ from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from app.models.base import StrEnumType, UtcDateTime, utcnow, versioned
+from app.models.base import LabelledEnum, StrEnumType, UtcDateTime, utcnow, versioned
 from app.models.inputs import FiniteNumber, Flag, IsoDate, StrictInput, date_within
 
 FIRST_YEAR, LAST_YEAR = 2024, 2044
 
 
-class Status(StrEnum):
-    planned = "planned"
-    in_progress = "in_progress"
-    completed = "completed"
-    paused = "paused"
-    delayed = "delayed"
-    blocked = "blocked"
-    abandoned = "abandoned"
-    to_discuss = "to_discuss"
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
+class Status(LabelledEnum):
+    planned = "planned", "À venir"
+    in_progress = "in_progress", "En cours"
+    completed = "completed", "Réalisé"
+    paused = "paused", "En pause"
+    delayed = "delayed", "En retard"
+    blocked = "blocked", "Bloqué"
+    abandoned = "abandoned", "Abandonné"
+    to_discuss = "to_discuss", "À discuter"
 
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.planned: "À venir",
-    Status.in_progress: "En cours",
-    Status.completed: "Réalisé",
-    Status.paused: "En pause",
-    Status.delayed: "En retard",
-    Status.blocked: "Bloqué",
-    Status.abandoned: "Abandonné",
-    Status.to_discuss: "À discuter",
-}
-
-
-class Priority(StrEnum):
-    high = "high"
-    medium = "medium"
-    low = "low"
-
-    @property
-    def label(self) -> str:
-        return PRIORITY_LABELS[self]
-
-
-PRIORITY_LABELS: dict[Priority, str] = {
-    Priority.high: "Élevé",
-    Priority.medium: "Moyen",
-    Priority.low: "Bas",
-}
+class Priority(LabelledEnum):
+    high = "high", "Élevé"
+    medium = "medium", "Moyen"
+    low = "low", "Bas"
 
 
 class TrackableDirectorate(SQLModel, table=True):
@@ -202,6 +174,18 @@ _TRACKING_DATE = f"YYYY-MM-DD, {TRACKING_START} to {TRACKING_END}"
 _PLAN_DATE = f"YYYY-MM-DD, {PLAN_START} to {PLAN_END}"
 
 
+def token_name(whose: str) -> Any:
+    """The name of the token that wrote something (``whose``: "that reported it"), which only
+    authenticated callers are shown."""
+    return Field(description=f"Name of the token {whose}; shown to authenticated callers only")
+
+
+def replacing_list(max_length: int, description: str | None = None) -> Any:
+    """A list a write may send, of at most ``max_length`` items: sent, it replaces the current
+    one; left out, the current one stays."""
+    return Field(default=None, max_length=max_length, description=description)
+
+
 class TrackingInput(StrictInput):
     """Tracking fields, all optional: on update, only the fields sent are changed."""
 
@@ -216,30 +200,24 @@ class TrackingInput(StrictInput):
     lead_directorate: NodeCode | None = Field(
         default=None, description="Code of the lead directorate (admin only)"
     )
-    contributing_directorates: list[NodeCode] | None = Field(default=None, max_length=100)
-    partners: list[Name] | None = Field(
-        default=None, max_length=100, description="Partner names; unknown ones are added"
+    contributing_directorates: list[NodeCode] | None = replacing_list(100)
+    partners: list[Name] | None = replacing_list(100, "Partner names; unknown ones are added")
+    communes: list[InseeCode] | None = replacing_list(
+        47, "INSEE codes; empty = the whole territory"
     )
-    communes: list[InseeCode] | None = Field(
-        default=None, max_length=47, description="INSEE codes; empty = the whole territory"
-    )
-    values: list[NodeCode] | None = Field(
-        default=None, max_length=20, description="Codes of the shared values served (V1…V5)"
-    )
+    values: list[NodeCode] | None = replacing_list(20, "Codes of the shared values served (V1…V5)")
     weight: FiniteNumber | None = Field(
         default=None, gt=0, le=1000, description="More than 0, at most 1000 (admin only)"
     )
-    competences: list[CompetenceCode] | None = Field(
-        default=None,
-        max_length=200,
-        description="M57 function codes (national schema betagouv/projets-territoire, "
-        "competences-m57-2025); empty = none (admin only)",
+    competences: list[CompetenceCode] | None = replacing_list(
+        200,
+        "M57 function codes (national schema betagouv/projets-territoire, competences-m57-2025); "
+        "empty = none (admin only)",
     )
-    leviers: list[LeverName] | None = Field(
-        default=None,
-        max_length=50,
-        description="Levers of the national ecological planning (SGPE, leviers-sgpe-2025-03), "
-        "by name; empty = none (admin only)",
+    leviers: list[LeverName] | None = replacing_list(
+        50,
+        "Levers of the national ecological planning (SGPE, leviers-sgpe-2025-03), by name; "
+        "empty = none (admin only)",
     )
 
 
@@ -269,9 +247,7 @@ class FlagshipProjectCreate(TrackingInput):
 class FlagshipProjectUpdate(TrackingInput):
     title: Title | None = None
     engagement: NodeCode | None = Field(default=None, description="(admin only)")
-    actions: list[NodeCode] | None = Field(
-        default=None, max_length=500, description="Actions it serves (admin only)"
-    )
+    actions: list[NodeCode] | None = replacing_list(500, "Actions it serves (admin only)")
     archived: Flag | None = Field(default=None, description="Archive or restore (admin only)")
 
 
@@ -317,9 +293,7 @@ class ProgressReportPublic(SQLModel):
     budget_spent: float | None = Field(description="Investment + operating, euros")
     budget_spent_investment: float | None
     budget_spent_operating: float | None
-    reported_by: str | None = Field(
-        description="Name of the token that reported it; shown to authenticated callers only"
-    )
+    reported_by: str | None = token_name("that reported it")
     reported_at: datetime
     version: int
 

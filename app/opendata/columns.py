@@ -24,21 +24,12 @@ COMMENT = Column(name="comment", type="string", description="Commentaire")
 ARCHIVED = Column(name="archived", type="boolean", description="Archivé", required=True)
 
 
-def enum_values(values: type[StrEnum]) -> tuple[str, ...]:
-    return tuple(member.value for member in values)
-
-
 def identifier(
-    name: str, description: str, field_type: FieldType = "string", **constraints: Any
+    name: str, description: str, kind: FieldType = "string", **constraints: Any
 ) -> Column:
-    """The column that identifies a row: required and unique."""
+    """The column that identifies a row (of type ``kind``): required and unique."""
     return Column(
-        name=name,
-        type=field_type,
-        description=description,
-        required=True,
-        unique=True,
-        **constraints,
+        name=name, type=kind, description=description, required=True, unique=True, **constraints
     )
 
 
@@ -61,15 +52,22 @@ def position_column(description: str) -> Column:
 
 
 def choice(
-    name: str, description: str, values: tuple[str, ...], *, required: bool = False
+    name: str, description: str, values: tuple[str, ...] | type[StrEnum], *, required: bool = False
 ) -> Column:
-    """A text among ``values``."""
+    """A text among ``values`` (those of an enumeration: its members' values)."""
+    if not isinstance(values, tuple):
+        values = tuple(member.value for member in values)
     return Column(name=name, type="string", description=description, required=required, enum=values)
+
+
+def codes(name: str, description: str) -> Column:
+    """Codes separated by a space (the values a trackable serves, what an indicator measures)."""
+    return Column(name=name, type="string", description=description, pattern=CODES_PATTERN)
 
 
 def status_column(description: str) -> Column:
     """A status of an action or flagship project: planned, in_progress…"""
-    return choice("status", description, enum_values(Status), required=True)
+    return choice("status", description, Status, required=True)
 
 
 def percent(name: str, description: str, *, required: bool = False) -> Column:

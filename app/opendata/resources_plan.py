@@ -20,14 +20,13 @@ from app.models import (
 )
 from app.opendata.columns import (
     ARCHIVED,
-    CODES_PATTERN,
     INSEE_PATTERN,
     NAME,
     TITLE,
     choice,
     code_column,
     code_of,
-    enum_values,
+    codes,
     identifier,
     percent,
     plan_year,
@@ -171,7 +170,7 @@ TRACKABLES = Resource(
         choice(
             "kind",
             "action ou flagship_project (projet phare)",
-            enum_values(TrackableKind),
+            TrackableKind,
             required=True,
         ),
         TITLE,
@@ -197,7 +196,7 @@ TRACKABLES = Resource(
         choice(
             "priority",
             "Priorité : high (Élevé), medium (Moyen), low (Bas) ; vide si non fixée",
-            enum_values(Priority),
+            Priority,
         ),
         code_of(
             "lead_directorate_code",
@@ -224,12 +223,9 @@ TRACKABLES = Resource(
             "tout le territoire",
             pattern=r"^(\d[\dAB]\d{3}( \d[\dAB]\d{3})*)?$",
         ),
-        Column(
-            name="values",
-            type="string",
-            description="Codes des valeurs partagées servies (voir shared_values), séparés par "
-            "une espace",
-            pattern=CODES_PATTERN,
+        codes(
+            "values",
+            "Codes des valeurs partagées servies (voir shared_values), séparés par une espace",
         ),
         Column(
             name="partners",
@@ -284,10 +280,7 @@ DIRECTORATES = Resource(
     name="directorates",
     title="Directions de la CAPH",
     description="Les directions de la CAPH qui pilotent ou contribuent aux actions.",
-    fields=(
-        code_column("Code stable de la direction"),
-        NAME,
-    ),
+    fields=(code_column("Code stable de la direction"), NAME),
     primary_key=("code",),
     rows=lambda session: [
         {"code": d.code, "name": d.name}

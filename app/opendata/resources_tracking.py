@@ -23,7 +23,6 @@ from app.models import (
 )
 from app.models.imports import PROGRESS_COLUMNS
 from app.opendata.columns import (
-    CODES_PATTERN,
     COMMENT,
     DESCRIPTION,
     INSEE_PATTERN,
@@ -32,7 +31,7 @@ from app.opendata.columns import (
     choice,
     code_column,
     code_of,
-    enum_values,
+    codes,
     euros,
     identifier,
     indicator_year,
@@ -198,7 +197,7 @@ INDICATORS = Resource(
         choice(
             "direction",
             "Sens souhaité : increase (hausse), decrease (baisse), maintain (maintien)",
-            enum_values(Direction),
+            Direction,
             required=True,
         ),
         Column(name="source", type="string", description="Producteur de la donnée"),
@@ -212,7 +211,7 @@ INDICATORS = Resource(
             "Trajectoire : target_achieved (cible atteinte), on_track (en bonne voie), "
             "acceleration_needed (accélération nécessaire), limited_progress (progrès limité), "
             "deterioration (dégradation), no_data (données insuffisantes)",
-            enum_values(Trajectory),
+            Trajectory,
             required=True,
         ),
         percent(
@@ -224,12 +223,10 @@ INDICATORS = Resource(
             type="number",
             description="Valeur attendue cette année sur la droite de la référence à la cible",
         ),
-        Column(
-            name="measures",
-            type="string",
-            description="Codes des engagements, axes, actions ou projets phares mesurés, séparés "
+        codes(
+            "measures",
+            "Codes des engagements, axes, actions ou projets phares mesurés, séparés "
             "par une espace",
-            pattern=CODES_PATTERN,
         ),
     ),
     primary_key=("code",),
@@ -303,7 +300,7 @@ INDICATOR_VALUES = Resource(
         choice(
             "status",
             "provisional (provisoire) ou final (définitive)",
-            enum_values(ValueStatus),
+            ValueStatus,
             required=True,
         ),
         COMMENT,

@@ -27,7 +27,9 @@ def get(*, session: Session, rollup: Rollup | None = None) -> PlanPublic:
     (computed unless the caller already has it)."""
     plan = session.exec(select(Plan)).first()
     if plan is None:
-        raise NotFoundError("plan", "current")
+        raise NotFoundError(
+            "plan", "current", "Aucun plan n'est chargé : chargez-le avec « boussole seed »."
+        )
     key_points = session.exec(select(KeyPoint).order_by(col(KeyPoint.position))).all()
     if rollup is None:
         rollup = rollups.compute_all(session).get(rollups.PLAN)

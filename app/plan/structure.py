@@ -7,7 +7,7 @@ from sqlmodel import Session, col, func, select
 
 from app.audit import audit
 from app.auth.tokens import Actor
-from app.core.errors import ConflictError, InvalidInputError
+from app.core.errors import ConflictError, code_taken, null_refused
 from app.models import Axis, Engagement
 from app.models.base import utcnow
 from app.models.structure import AxisCreate, AxisUpdate
@@ -38,7 +38,7 @@ def create_axis(*, session: Session, actor: Actor, data: AxisCreate) -> Axis:
     else:
         code = data.code
         if session.exec(select(Axis.id).where(col(Axis.code) == code)).first() is not None:
-            raise ConflictError(f"the code '{code}' is already used")
+            raise ConflictError(code_taken(code))
     axis = Axis(
         code=code,
         title=data.title,
@@ -58,7 +58,7 @@ def update_axis(*, session: Session, actor: Actor, code: str, data: AxisUpdate) 
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "archived", "engagement"):
         if name in changes and changes[name] is None:
-            raise InvalidInputError(("body", name), f"{name} may not be null")
+            raise null_refused(name)
     if "title" in changes:
         axis.title = changes["title"]
     if "engagement" in changes:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import NotFoundError
+from app.core.db import found
 from app.models import Commune, Directorate, Partner
 
 
@@ -17,17 +17,12 @@ def get_all_communes(*, session: Session) -> Sequence[Commune]:
 
 
 def get_commune(*, session: Session, insee_code: str) -> Commune:
-    commune = session.get(Commune, insee_code)
-    if commune is None:
-        raise NotFoundError("commune", insee_code)
-    return commune
+    return found(session.get(Commune, insee_code), "commune", insee_code)
 
 
 def get_directorate(*, session: Session, code: str) -> Directorate:
     directorate = session.exec(select(Directorate).where(col(Directorate.code) == code)).first()
-    if directorate is None:
-        raise NotFoundError("directorate", code)
-    return directorate
+    return found(directorate, "directorate", code)
 
 
 def get_all_partners(*, session: Session) -> Sequence[Partner]:

@@ -1,6 +1,8 @@
 """The revision counter (app.models.revision): read by every request, taken by every write.
 
-The contract. A transaction that writes any table of the models (all but ``revision`` itself):
+The contract. A transaction that writes any table of the models (all but ``revision`` itself and
+the tables no reader of the data sees, marked ``info={"revision": False}``: who signs in, their
+sessions, app.models.accounts):
 
 1. takes the revision before its first write: the ORM's flushes do (``before_flush``); Core
    statements need ``touch(session)`` (or ``touch(connection)``) first. ``structure=False`` when
@@ -159,12 +161,19 @@ def is_writing(session: Session) -> bool:
     return state is not None and state.value is not None
 
 
+def _unrevised(table: Any) -> bool:
+    """A table no reader of the data sees: its writes need not take the revision."""
+    return table is not None and table.info.get("revision") is False
+
+
 @event.listens_for(Session, "before_flush")
 def _take_for_flush(session: Session, _context: Any, _instances: Any) -> None:
     # At the first flush that writes; the structure stamp too unless only progress is written.
     structure = written = False
     required = []
     for row in chain(session.new, session.dirty, session.deleted):
+        if _unrevised(getattr(row, "__table__", None)):
+            continue
         written = True
         kind = type(row)
         if kind in _AUDITED:
@@ -192,7 +201,7 @@ def _check_write(
             return
     else:
         return
-    if name == _REVISION_TABLE:
+    if name == _REVISION_TABLE or _unrevised(SQLModel.metadata.tables[name]):
         return
     state = _transactions.get(connection)
     if state is None or state.value is None:

@@ -18,10 +18,10 @@ separated by ``;`` or ``|`` in a cell (a YAML list is accepted too).
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import ValidationError
@@ -29,6 +29,7 @@ from sqlmodel import Session, col, func, select
 
 from app.auth.tokens import Actor
 from app.core.config import PROJECT_ROOT
+from app.core.validation_messages import french_message
 from app.models import Directorate, Role, Trackable, TrackableDirectorate, TrackableKind
 from app.models.structure import DirectorateCreate, DirectorateUpdate
 from app.models.tracking import ActionUpdate, FlagshipProjectUpdate, TrackingInput
@@ -195,7 +196,7 @@ def _validation_problems(where: str, exc: ValidationError, names: dict[str, str]
         elif error["type"] == "string_too_long":
             message = f"trop long ({error.get('ctx', {}).get('max_length')} caractères au plus)"
         else:
-            message = error["msg"]
+            message = french_message(error)
         text = f"{name} : {message}" if name else message
         problems.append(f"{where} : {text}" if where else text)
     return problems
@@ -212,24 +213,44 @@ def _duplicates(rows: Iterable[DirectorateRow | AssignmentRow], label: str) -> l
     return problems
 
 
-def _directorate_rows(
-    entries: Iterable[tuple[str, Any]], problems: list[str]
-) -> list[DirectorateRow]:
-    rows = []
-    for where, entry in entries:
-        if (problem := _shape_problem(where, entry, _DIRECTORATE_FIELDS)) is not None:
-            problems.append(problem)
-            continue
-        try:
-            data = DirectorateCreate.model_validate(
-                {"code": entry["code"], "name": entry.get("name") or ""}
-            )
-        except ValidationError as exc:
-            problems += _validation_problems(where, exc, {"name": "nom"})
-            continue
-        rows.append(DirectorateRow(where=where, code=data.code, name=data.name))
-    problems += _duplicates(rows, "la direction")
-    return rows
+_Row = TypeVar("_Row", DirectorateRow, AssignmentRow)
+
+
+@dataclass(frozen=True)
+class _Rows(Generic[_Row]):
+    """How the rows of a section (directorates, assignments) are read: an entry has the shape
+    of ``fields``; ``read`` checks its values with a model, whose field names ``names`` words as
+    the file does; ``label``: what a code names."""
+
+    fields: tuple[str, ...]
+    read: Callable[[str, Any], _Row]
+    names: dict[str, str]
+    label: str
+
+    def __call__(self, entries: Iterable[tuple[str, Any]], problems: list[str]) -> list[_Row]:
+        """The rows of the entries; the problems of the others, and the codes given twice,
+        added to ``problems``."""
+        rows = []
+        for where, entry in entries:
+            if (problem := _shape_problem(where, entry, self.fields)) is not None:
+                problems.append(problem)
+                continue
+            try:
+                rows.append(self.read(where, entry))
+            except ValidationError as exc:
+                problems += _validation_problems(where, exc, self.names)
+        problems += _duplicates(rows, self.label)
+        return rows
+
+
+def _directorate_row(where: str, entry: Any) -> DirectorateRow:
+    data = DirectorateCreate.model_validate(
+        {"code": entry["code"], "name": entry.get("name") or ""}
+    )
+    return DirectorateRow(where=where, code=data.code, name=data.name)
+
+
+_directorate_rows = _Rows(_DIRECTORATE_FIELDS, _directorate_row, {"name": "nom"}, "la direction")
 
 
 def _codes(value: Any) -> Any:
@@ -242,35 +263,20 @@ def _codes(value: Any) -> Any:
     return value
 
 
-def _assignment_rows(
-    entries: Iterable[tuple[str, Any]], problems: list[str]
-) -> list[AssignmentRow]:
-    rows = []
-    for where, entry in entries:
-        if (problem := _shape_problem(where, entry, _ASSIGNMENT_FIELDS)) is not None:
-            problems.append(problem)
-            continue
-        changes: dict[str, Any] = {}
-        if "lead" in entry:
-            lead = entry["lead"]
-            changes["lead_directorate"] = (lead.strip() or None) if isinstance(lead, str) else lead
-        if "contributing" in entry:
-            changes["contributing_directorates"] = _codes(entry["contributing"])
-        try:
-            data = TrackingInput.model_validate(changes)
-        except ValidationError as exc:
-            names = {"lead_directorate": "lead", "contributing_directorates": "contributing"}
-            problems += _validation_problems(where, exc, names)
-            continue
-        rows.append(
-            AssignmentRow(
-                where=where,
-                code=entry["code"].strip(),
-                changes=data.model_dump(include=set(changes)),
-            )
-        )
-    problems += _duplicates(rows, "le code")
-    return rows
+def _assignment_row(where: str, entry: Any) -> AssignmentRow:
+    changes: dict[str, Any] = {}
+    if "lead" in entry:
+        lead = entry["lead"]
+        changes["lead_directorate"] = (lead.strip() or None) if isinstance(lead, str) else lead
+    if "contributing" in entry:
+        changes["contributing_directorates"] = _codes(entry["contributing"])
+    data = TrackingInput.model_validate(changes)
+    code = entry["code"].strip()
+    return AssignmentRow(where=where, code=code, changes=data.model_dump(include=set(changes)))
+
+
+_ASSIGNMENT_NAMES = {"lead_directorate": "lead", "contributing_directorates": "contributing"}
+_assignment_rows = _Rows(_ASSIGNMENT_FIELDS, _assignment_row, _ASSIGNMENT_NAMES, "le code")
 
 
 def directorate_row(code: str, name: str) -> DirectorateRow:
@@ -370,27 +376,14 @@ def apply_assignments(
     problems: Sequence[str] = (),
 ) -> Counts:
     """Set the lead and contributing directorates the rows state; refuse (nothing written) on
-    ``problems`` (the file's) or an unknown trackable or directorate, listing them all."""
+    ``problems`` (the file's), an unknown trackable or directorate, or an archived directorate
+    given to a trackable it does not already lead or contribute to, listing them all."""
     codes = [row.code for row in rows]
     trackables = {
         t.code: t for t in session.exec(select(Trackable).where(col(Trackable.code).in_(codes)))
     }
     directorates = {d.code: d for d in reference.get_all_directorates(session=session)}
     by_id = {d.id: d.code for d in directorates.values()}
-    problems = list(problems)
-    for row in rows:
-        if row.code not in trackables:
-            problems.append(f"{row.where} : action ou projet phare inconnu '{row.code}'")
-        lead = row.changes.get("lead_directorate")
-        named = ([lead] if lead else []) + row.changes.get("contributing_directorates", [])
-        problems += [
-            f"{row.where} : direction inconnue '{code}'"
-            for code in dict.fromkeys(named)
-            if code not in directorates
-        ]
-    if problems:
-        raise OrganisationError(problems)
-
     ids = [t.id for t in trackables.values()]
     contributing: dict[int, set[str]] = {}
     for trackable_id, directorate_id in session.exec(
@@ -399,6 +392,30 @@ def apply_assignments(
         )
     ):
         contributing.setdefault(trackable_id, set()).add(by_id[directorate_id])
+    problems = list(problems)
+    for row in rows:
+        found = trackables.get(row.code)
+        if found is None:
+            problems.append(f"{row.where} : action ou projet phare inconnu '{row.code}'")
+        lead = row.changes.get("lead_directorate")
+        current_lead, current = None, set()
+        if found is not None and found.id is not None:
+            current_lead = by_id.get(found.lead_directorate_id)
+            current = contributing.get(found.id, set())
+        # Each directorate named, and whether the trackable already has it so (it may keep it).
+        named = [(lead, lead == current_lead)] if lead else []
+        named += [(c, c in current) for c in row.changes.get("contributing_directorates", [])]
+        row_problems = [
+            f"{row.where} : direction inconnue '{code}'"
+            if code not in directorates
+            else f"{row.where} : direction archivée '{code}'"
+            for code, held in named
+            if code not in directorates or (directorates[code].archived_at and not held)
+        ]
+        problems += dict.fromkeys(row_problems)
+    if problems:
+        raise OrganisationError(problems)
+
     counts = Counts()
     for row in rows:
         trackable = trackables[row.code]
@@ -448,6 +465,7 @@ class DirectorateLine:
     name: str
     leads: int  # actions and flagship projects it leads (archived ones left out)
     contributes: int
+    archived: bool = False
 
 
 def list_directorates(*, session: Session) -> list[DirectorateLine]:
@@ -467,6 +485,12 @@ def list_directorates(*, session: Session) -> list[DirectorateLine]:
         ).all()
     )
     return [
-        DirectorateLine(d.code, d.name, leads.get(d.id, 0), contributes.get(d.id, 0))
+        DirectorateLine(
+            d.code,
+            d.name,
+            leads.get(d.id, 0),
+            contributes.get(d.id, 0),
+            archived=d.archived_at is not None,
+        )
         for d in reference.get_all_directorates(session=session)
     ]

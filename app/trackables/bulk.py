@@ -12,12 +12,17 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.core.text import natural_key
-from app.models import Axis, Directorate, Engagement, PlanValue, Trackable, TrackableKind
-from app.models.tracking import (
+from app.models import (
+    Axis,
+    Directorate,
+    Engagement,
     Partner,
+    PlanValue,
+    Trackable,
     TrackableCommune,
     TrackableCompetence,
     TrackableDirectorate,
+    TrackableKind,
     TrackableLever,
     TrackablePartner,
     TrackableValue,

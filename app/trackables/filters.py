@@ -5,10 +5,10 @@
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -29,6 +29,8 @@ from app.models import (
     TrackableKind,
     TrackableValue,
 )
+from app.models.inputs import FLAG_FORMAT, YEAR_FORMAT
+from app.models.tracking import FIRST_YEAR, INSEE_PATTERN, LAST_YEAR
 from app.trackables.progress import latest_progress_subquery
 
 Parent = aliased(Trackable, name="parent")
@@ -47,22 +49,50 @@ class Sort(StrEnum):
     by_updated_at_desc = "-updated_at"
 
 
-@dataclass(frozen=True, kw_only=True)
-class TrackableFilters:
-    """The filters of the action and flagship project lists; None means "any"."""
+class TrackableFilters(BaseModel):
+    """The filters of the action and flagship project lists; None means "any". The list routes
+    read them from the query string, one parameter per field, described here."""
 
-    engagement: str | None = None
-    axis: str | None = None
-    q: str | None = None
-    status: Status | None = None
-    directorate: str | None = None
-    value: str | None = None
-    commune: str | None = None
-    priority: Priority | None = None
-    flagship: str | None = None
-    year: int | None = None
-    include_archived: bool = False
-    sort: Sort = Sort.by_code
+    model_config = ConfigDict(frozen=True)
+
+    engagement: str | None = Field(None, description="Engagement code, e.g. E1")
+    axis: str | None = Field(
+        None, description="Axis code, e.g. E1.3 (flagship projects: serving one of its actions)"
+    )
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Search in codes and titles (and, for actions, their axis's), accent- and "
+        'case-insensitive: `equite` finds "Équité"',
+    )
+    status: Status | None = Field(None, description="Current status")
+    directorate: str | None = Field(
+        None, description="Directorate code: led by it or with its contribution"
+    )
+    value: str | None = Field(
+        None, description="Shared value served, e.g. V2 (L'égalité femme-homme)"
+    )
+    commune: str | None = Field(
+        None,
+        pattern=INSEE_PATTERN,
+        description="INSEE code: those naming this commune (whole-territory ones are not "
+        "listed; see /dashboard/communes)",
+    )
+    priority: Priority | None = Field(None, description="Priority")
+    flagship: str | None = Field(None, description="Flagship project code: the actions it serves")
+    year: Annotated[
+        int | None,
+        Field(ge=FIRST_YEAR, le=LAST_YEAR, description="Those with a progress report that year"),
+        YEAR_FORMAT,
+    ] = None
+    include_archived: Annotated[bool, Field(description="Include archived ones"), FLAG_FORMAT] = (
+        False
+    )
+    sort: Sort = Field(
+        Sort.by_code,
+        description="code (document order, the default), title, progress, updated_at; "
+        "a leading - reverses",
+    )
 
 
 def action_select(*columns: Any) -> Select[Any]:

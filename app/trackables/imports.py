@@ -22,7 +22,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -31,12 +31,19 @@ from sqlmodel import Session, select
 
 from app import revision
 from app.auth.tokens import Actor
-from app.core.errors import BoussoleError, ForbiddenError
 from app.models import AuditAction, AuditEntry, Directorate, ProgressReport, Status, Trackable
 from app.models.base import utcnow
 from app.models.imports import REQUIRED_COLUMNS, ImportReport, RowError
 from app.models.tracking import FIRST_YEAR, LAST_YEAR
 from app.trackables import writes
+from app.trackables.import_refusals import (
+    INVALID_ROW,
+    OUT_OF_SCOPE,
+    ImportForbiddenError,
+)
+from app.trackables.import_refusals import (
+    ImportRefusedError as ImportRefusedError,  # raised to the CLI too (app.cli)
+)
 from app.trackables.progress import PROGRESS_ENTITY
 from app.trackables.status_words import status_word
 
@@ -57,21 +64,6 @@ _UTF8_NON_ASCII = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
 #: A cell the export prefixed with a quote to make it inert in a spreadsheet (see
 #: app.opendata.neutralise): quotes, then what a spreadsheet takes for a formula.
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
-
-
-class ImportRefusedError(BoussoleError):
-    """The file has bad rows: nothing was written. ``truncated``: it has more than are listed."""
-
-    status_code = 422
-
-    def __init__(self, errors: Sequence[RowError], *, truncated: bool = False) -> None:
-        count = f"more than {len(errors)} problems (the first {len(errors)} listed)"
-        super().__init__(
-            f"{count if truncated else f'{len(errors)} problem(s)'} in the file: "
-            "nothing was written",
-            errors=[e.model_dump() for e in errors],
-            truncated=truncated,
-        )
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,7 @@ def decide_encoding(file: IO[bytes]) -> str | RowError:
             return RowError(
                 line=1,
                 column=None,
-                message="the file is UTF-16: save it as CSV UTF-8",
+                message="le fichier est en UTF-16 : enregistrez-le en CSV UTF-8",
             )
         bad_utf8 = _first_invalid(file, "utf-8")
         if bad_utf8 is None:
@@ -126,16 +118,19 @@ def decide_encoding(file: IO[bytes]) -> str | RowError:
             return _undecodable(
                 file,
                 bad_utf8,
-                "is not UTF-8, although the file starts with a UTF-8 byte order mark",
+                "n'est pas de l'UTF-8, alors que le fichier commence par la marque d'ordre des "
+                "octets (BOM) de l'UTF-8",
             )
         if _has_utf8_non_ascii(file):
             # Both valid UTF-8 accents and invalid bytes: read as Windows-1252, every accent of
             # the file would be garbled; read as UTF-8, that byte has no meaning.
-            return _undecodable(file, bad_utf8, "is not UTF-8, while the rest of the file is")
+            return _undecodable(
+                file, bad_utf8, "n'est pas de l'UTF-8, alors que le reste du fichier l'est"
+            )
         bad_cp1252 = _first_invalid(file, "cp1252")
         if bad_cp1252 is None:
             return "cp1252"
-        return _undecodable(file, bad_cp1252, "is neither UTF-8 nor Windows-1252")
+        return _undecodable(file, bad_cp1252, "n'est ni de l'UTF-8 ni du Windows-1252")
     finally:
         file.seek(0)
 
@@ -175,7 +170,8 @@ def _undecodable(file: IO[bytes], offset: int, why: str) -> RowError:
     return RowError(
         line=_line_at(file, offset),
         column=None,
-        message=f"byte 0x{byte.hex()} at offset {offset} {why}: save the file as CSV UTF-8",
+        message=f"l'octet 0x{byte.hex()} (position {offset}) {why} : enregistrez le fichier en "
+        "CSV UTF-8",
     )
 
 
@@ -252,7 +248,7 @@ def _read(
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
-        errors.append(RowError(line=1, column=None, message="the file is empty"))
+        errors.append(RowError(line=1, column=None, message="le fichier est vide"))
         return
     except csv.Error as exc:
         errors.append(RowError(line=1, column=None, message=_csv_problem(exc, 1, reader.line_num)))
@@ -260,7 +256,7 @@ def _read(
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         errors.append(
-            RowError(line=1, column=None, message=f"missing column(s): {', '.join(missing)}")
+            RowError(line=1, column=None, message=f"colonne(s) manquante(s) : {', '.join(missing)}")
         )
         return
     index = {name: position for position, name in enumerate(header) if name}
@@ -289,7 +285,7 @@ def _read(
                 RowError(
                     line=line,
                     column="year",
-                    message=f"{row.trackable_code} {row.year} is already on line {seen[key]}",
+                    message=f"{row.trackable_code} {row.year} figure déjà ligne {seen[key]}",
                 )
             )
             continue
@@ -306,14 +302,17 @@ def _csv_problem(exc: csv.Error, start: int, end: int) -> str:
     message = str(exc)
     # The csv module's words for the end of the file inside a quoted cell.
     if message == "unexpected end of data":
-        return "unterminated quote: a quoted cell of this row is never closed"
+        return "guillemet jamais fermé : une cellule entre guillemets de cette ligne ne finit pas"
     if message.startswith("field larger than field limit"):
+        size = f"{csv.field_size_limit():,}".replace(",", "\u202f")
         return (
-            f"a cell longer than {csv.field_size_limit():,} characters: a quote opened on this "
-            "line is probably never closed"
+            f"une cellule de plus de {size} caractères : un guillemet ouvert sur cette ligne "
+            "n'est sans doute jamais fermé"
         )
-    where = f" (on line {end})" if end != start else ""
-    return f"unreadable CSV{where}: {message}"
+    where = f" (ligne {end})" if end != start else ""
+    if "expected after" in message:  # text after a closing quote, in strict mode
+        return f"CSV illisible{where} : du texte suit le guillemet qui ferme une cellule"
+    return f"CSV illisible{where}"
 
 
 def _unneutralised(text: str) -> str:
@@ -338,50 +337,50 @@ def _parse_row(
 
     problems: list[RowError] = []
 
-    def fail(column: str | None, message: str) -> None:
-        problems.append(RowError(line=line, column=column, message=message))
+    def fail(column: str | None, message: str, kind: str = INVALID_ROW) -> None:
+        problems.append(RowError(line=line, column=column, message=message, type=kind))
 
     # PostgreSQL cannot store it in text, SQLite would: refused on both alike. The first cell
     # holding one is named, once per row however many cells hold one.
     nul_at = next((place for place, text in enumerate(cells) if "\x00" in text), None)
     if nul_at is not None:
         column = header[nul_at] if nul_at < len(header) and header[nul_at] else None
-        fail(column, "holds a NUL character (U+0000), which cannot be stored")
+        fail(column, "contient un caractère NUL (U+0000), qui ne peut pas être enregistré")
     code = cell("trackable_code")
     if not code:
-        fail("trackable_code", "missing")
+        fail("trackable_code", "manquant")
     elif known_codes is not None and code not in known_codes:
-        fail("trackable_code", f"unknown action or flagship project '{code}'")
+        fail("trackable_code", f"action ou projet phare inconnu : « {code} »")
     elif scope is not None and (refusal := scope(code)) is not None:
-        fail("trackable_code", refusal)
+        fail("trackable_code", refusal, OUT_OF_SCOPE)
         result.scope_errors += 1
         result.out_of_scope.append(code)
     year = 0
     try:
         year = int(_number(cell("year")))
         if not FIRST_YEAR <= year <= LAST_YEAR or _number(cell("year")) != year:
-            fail("year", f"must be a year from {FIRST_YEAR} to {LAST_YEAR}")
+            fail("year", f"doit être une année de {FIRST_YEAR} à {LAST_YEAR}")
     except ValueError:
-        fail("year", f"'{cell('year')}' is not a year")
+        fail("year", f"« {cell('year')} » n'est pas une année")
     value = 0.0
     try:
         value = _number(cell("progress"))
         if not 0 <= value <= 100:
-            fail("progress", f"{value:g} is outside 0–100")
+            fail("progress", f"{value:g} est hors de 0–100")
     except ValueError:
-        fail("progress", f"'{cell('progress')}' is not a number")
+        fail("progress", f"« {cell('progress')} » n'est pas un nombre")
     status = None
     if cell("status"):
         status = status_word(cell("status"))
         if status is None:
-            fail("status", f"unknown status '{cell('status')}'")
+            fail("status", f"statut inconnu : « {cell('status')} »")
     # Free text, kept as it is (not stripped), so that export → import changes nothing.
     comment_at = index.get("comment")
     comment = _unneutralised(
         cells[comment_at] if comment_at is not None and comment_at < len(cells) else ""
     )
     if len(comment) > MAX_COMMENT:
-        fail("comment", f"longer than {MAX_COMMENT} characters")
+        fail("comment", f"plus de {MAX_COMMENT} caractères")
     budgets: dict[str, float | None] = {}
     for name in BUDGET_COLUMNS:
         raw = cell(name)
@@ -390,9 +389,9 @@ def _parse_row(
             try:
                 budgets[name] = _number(raw)
                 if budgets[name] < 0 or budgets[name] > 1e12:  # type: ignore[operator]
-                    fail(name, "must be between 0 and 1e12 euros")
+                    fail(name, "doit être compris entre 0 et 1 000 milliards d'euros")
             except ValueError:
-                fail(name, f"'{raw}' is not an amount")
+                fail(name, f"« {raw} » n'est pas un montant")
     if problems:
         result.errors.extend(problems)
         return None
@@ -430,9 +429,10 @@ def run(
             # write route answers a token out of its scope. Any other problem: 422, listing
             # them all, the scope problems included.
             outside = sorted(set(parsed.out_of_scope))
-            raise ForbiddenError(
-                f"token '{actor.name}' may not report on {', '.join(outside)}: not led by "
-                f"{actor.directorates_label}; nothing was written"
+            raise ImportForbiddenError(
+                f"Le jeton « {actor.name} » ne peut pas faire le bilan de {', '.join(outside)} : "
+                f"hors du périmètre de {actor.directorates_label}. Rien n'a été écrit.",
+                parsed.errors,
             )
         raise ImportRefusedError(parsed.errors, truncated=parsed.truncated)
     used = {row.trackable_code for row in parsed.rows}
@@ -535,12 +535,10 @@ def _scope_check(session: Session, actor: Actor, trackables: dict[str, Any]) -> 
         lead_id = trackables[code].lead_directorate_id
         if actor.may_write(lead_id):
             return None
-        lead = (
-            f"led by {leads.get(lead_id, '?')}" if lead_id is not None else "led by no directorate"
-        )
+        lead = leads.get(lead_id, "?") if lead_id is not None else "aucune direction"
         return (
-            f"{code} is {lead}, not by {actor.directorates_label}: token '{actor.name}' may "
-            "not report on it"
+            f"{code} est piloté par {lead}, pas par {actor.directorates_label} : le jeton "
+            f"« {actor.name} » ne peut pas en faire le bilan"
         )
 
     return check

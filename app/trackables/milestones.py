@@ -6,7 +6,7 @@ from sqlmodel import Session, col, func, select
 
 from app.audit import audit
 from app.auth.tokens import Actor
-from app.core.errors import InvalidInputError, NotFoundError
+from app.core.errors import NotFoundError, null_refused
 from app.core.versioning import check_version
 from app.models import Milestone, Trackable
 from app.models.tracking import MilestoneInput, MilestonePublic, MilestoneUpdate
@@ -83,11 +83,11 @@ def update(
     if_match: int | None,
 ) -> None:
     """``actor`` may write the milestone (``app.trackables.routes.deps.writable_milestone``)."""
-    check_version(f"milestone {milestone.id}", milestone.version, if_match)
+    check_version(f"Le jalon {milestone.id}", milestone.version, if_match)
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "description", "done"):
         if name in changes and changes[name] is None:
-            raise InvalidInputError(("body", name), f"{name} may not be null")
+            raise null_refused(name)
     before = public(milestone, trackable.code).model_dump(mode="json")
     milestone.version += 1
     for name, value in changes.items():
@@ -106,7 +106,7 @@ def delete(
     if_match: int | None,
 ) -> None:
     """``actor`` may write the milestone (``app.trackables.routes.deps.writable_milestone``)."""
-    check_version(f"milestone {milestone.id}", milestone.version, if_match)
+    check_version(f"Le jalon {milestone.id}", milestone.version, if_match)
     before = public(milestone, trackable.code).model_dump(mode="json")
     _record(session, actor, milestone, trackable, before=before, after=None)
     session.delete(milestone)

@@ -5,10 +5,11 @@ One status. A trackable's current status (``Trackable.status``) and the status o
 report (the highest year with a report) are one and the same fact, kept equal in the same
 transaction, each side's write audited:
 
-- writing the latest year's report (``put`` or ``patch`` of the highest year, or of a later year,
-  which becomes the latest) sets the trackable's status to the report's: the caller then calls
-  ``app.trackables.writes.follow_report`` (``writes.put_progress`` and ``writes.patch_progress``
-  do both), which records the trackable's change as any PATCH of it is recorded;
+- writing the latest year's report (``write`` of the highest year, or of a later year, which
+  becomes the latest) sets the trackable's status to the report's: the caller then calls
+  ``app.trackables.writes.follow_report`` (the PUT and PATCH routes do, in
+  ``app.trackables.routes.shared``), which records the trackable's change as any PATCH of it is
+  recorded;
 - an explicit change of the trackable's status (PATCH of the action or flagship project) also
   sets its latest report's status (``follow_trackable``, called by ``writes.update``), recorded as
   a write of that report;
@@ -27,7 +28,7 @@ from sqlmodel import Session, col, func, select
 from app import revision
 from app.audit import audit
 from app.auth.tokens import Actor
-from app.core.errors import InvalidInputError, NotFoundError, PreconditionFailedError
+from app.core.errors import NotFoundError, PreconditionFailedError, null_refused
 from app.core.versioning import check_version
 from app.models import ProgressReport, Status, Trackable
 from app.models.base import utcnow
@@ -144,23 +145,25 @@ def get(*, session: Session, trackable: Trackable, year: int) -> ProgressReport:
     return report
 
 
-def put(
+def write(
     *,
     session: Session,
     actor: Actor,
     trackable: Trackable,
     year: int,
-    data: ProgressReportInput,
+    data: ProgressReportInput | ProgressReportUpdate,
     if_match: int | None,
 ) -> tuple[ProgressReport, bool]:
-    """Create or replace the report of ``year``; returns it and whether it was created.
-    ``actor`` may write ``trackable`` (``app.trackables.routes.deps.writable_trackable``)."""
+    """Write the report of ``year``; returns it and whether it was created. A
+    ``ProgressReportInput`` (PUT) creates or replaces the whole report: fields left out are
+    cleared and the status defaults to the trackable's. A ``ProgressReportUpdate`` (PATCH) changes
+    the fields sent of the existing report (404 when there is none); the others keep their values.
+    Either way the report's ``reported_by`` and ``reported_at`` become the actor's and now, and a
+    stale If-Match is refused (412). ``actor`` may write ``trackable``
+    (``app.trackables.routes.deps.writable_trackable``); the caller then applies the status rule
+    (``app.trackables.writes.follow_report``)."""
     key = f"{trackable.code}/{year}"
-    fields = data.model_dump(exclude={"status"}) | {
-        "status": data.status or Status(trackable.status),
-        "reported_by": actor.name,
-        "reported_at": utcnow(),
-    }
+    fields = _fields(trackable, data) | {"reported_by": actor.name, "reported_at": utcnow()}
     # Writers pass the revision counter one at a time (app.revision): taken before
     # looking for the report, two concurrent PUTs of a new year cannot both find none and both
     # insert it (on PostgreSQL, where reads do not wait; the second got a 409).
@@ -168,13 +171,15 @@ def put(
     report = _find(session, trackable, year)
     before = None
     if report is None:
+        if isinstance(data, ProgressReportUpdate):
+            raise NotFoundError("progress report", key)
         if if_match is not None:
-            raise PreconditionFailedError(f"progress report {key}", None)
+            raise PreconditionFailedError(f"Le bilan {key}", None)
         assert trackable.id is not None
         report = ProgressReport(trackable_id=trackable.id, year=year, **fields)
         session.add(report)
     else:
-        check_version(f"progress report {key}", report.version, if_match)
+        check_version(f"Le bilan {key}", report.version, if_match)
         before = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
         report.version += 1
         for name, value in fields.items():
@@ -189,35 +194,19 @@ def put(
 _NOT_NULL = frozenset({"progress", "status", "comment"})
 
 
-def patch(
-    *,
-    session: Session,
-    actor: Actor,
-    trackable: Trackable,
-    year: int,
-    data: ProgressReportUpdate,
-    if_match: int | None,
-) -> ProgressReport:
-    """Change the fields sent of the existing report of ``year`` (404 when there is none, 412 on
-    a stale If-Match); the others keep their values. The report's ``reported_by`` and
-    ``reported_at`` become the actor's and now, as for a PUT."""
-    key = f"{trackable.code}/{year}"
+def _fields(
+    trackable: Trackable, data: ProgressReportInput | ProgressReportUpdate
+) -> dict[str, Any]:
+    """What a write sets: every field for a PUT, the fields sent for a PATCH."""
+    if isinstance(data, ProgressReportInput):
+        return data.model_dump(exclude={"status"}) | {
+            "status": data.status or Status(trackable.status)
+        }
     changes = data.model_dump(exclude_unset=True)
     for name in _NOT_NULL & changes.keys():
         if changes[name] is None:
-            raise InvalidInputError(("body", name), f"{name} may not be null")
-    revision.touch(session, structure=False)
-    report = get(session=session, trackable=trackable, year=year)
-    check_version(f"progress report {key}", report.version, if_match)
-    before = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
-    report.version += 1
-    for name, value in changes.items():
-        setattr(report, name, value)
-    report.reported_by, report.reported_at = actor.name, utcnow()
-    session.flush()
-    after = public(report).model_dump(mode="json", exclude=AUDIT_EXCLUDED)
-    audit.record(session, actor, PROGRESS_ENTITY, key, before, after, trackable_id=trackable.id)
-    return report
+            raise null_refused(name)
+    return changes
 
 
 def follow_trackable(*, session: Session, actor: Actor, trackable: Trackable) -> None:

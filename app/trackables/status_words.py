@@ -3,12 +3,12 @@
 import re
 
 from app.core.text import fold
-from app.models.tracking import STATUS_LABELS, Status
+from app.models.tracking import Status
 
 #: Other words a spreadsheet may hold for a status: the phase statuses of the national schema
 #: (app.opendata.national: "Terminé"…), its phase "Idée" (what the export writes for `planned`),
 #: and the usual vocabulary of the platform and its users, feminine forms included ("une action
-#: réalisée"). Keys and labels (STATUS_LABELS) are accepted too; see ``status_word``.
+#: réalisée"). Keys and labels (``Status.label``) are accepted too; see ``status_word``.
 STATUS_ALIASES: dict[str, Status] = {
     "Idée": Status.planned,
     "Prévu": Status.planned,
@@ -54,7 +54,7 @@ def _status_key(text: str) -> str:
 #: Status keys ("in_progress"), their French labels ("En cours") and the aliases above.
 STATUS_WORDS = (
     {_status_key(word): s for word, s in STATUS_ALIASES.items()}
-    | {_status_key(label): s for s, label in STATUS_LABELS.items()}
+    | {_status_key(s.label): s for s in Status}
     | {_status_key(s.value): s for s in Status}
 )
 

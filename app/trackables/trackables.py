@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.core.db import found
 from app.core.errors import NotFoundError
 from app.models import Axis, Engagement, FlagshipAction, Status, Trackable, TrackableKind
 from app.models.indicators import Rollup
@@ -133,9 +134,7 @@ def get_trackable(*, session: Session, code: str, kind: TrackableKind) -> Tracka
     trackable = session.exec(
         select(Trackable).where(col(Trackable.code) == code, col(Trackable.kind) == kind)
     ).first()
-    if trackable is None:
-        raise NotFoundError(kind.value.replace("_", " "), code)
-    return trackable
+    return found(trackable, kind.value.replace("_", " "), code)
 
 
 def get_action(*, session: Session, code: str) -> ActionDetail:
@@ -262,16 +261,11 @@ def get_all_engagements(*, session: Session) -> list[EngagementPublic]:
 
 def get_engagement_row(*, session: Session, code: str) -> Engagement:
     engagement = session.exec(select(Engagement).where(col(Engagement.code) == code)).first()
-    if engagement is None:
-        raise NotFoundError("engagement", code)
-    return engagement
+    return found(engagement, "engagement", code)
 
 
 def get_axis_row(*, session: Session, code: str) -> Axis:
-    axis = session.exec(select(Axis).where(col(Axis.code) == code)).first()
-    if axis is None:
-        raise NotFoundError("axis", code)
-    return axis
+    return found(session.exec(select(Axis).where(col(Axis.code) == code)).first(), "axis", code)
 
 
 def axis_public(axis: Axis, engagement_code: str) -> AxisPublic:

@@ -1,5 +1,5 @@
 """Writes on trackables (actions and flagship projects): creation, tracking fields, links, moves and
-archiving, and the yearly reports' writes with the status rule (one status: the trackable's current
+archiving, and the status rule after a yearly report's write (one status: the trackable's current
 status is its latest report's, see ``app.trackables.progress``). The caller authorised the actor
 (``app.api.permissions``: admins create, editors update what they lead, not its ``ADMIN_ONLY``
 fields); every write honours If-Match and is recorded in the audit trail in the same transaction.
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from app.audit import audit
 from app.auth.tokens import Actor
-from app.core.errors import ConflictError, InvalidInputError
+from app.core.errors import ConflictError, InvalidInputError, code_taken, null_refused
 from app.core.versioning import check_version
 from app.models import (
     Axis,
@@ -37,8 +37,6 @@ from app.models.tracking import (
     ActionUpdate,
     FlagshipProjectCreate,
     FlagshipProjectUpdate,
-    ProgressReportInput,
-    ProgressReportUpdate,
 )
 from app.reference import national
 from app.trackables import progress, trackables
@@ -84,23 +82,52 @@ def _record(
     )
 
 
+#: What an unknown code of each field of a write is, in French.
+_UNKNOWN = {
+    "lead_directorate": "direction inconnue",
+    "contributing_directorates": "direction inconnue",
+    "communes": "commune inconnue (code INSEE)",
+    "values": "valeur du plan inconnue",
+    "parent": "action inconnue",
+    "axis": "axe inconnu",
+    "actions": "action inconnue",
+}
+
+
 def _lookup(session: Session, model: Any, key: Any, codes: list[str], field: str) -> dict[str, Any]:
-    """Rows by code; an unknown code is a 422 naming the field and the position in the list."""
+    """Rows by code; an unknown code is a 422 naming the field (and the position in the list,
+    for a field that holds a list)."""
     rows = {getattr(row, key.key): row for row in session.exec(select(model).where(key.in_(codes)))}
     for index, code in enumerate(codes):
         if code not in rows:
-            raise InvalidInputError(("body", field, index), f"unknown {field[:-1]} '{code}'")
+            loc = ("body", field) if field in _SINGLE else ("body", field, index)
+            raise InvalidInputError(loc, f"{_UNKNOWN[field]} : « {code} »")
     return rows
+
+
+def _refuse_archived(directorates: list[Directorate], field: str) -> None:
+    """An archived directorate is not given new actions (app.reference.writes): 422."""
+    archived = sorted(d.code for d in directorates if d.archived_at is not None)
+    if archived:
+        raise InvalidInputError(("body", field), f"direction archivée : « {archived[0]} »")
+
+
+def not_top_level(code: str) -> str:
+    return f"{code} n'est pas une action de premier niveau"
+
+
+#: The fields of one code (the others hold lists).
+_SINGLE = frozenset({"lead_directorate", "parent", "axis"})
 
 
 def _check_national(field: str, values: list[str], allowed: dict[str, str]) -> None:
     """A code of the national lists (app/reference/data); an unknown one is a 422 naming it."""
-    what = {"competences": "M57 competence", "leviers": "SGPE lever"}[field]
+    what = {"competences": "compétence M57 inconnue", "leviers": "levier SGPE inconnu"}[field]
     for index, value in enumerate(values):
         if value not in allowed:
             raise InvalidInputError(
                 ("body", field, index),
-                f"unknown {what} '{value}': see the national list betagouv/projets-territoire",
+                f"{what} : « {value} » (voir la liste nationale betagouv/projets-territoire)",
             )
 
 
@@ -108,7 +135,7 @@ def _check_dates(trackable: Trackable) -> None:
     for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
         first, last = getattr(trackable, start), getattr(trackable, end)
         if first is not None and last is not None and last < first:
-            raise InvalidInputError(("body", end), f"{end} ({last}) is before {start} ({first})")
+            raise InvalidInputError(("body", end), f"{end} ({last}) précède {start} ({first})")
 
 
 def _replace_links(
@@ -136,7 +163,7 @@ def _apply(session: Session, trackable: Trackable, changes: dict[str, Any]) -> N
     """Apply validated changes to a trackable and its links (the caller flushes)."""
     for name in NOT_NULL & changes.keys():
         if changes[name] is None:
-            raise InvalidInputError(("body", name), f"{name} may not be null")
+            raise null_refused(name)
     for name in _PLAIN_FIELDS:
         if name in changes:
             setattr(trackable, name, changes[name])
@@ -145,18 +172,32 @@ def _apply(session: Session, trackable: Trackable, changes: dict[str, Any]) -> N
 
     if "lead_directorate" in changes:
         code = changes["lead_directorate"]
-        trackable.lead_directorate_id = (
+        lead = (
             None
             if code is None
-            else _lookup(session, Directorate, col(Directorate.code), [code], "lead_directorates")[
+            else _lookup(session, Directorate, col(Directorate.code), [code], "lead_directorate")[
                 code
-            ].id
+            ]
         )
+        if lead is not None and lead.id != trackable.lead_directorate_id:
+            _refuse_archived([lead], "lead_directorate")
+        trackable.lead_directorate_id = None if lead is None else lead.id
     if changes.get("contributing_directorates") is not None:
         codes = changes["contributing_directorates"]
         rows = _lookup(
             session, Directorate, col(Directorate.code), codes, "contributing_directorates"
         )
+        if any(row.archived_at is not None for row in rows.values()):
+            kept = set(
+                session.exec(
+                    select(TrackableDirectorate.directorate_id).where(
+                        col(TrackableDirectorate.trackable_id) == trackable.id
+                    )
+                )
+            )
+            _refuse_archived(
+                [row for row in rows.values() if row.id not in kept], "contributing_directorates"
+            )
         ids = [rows[c].id for c in codes]
         _replace_links(session, trackable.id, TrackableDirectorate, "directorate_id", ids)
     if changes.get("partners") is not None:
@@ -197,7 +238,7 @@ def _apply(session: Session, trackable: Trackable, changes: dict[str, Any]) -> N
         "leviers",
     ):
         if name in changes and changes[name] is None:
-            raise InvalidInputError(("body", name), f"{name} may not be null: send [] to clear it")
+            raise null_refused(name, " : envoyez [] pour le vider")
 
     if "archived" in changes:
         _archive(session, trackable, changes["archived"])
@@ -229,24 +270,27 @@ def _move_action(session: Session, action: Trackable, changes: dict[str, Any]) -
         if code is None:
             action.parent_id = None
         else:
-            parent = _lookup(session, Trackable, col(Trackable.code), [code], "parents")[code]
+            parent = _lookup(session, Trackable, col(Trackable.code), [code], "parent")[code]
             has_children = session.scalar(
                 select(func.count()).where(col(Trackable.parent_id) == action.id)
             )
             if parent.kind != TrackableKind.action or parent.parent_id is not None:
-                raise InvalidInputError(("body", "parent"), f"{code} is not a top-level action")
+                raise InvalidInputError(("body", "parent"), not_top_level(code))
             if parent.id == action.id:
-                raise InvalidInputError(("body", "parent"), "an action cannot be its own parent")
+                raise InvalidInputError(
+                    ("body", "parent"), "une action ne peut pas être sa propre action parente"
+                )
             if has_children:
                 raise InvalidInputError(
-                    ("body", "parent"), f"{action.code} has sub-actions: it cannot become one"
+                    ("body", "parent"),
+                    f"{action.code} a des sous-actions : elle ne peut pas en devenir une",
                 )
             action.parent_id, action.axis_id = parent.id, parent.axis_id
         action.position = _next_position(
             session, col(Trackable.axis_id) == action.axis_id, col(Trackable.parent_id).is_(None)
         )
     if changes.get("axis") is not None:
-        axis = _lookup(session, Axis, col(Axis.code), [changes["axis"]], "axes")[changes["axis"]]
+        axis = _lookup(session, Axis, col(Axis.code), [changes["axis"]], "axis")[changes["axis"]]
         if action.parent_id is not None and "parent" not in changes:
             action.parent_id = None  # moved on its own: it becomes a top-level action there
         action.axis_id = axis.id
@@ -257,7 +301,7 @@ def _move_action(session: Session, action: Trackable, changes: dict[str, Any]) -
             sub.axis_id = axis.id
     for name in ("engagement", "actions"):
         if name in changes:
-            raise InvalidInputError(("body", name), f"{name} applies to flagship projects only")
+            raise InvalidInputError(("body", name), f"{name} ne s'applique qu'aux projets phares")
 
 
 def _move_flagship(session: Session, flagship: Trackable, changes: dict[str, Any]) -> None:
@@ -274,7 +318,7 @@ def _move_flagship(session: Session, flagship: Trackable, changes: dict[str, Any
         rows = _lookup(session, Trackable, col(Trackable.code), codes, "actions")
         for index, code in enumerate(codes):
             if rows[code].kind != TrackableKind.action:
-                raise InvalidInputError(("body", "actions", index), f"{code} is not an action")
+                raise InvalidInputError(("body", "actions", index), f"{code} n'est pas une action")
         assert flagship.id is not None
         session.execute(
             delete(FlagshipAction).where(col(FlagshipAction.flagship_project_id) == flagship.id)
@@ -283,7 +327,7 @@ def _move_flagship(session: Session, flagship: Trackable, changes: dict[str, Any
             session.add(FlagshipAction(flagship_project_id=flagship.id, action_id=rows[code].id))
     for name in ("axis", "parent"):
         if name in changes:
-            raise InvalidInputError(("body", name), f"{name} applies to actions only")
+            raise InvalidInputError(("body", name), f"{name} ne s'applique qu'aux actions")
 
 
 def update(
@@ -340,45 +384,11 @@ def follow_reports(*, session: Session, actor: Actor, trackable_ids: list[int]) 
         _record(session, actor, trackable, before)
 
 
-def put_progress(
-    *,
-    session: Session,
-    actor: Actor,
-    trackable: Trackable,
-    year: int,
-    data: ProgressReportInput,
-    if_match: int | None,
-) -> tuple[ProgressReport, bool]:
-    """``progress.put`` (create or replace the whole report), then the status rule."""
-    report, created = progress.put(
-        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
-    )
-    follow_report(session=session, actor=actor, trackable=trackable, report=report)
-    return report, created
-
-
-def patch_progress(
-    *,
-    session: Session,
-    actor: Actor,
-    trackable: Trackable,
-    year: int,
-    data: ProgressReportUpdate,
-    if_match: int | None,
-) -> ProgressReport:
-    """``progress.patch`` (the fields sent), then the status rule."""
-    report = progress.patch(
-        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
-    )
-    follow_report(session=session, actor=actor, trackable=trackable, report=report)
-    return report
-
-
 def _claim_code(session: Session, code: str | None, prefix: str) -> str:
     if code is None:
         return _next_code(session, prefix)
     if session.exec(select(Trackable.id).where(col(Trackable.code) == code)).first() is not None:
-        raise ConflictError(f"the code '{code}' is already used")
+        raise ConflictError(code_taken(code))
     return code
 
 
@@ -394,19 +404,23 @@ def _created(session: Session, actor: Actor, trackable: Trackable) -> Trackable:
 
 def create_action(*, session: Session, actor: Actor, data: ActionCreate) -> Trackable:
     if data.parent is not None:
-        parent = _lookup(session, Trackable, col(Trackable.code), [data.parent], "parents")[
+        parent = _lookup(session, Trackable, col(Trackable.code), [data.parent], "parent")[
             data.parent
         ]
         if parent.kind != TrackableKind.action or parent.parent_id is not None:
-            raise InvalidInputError(("body", "parent"), f"{data.parent} is not a top-level action")
+            raise InvalidInputError(("body", "parent"), not_top_level(data.parent))
         axis_id, prefix = parent.axis_id, f"{parent.code}."
         if data.axis is not None:
-            raise InvalidInputError(("body", "axis"), "give an axis or a parent, not both")
+            raise InvalidInputError(
+                ("body", "axis"), "donnez un axe ou une action parente, pas les deux"
+            )
     elif data.axis is not None:
         axis = trackables.get_axis_row(session=session, code=data.axis)
         axis_id, prefix = axis.id, f"{axis.code}."
     else:
-        raise InvalidInputError(("body", "axis"), "an action needs an axis (or a parent action)")
+        raise InvalidInputError(
+            ("body", "axis"), "une action doit avoir un axe (ou une action parente)"
+        )
     parent_id = parent.id if data.parent is not None else None
     action = Trackable(
         kind=TrackableKind.action,

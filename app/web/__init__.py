@@ -4,11 +4,19 @@ from the same services as the API (see app.web.routes), with its own stylesheet 
 import inspect
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.web.routes import not_found_page, router
+from app.web.routes import error_page, not_found_page, router
+from app.web.signed_in import (
+    NO_STORE,
+    PageRefused,
+    SignInNeeded,
+    finish_page,
+    sign_in_location,
+)
 from app.web.templating import STATIC_DIR
 
 API_PREFIX = "/api/"
@@ -35,3 +43,20 @@ def install_web(app: FastAPI) -> None:
         return response
 
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+    async def page_refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PageRefused)
+        return await run_in_threadpool(
+            error_page, request, exc.status_code, exc.heading, exc.message
+        )
+
+    async def sign_in_needed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SignInNeeded)
+        response = RedirectResponse(sign_in_location(exc.next_path), status_code=303)
+        finish_page(request, response)  # a stale session cookie removed
+        response.headers["Cache-Control"] = NO_STORE
+        return response
+
+    # The answers of app.web.signed_in's dependencies: a French page, or the sign-in page.
+    app.add_exception_handler(PageRefused, page_refused)
+    app.add_exception_handler(SignInNeeded, sign_in_needed)

@@ -44,6 +44,7 @@ from app.trackables import milestones, progress, rollups, trackables
 from app.trackables.filters import Sort, TrackableFilters
 from app.trackables.routes.deps import get_trackable_filters
 from app.web import charts
+from app.web.signed_in import PAGE_DEPENDENCIES
 from app.web.templating import render
 
 HISTORY_SIZE = 50
@@ -87,7 +88,8 @@ class WebRoute(APIRoute):
         return route
 
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+#: Every page knows who is signed in (its header says so); a write would need its CSRF token.
+router = APIRouter(route_class=WebRoute, include_in_schema=False, dependencies=PAGE_DEPENDENCIES)
 
 
 # --- What every page needs ----------------------------------------------------------------------
@@ -135,7 +137,7 @@ def plan_page(
     return page(request, template, load_plan(session), title=title, section=section, **context)
 
 
-def _error_page(
+def error_page(
     request: Request, status_code: int, heading: str, message: str, *, with_plan: bool = True
 ) -> Response:
     """The error page titled ``heading``, under the plan's header when ``with_plan``."""
@@ -156,20 +158,20 @@ def _error_page(
 
 def not_found_page(request: Request, code: str) -> Response:
     message = f"Rien ne porte le code « {code} »." if code else "Cette page n'existe pas."
-    return _error_page(request, 404, "Page introuvable", message)
+    return error_page(request, 404, "Page introuvable", message)
 
 
 def no_plan_page(request: Request) -> Response:
     message = (
         "La base de données ne contient pas encore le plan : chargez-le avec « boussole seed »."
     )
-    return _error_page(request, 503, "Aucun plan chargé", message, with_plan=False)
+    return error_page(request, 503, "Aucun plan chargé", message, with_plan=False)
 
 
 def bad_request_page(request: Request, error: RequestValidationError) -> Response:
     fields = sorted({str(e["loc"][-1]) for e in error.errors() if e.get("loc")})
     message = "Ces paramètres de l'adresse ne sont pas valides : " + ", ".join(fields) + "."
-    return _error_page(request, 422, "Paramètres invalides", message)
+    return error_page(request, 422, "Paramètres invalides", message)
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,25 @@ class Links:
 
     def __call__(self, code: str) -> str | None:
         return self.hrefs.get(code)
+
+
+def tree_page(
+    request: Request, session: Session, template: str, *, title: str, section: str, **context: Any
+) -> Response:
+    """A page that links the codes it shows to their pages: the strategy tree is in its context
+    (``tree``), with the address of each code (``links``)."""
+    tree = tree_service.get(session=session)
+    links = tree_links(request, tree)
+    return page(
+        request,
+        template,
+        tree.plan,
+        title=title,
+        section=section,
+        tree=tree,
+        links=links,
+        **context,
+    )
 
 
 def tree_links(request: Request, tree: TreePublic) -> Links:
@@ -281,16 +302,9 @@ def year_span(reports: Sequence[ProgressReportPublic]) -> tuple[int, int]:
 
 @router.get("/", name="web_home")
 def home(request: Request, session: SessionDep) -> Response:
-    tree = tree_service.get(session=session)
-    return page(
-        request,
-        "home.html",
-        tree.plan,
-        title="Accueil",
-        section="home",
-        tree=tree,
-        links=tree_links(request, tree),
-        changes=latest_changes(session),
+    changes = latest_changes(session)
+    return tree_page(
+        request, session, "home.html", title="Accueil", section="home", changes=changes
     )
 
 
@@ -408,18 +422,23 @@ def _trackable_context(
     }
 
 
+#: What differs between the pages of the two kinds: their section, how they name one.
+_KIND_PAGES = {
+    TrackableKind.action: ("actions", "l'action"),
+    TrackableKind.flagship_project: ("flagships", "le projet phare"),
+}
+
+
 def _trackable_page(
     request: Request,
     session: Session,
     detail: ActionDetail | FlagshipProjectDetail,
     kind: TrackableKind,
-    *,
-    section: str,
-    subject: str,
-    history_route: str,
     **context: Any,
 ) -> Response:
     """The page of an action or a flagship project: ``context`` adds what only its kind shows."""
+    section, subject = _KIND_PAGES[kind]
+    history_route = f"read_{kind.value}"  # the API's route of the trackable
     row = trackables.get_trackable(session=session, code=detail.code, kind=kind)
     reports = progress.get_all(session=session, trackable=row)
     plan = load_plan(session)
@@ -442,16 +461,9 @@ def _trackable_page(
 @router.get("/actions/{code}", name="web_action")
 def action_page(code: str, request: Request, session: SessionDep) -> Response:
     detail = trackables.get_action(session=session, code=code)
+    axis = trackables.get_axis_row(session=session, code=detail.axis_code)
     return _trackable_page(
-        request,
-        session,
-        detail,
-        TrackableKind.action,
-        section="actions",
-        subject="l'action",
-        history_route="read_action",
-        axis=trackables.get_axis_row(session=session, code=detail.axis_code),
-        served_actions=[],
+        request, session, detail, TrackableKind.action, axis=axis, served_actions=[]
     )
 
 
@@ -473,30 +485,22 @@ def flagship_projects_page(request: Request, session: SessionDep) -> Response:
 
 @router.get("/projets-phares/{code}", name="web_flagship_project")
 def flagship_project_page(code: str, request: Request, session: SessionDep) -> Response:
+    detail = trackables.get_flagship_project(session=session, code=code)
+    served = all_actions(session, TrackableFilters(flagship=code))
     return _trackable_page(
-        request,
-        session,
-        trackables.get_flagship_project(session=session, code=code),
-        TrackableKind.flagship_project,
-        section="flagships",
-        subject="le projet phare",
-        history_route="read_flagship_project",
-        axis=None,
-        served_actions=all_actions(session, TrackableFilters(flagship=code)),
+        request, session, detail, TrackableKind.flagship_project, axis=None, served_actions=served
     )
 
 
 @router.get("/indicateurs", name="web_indicators")
 def indicators_page(request: Request, session: SessionDep) -> Response:
-    tree = tree_service.get(session=session)
-    return page(
+    return tree_page(
         request,
+        session,
         "indicators.html",
-        tree.plan,
         title="Indicateurs",
         section="indicators",
         indicators=indicators.get_all(session=session),
-        links=tree_links(request, tree),
         directorates=directorate_names(session),
     )
 
@@ -504,16 +508,14 @@ def indicators_page(request: Request, session: SessionDep) -> Response:
 @router.get("/indicateurs/{code}", name="web_indicator")
 def indicator_page(code: str, request: Request, session: SessionDep) -> Response:
     indicator = indicators.get_detail(session=session, code=code)
-    tree = tree_service.get(session=session)
-    return page(
+    return tree_page(
         request,
+        session,
         "indicator.html",
-        tree.plan,
         title=indicator.name,
         section="indicators",
         indicator=indicator,
         chart=charts.indicator_chart("indicateur", indicator),
-        links=tree_links(request, tree),
         directorates=directorate_names(session),
         communes=commune_names(session),
     )

@@ -6,8 +6,10 @@ from typing import Any
 import jinja2
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from app.web import format as fr
+from app.web.signed_in import CSRF_FIELD, finish_page, form_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -26,6 +28,14 @@ def _path(context: dict[str, Any], name: str, /, **params: Any) -> str:
     """The path of a named route, relative to the host: ``path("web_action", code="E1.1.1")``."""
     request: Request = context["request"]
     return str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+
+@jinja2.pass_context
+def _csrf_field(context: dict[str, Any]) -> Markup:
+    """The hidden field of the CSRF token every form posted to the site carries
+    (app.web.signed_in): ``{{ csrf_field() }}`` inside the ``<form>``."""
+    token = form_token(context["request"])
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
 
 
 def _environment() -> jinja2.Environment:
@@ -53,7 +63,7 @@ def _environment() -> jinja2.Environment:
         change_label=fr.change_label,
         role_label=fr.role_label,
     )
-    env.globals.update(path=_path, plural=fr.plural, NOT_KNOWN=fr.NOT_KNOWN)
+    env.globals.update(path=_path, plural=fr.plural, NOT_KNOWN=fr.NOT_KNOWN, csrf_field=_csrf_field)
     return env
 
 
@@ -63,6 +73,11 @@ templates = Jinja2Templates(env=_environment())
 def render(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> Response:
-    return templates.TemplateResponse(
+    """The page ``template``, with the person signed in (``person``: None for a visitor) for the
+    header; its answer finished by ``finish_page`` (cookies, ``private, no-store``)."""
+    context = {"person": getattr(request.state, "person", None), **context}
+    response = templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=PAGE_HEADERS
     )
+    finish_page(request, response)
+    return response

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.helpers import field_errors, problem
+
 
 def test_plan(client):
     response = client.get("/api/v1/plan")
@@ -166,9 +168,13 @@ def test_communes(client):
 )
 def test_unknown_code_is_404_naming_it(client, path, entity, code):
     response = client.get(path)
-    assert response.status_code == 404
-    assert response.json() == {
-        "detail": f"{entity} '{code}' not found",
+    noun = {"flagship project": "Projet phare", "axis": "Axe"}
+    assert problem(response, 404, "not-found") == {
+        "type": "urn:boussole:problem:not-found",
+        "title": "Ressource introuvable",
+        "status": 404,
+        "detail": f"{noun.get(entity, entity.capitalize())} « {code} » introuvable.",
+        "instance": path,
         "entity": entity,
         "code": code,
     }
@@ -186,8 +192,7 @@ def test_unknown_code_is_404_naming_it(client, path, entity, code):
 )
 def test_bad_query_parameters_are_422(client, path, params, field):
     response = client.get(path, params=params)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == field
+    assert field_errors(response)[0]["loc"][-1] == field
 
 
 def test_openapi_documents_the_routes(client):

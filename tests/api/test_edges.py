@@ -17,6 +17,7 @@ from app.core.db import make_engine
 from app.core.hardening import FailedAuthLimiter, json_problem
 from app.main import create_app
 from tests.conftest import ENV_ACTION, auth
+from tests.helpers import field_errors, problem
 
 REPORT = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
 JSON = {"Content-Type": "application/json"}
@@ -54,10 +55,10 @@ def test_unanswerable_json_is_a_422_naming_the_place_and_writes_nothing(
 ):
     before = client.get(REPORT).status_code
     response = client.put(REPORT, content=body, headers={**JSON, **auth(keys.env)})
-    assert response.status_code == 422, response.text
-    problem = strict_loads(response.text)["detail"][0]  # type: ignore[index]
-    assert problem["loc"][: len(loc)] == loc
-    assert problem["type"] == kind
+    strict_loads(response.text)
+    (error,) = field_errors(response)
+    assert error["loc"][: len(loc)] == loc
+    assert error["type"] == kind
     assert client.get(REPORT).status_code == before == 404
 
 
@@ -65,8 +66,8 @@ def test_a_body_that_is_not_utf8_is_a_422(client, keys):
     response = client.put(
         REPORT, content=b'{"progress": 10, "comment": "\xe9"}', headers={**JSON, **auth(keys.env)}
     )
-    assert response.status_code == 422
-    assert "UTF-8" in response.json()["detail"][0]["msg"]
+    (error,) = field_errors(response)
+    assert error["detail"] == "le corps n'est pas du texte UTF-8 (octet 29)"
 
 
 def test_well_formed_json_goes_through_unchanged(client, keys):
@@ -178,8 +179,11 @@ def test_a_write_lock_held_elsewhere_is_a_503_not_a_wait_without_end(db_url, key
             assert client.get(f"/api/v1/actions/{ENV_ACTION}").status_code == 200
         finally:
             holder()
-        assert response.status_code == 503, response.text
-        assert int(response.headers["Retry-After"]) >= 1
+        body = problem(response, 503, "service-unavailable")
+        assert body["detail"] == (
+            "La base de données est occupée ou injoignable : réessayez dans un instant."
+        )
+        assert body["retry_after"] == int(response.headers["Retry-After"]) >= 1
         assert waited < 5
         # Once the lock is gone the write goes through.
         assert client.put(REPORT, json={"progress": 5}, headers=auth(keys.env)).status_code == 201

@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import ENV_ACTION, auth
+from tests.helpers import problem
 
 
 def test_security_headers_everywhere(client, keys):
@@ -33,7 +34,7 @@ def test_no_internal_detail_in_error_bodies(client, keys):
     again = client.post(
         "/api/v1/directorates", json={"code": "RH", "name": "RH"}, headers=auth(keys.admin)
     )
-    assert again.status_code == 409
+    assert problem(again, 409, "conflict")
     assert "INSERT" not in again.text and "Traceback" not in again.text
 
 
@@ -41,8 +42,9 @@ def test_request_bodies_are_bounded(db_url, keys):
     with TestClient(create_app(Settings(database_url=db_url, max_body_bytes=2048))) as client:
         big = {"description": "x" * 5000}
         response = client.patch(f"/api/v1/actions/{ENV_ACTION}", json=big, headers=auth(keys.env))
-        assert response.status_code == 413
-        assert "larger than 2048 bytes" in response.json()["detail"]
+        assert problem(response, 413, "payload-too-large")["detail"] == (
+            "Le corps de la requête dépasse la limite de 2048 octets."
+        )
 
         def chunks():  # no Content-Length: counted as it arrives
             for _ in range(10):

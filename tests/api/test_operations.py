@@ -33,7 +33,7 @@ from app.core.config import PROJECT_ROOT, Settings
 from app.core.logging import configure_logging
 from app.main import create_app
 from tests.conftest import make_client
-from tests.helpers import access_lines, json_lines
+from tests.helpers import access_lines, json_lines, problem
 
 SECRET = "secret-token-123"
 ACCESS_FIELDS = {"time", "level", "request_id", "method", "path", "status", "duration_ms"}
@@ -147,21 +147,19 @@ def test_readyz_503_on_an_older_revision_then_200_after_upgrade(empty_db_url: st
         assert client.get("/readyz").status_code == 200
 
         migrations.downgrade(empty_db_url, "-1")
-        response = client.get("/readyz")
-        assert response.status_code == 503
-        body = response.json()
-        assert body["status"] == "unavailable"
+        body = problem(client.get("/readyz"), 503, "not-ready")
         assert body["database"] == "reachable"
         assert body["head"] == head
         assert body["revision"] != head
-        assert f"revision {body['revision'] or 'none'}" in body["detail"]
-        assert f"head is {head}" in body["detail"]
+        assert body["detail"] == (
+            f"La base de données est à la révision {body['revision']}, la dernière migration est "
+            f"{head} : lancez « boussole db upgrade »."
+        )
 
         migrations.downgrade(empty_db_url, "base")
-        response = client.get("/readyz")
-        assert response.status_code == 503
-        assert response.json()["revision"] is None
-        assert "revision none" in response.json()["detail"]
+        body = problem(client.get("/readyz"), 503, "not-ready")
+        assert body["revision"] is None
+        assert "à la révision aucune" in body["detail"]
 
         migrations.upgrade(empty_db_url)
         response = client.get("/readyz")
@@ -173,11 +171,9 @@ def test_readyz_503_on_an_older_revision_then_200_after_upgrade(empty_db_url: st
 def test_readyz_503_while_the_database_is_unreachable_then_200(db_url: str, tmp_path: Path) -> None:
     with database_outage(db_url, tmp_path) as (url, bring_back), make_client(url) as client:
         response = client.get("/readyz")
-        assert response.status_code == 503
-        body = response.json()
-        assert body["status"] == "unavailable"
+        body = problem(response, 503, "not-ready")
         assert body["database"] == "unreachable"
-        assert body["detail"].startswith("database unreachable")
+        assert body["detail"].startswith("Base de données injoignable")
         assert body["revision"] is None
         # Where the database lives stays out of the answer.
         location = make_url(url)
@@ -234,9 +230,11 @@ def test_an_unhandled_error_answers_500_with_the_request_id_and_is_logged(
     capsys.readouterr()
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/broken", headers={"X-Request-ID": "req-500"})
-    assert response.status_code == 500
     assert response.headers["X-Request-ID"] == "req-500"
-    assert response.json() == {"detail": "Internal Server Error", "request_id": "req-500"}
+    body = problem(response, 500, "internal-error")
+    assert (body["title"], body["request_id"]) == ("Erreur interne", "req-500")
+    assert "req-500" in body["detail"]
+    assert "boom" not in response.text
     [line] = access_lines(capsys.readouterr().err)
     assert (line["status"], line["level"], line["request_id"]) == (500, "ERROR", "req-500")
     app.state.engine.dispose()
@@ -256,8 +254,8 @@ def test_an_api_read_while_the_revision_cannot_be_read_answers_500_with_the_requ
         monkeypatch.setattr(type(source), "__call__", lambda _self, scope: unreachable(scope))
         capsys.readouterr()
         response = client.get("/api/v1/plan", headers={"X-Request-ID": "req-db"})
-    assert response.status_code == 500
-    assert response.json() == {"detail": "Internal Server Error", "request_id": "req-db"}
+    assert problem(response, 500, "internal-error")["request_id"] == "req-db"
+    assert "unreachable" not in response.text
     [line] = access_lines(capsys.readouterr().err)
     assert (line["status"], line["request_id"]) == (500, "req-db")
     app.state.engine.dispose()

@@ -27,9 +27,9 @@ from app.main import create_app
 from app.models import Role
 from tests import factories as make
 from tests.conftest import Tokens, auth
-from tests.helpers import snapshot
+from tests.helpers import problem, snapshot
 
-ADMIN_ONLY_DETAIL = "this operation is reserved to admin tokens"
+ADMIN_ONLY_DETAIL = "Cette opération est réservée aux jetons administrateur."
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,11 @@ class Call:
     refusal: str | None = None
 
 
-def out_of_scope(code: str, what: str = "write") -> str:
-    return f"token 'dev-editor' may not {what} {code}: it is not led by DEV"
+def out_of_scope(code: str, what: str = "modifier") -> str:
+    return (
+        f"Le jeton « dev-editor » ne peut pas {what} {code} : la direction qui le pilote n'est "
+        "pas DEV."
+    )
 
 
 #: Every write route of the app, by method and path: what it declares, and a request for it.
@@ -135,7 +138,7 @@ CALLS: dict[tuple[str, str], Call] = {
         Permission.write_tracking,
         "/api/v1/indicators/{indicator}/values/2025",
         {"value": 3},
-        refusal=out_of_scope("{indicator}", "record values of"),
+        refusal=out_of_scope("{indicator}", "saisir les valeurs de"),
     ),
     ("POST", "/api/v1/directorates"): Call(
         Permission.admin,
@@ -149,8 +152,8 @@ CALLS: dict[tuple[str, str], Call] = {
         Permission.write_tracking,
         "/api/v1/progress/import",
         csv="trackable_code,year,progress\n{action},2025,10\n",
-        refusal="token 'dev-editor' may not report on {action}: not led by DEV; "
-        "nothing was written",
+        refusal="Le jeton « dev-editor » ne peut pas faire le bilan de {action} : hors du "
+        "périmètre de DEV. Rien n'a été écrit.",
     ),
 }
 
@@ -162,11 +165,14 @@ def _calls(dependant: Any) -> Iterator[Any]:
 
 
 def write_routes(app: Any) -> dict[tuple[str, str], set[Permission]]:
-    """Every write operation of the app, found by walking its routes, with the permissions its
-    dependencies declare."""
+    """Every write operation of the API, found by walking its routes, with the permissions its
+    dependencies declare. (The pages' forms are checked for their CSRF token instead:
+    tests/web/test_sign_in.py.)"""
     found: dict[tuple[str, str], set[Permission]] = {}
     for route in iter_route_contexts(app.router.routes):
-        if not isinstance(route.original_route, APIRoute):
+        if not isinstance(route.original_route, APIRoute) or not (route.path or "").startswith(
+            "/api/"
+        ):
             continue
         for method in (route.methods or set()) - READ_METHODS:
             permissions = {p for call in _calls(route.dependant) if (p := declared(call))}
@@ -271,27 +277,23 @@ def test_401_then_403_then_success(
     before = snapshot(db_url)
 
     anonymous = send(client, method, call, None, scene)
-    assert anonymous.status_code == 401, anonymous.text
-    assert anonymous.json() == {
-        "detail": "this operation needs a token: Authorization: Bearer <token>"
-    }
+    assert problem(anonymous, 401, "unauthorized")["detail"] == (
+        "Cette opération demande un jeton : Authorization: Bearer <jeton>."
+    )
     assert anonymous.headers["WWW-Authenticate"] == "Bearer"
     for token in ("bsl_not-a-token", keys.revoked):
         refused = send(client, method, call, token, scene)
-        assert refused.status_code == 401, refused.text
-        assert refused.json() == {"detail": "invalid or revoked token"}
+        assert problem(refused, 401)["detail"] == "Jeton invalide ou révoqué."
 
     if call.permission == Permission.admin:
         for token in (keys.env, keys.dev):  # an editor, even of the directorate concerned
             forbidden = send(client, method, call, token, scene)
-            assert forbidden.status_code == 403, forbidden.text
-            assert forbidden.json() == {"detail": ADMIN_ONLY_DETAIL}
+            assert problem(forbidden, 403, "forbidden")["detail"] == ADMIN_ONLY_DETAIL
         allowed_token = keys.admin
     else:
         forbidden = send(client, method, call, keys.dev, scene)  # editor of another directorate
-        assert forbidden.status_code == 403, forbidden.text
         assert call.refusal is not None
-        assert forbidden.json() == {"detail": scene.fill(call.refusal)}
+        assert problem(forbidden, 403, "forbidden")["detail"] == scene.fill(call.refusal)
         allowed_token = keys.env  # editor of the lead directorate
     assert snapshot(db_url) == before
 
@@ -313,13 +315,10 @@ def test_an_unknown_object_is_404_before_any_scope(client: TestClient, scene: Sc
         ("PUT", "/api/v1/indicators/IND-NOPE/values/2025", {"value": 1}, "indicator", "IND-NOPE"),
     ):
         response = client.request(method, url, json=body, headers=auth(scene.keys.dev))
-        assert response.status_code == 404, (method, url, response.text)
+        refusal = problem(response, 404, "not-found")
         entity = entity or "flagship project"
-        assert response.json() == {
-            "detail": f"{entity} '{code}' not found",
-            "entity": entity,
-            "code": code,
-        }
+        assert (refusal["entity"], refusal["code"]) == (entity, code)
+        assert refusal["detail"].endswith(f" « {code} » introuvable."), refusal
 
 
 def test_invalid_input_is_422_before_404_or_403(client: TestClient, scene: Scene) -> None:
@@ -344,7 +343,7 @@ def test_admin_routes_refuse_editors_before_reading_the_request(
     client: TestClient, scene: Scene
 ) -> None:
     response = client.post("/api/v1/axes", json={"title": 3}, headers=auth(scene.keys.env))
-    assert (response.status_code, response.json()) == (403, {"detail": ADMIN_ONLY_DETAIL})
+    assert problem(response, 403)["detail"] == ADMIN_ONLY_DETAIL
 
 
 def test_a_malformed_if_match_is_400_before_the_scope(client: TestClient, scene: Scene) -> None:
@@ -367,8 +366,7 @@ def test_the_scope_is_403_before_a_stale_if_match(client: TestClient, scene: Sce
         ("DELETE", f"/api/v1/milestones/{milestone}", None),
     ):
         refused = client.request(method, url, json=body, headers={**auth(keys.dev), **stale})
-        assert refused.status_code == 403, (method, url, refused.text)
-        assert refused.json() == {"detail": out_of_scope(action)}
+        assert problem(refused, 403)["detail"] == out_of_scope(action), (method, url)
         late = client.request(method, url, json=body, headers={**auth(keys.env), **stale})
         assert late.status_code == 412, (method, url, late.text)
 
@@ -378,17 +376,20 @@ def test_editors_may_not_change_the_admin_only_fields(client: TestClient, scene:
     body = {"title": "Autonomie", "lead_directorate": "DEV", "status": "in_progress"}
     # Out of the token's scope first, then the fields it may not change.
     dev = client.patch(url, json=body, headers=auth(keys.dev))
-    assert (dev.status_code, dev.json()) == (403, {"detail": out_of_scope(scene.action)})
+    assert problem(dev, 403)["detail"] == out_of_scope(scene.action)
     env = client.patch(url, json=body, headers=auth(keys.env))
-    assert env.status_code == 403
-    assert env.json() == {"detail": "only admin tokens may change: lead_directorate, title"}
+    assert problem(env, 403)["detail"] == (
+        "Seuls les jetons administrateur peuvent modifier : lead_directorate, title."
+    )
     flagship = client.patch(
         f"/api/v1/flagship-projects/{scene.flagship}",
         json={"actions": [], "weight": 2},
         headers={**auth(keys.env), "If-Match": '"99"'},
     )
-    assert flagship.status_code == 403  # before the stale If-Match
-    assert flagship.json() == {"detail": "only admin tokens may change: actions, weight"}
+    # Before the stale If-Match.
+    assert problem(flagship, 403)["detail"] == (
+        "Seuls les jetons administrateur peuvent modifier : actions, weight."
+    )
     admin = client.patch(url, json=body, headers=auth(keys.admin))
     assert admin.status_code == 200, admin.text
     assert admin.json()["lead_directorate"] == "DEV"
@@ -400,8 +401,9 @@ def test_only_admins_set_the_national_classification(client: TestClient, scene: 
     body = {"competences": ["90-21"], "leviers": ["Vélo"]}
     for url in (f"/api/v1/actions/{scene.action}", f"/api/v1/flagship-projects/{scene.flagship}"):
         editor = client.patch(url, json=body, headers=auth(keys.env))
-        assert editor.status_code == 403, editor.text
-        assert editor.json() == {"detail": "only admin tokens may change: competences, leviers"}
+        assert problem(editor, 403)["detail"] == (
+            "Seuls les jetons administrateur peuvent modifier : competences, leviers."
+        )
         admin = client.patch(url, json=body, headers=auth(keys.admin))
         assert admin.status_code == 200, admin.text
         assert (admin.json()["competences"], admin.json()["leviers"]) == (["90-21"], ["Vélo"])

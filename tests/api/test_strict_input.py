@@ -25,7 +25,7 @@ from app.models.indicators import IndicatorCreate, IndicatorValueInput
 from app.models.structure import AxisUpdate, DirectorateCreate
 from app.models.tracking import ActionCreate, ActionUpdate, MilestoneInput, ProgressReportInput
 from tests.conftest import DEV_ACTION, ENV_FLAGSHIP, Tokens, auth
-from tests.helpers import snapshot
+from tests.helpers import field_errors, problem, snapshot
 
 INDICATOR = "IND-AUTONOMIE-ENERGETIQUE"
 Path = tuple[str | int, ...]
@@ -284,9 +284,9 @@ class Target:
 
     def refused(self, response: Any, loc: list[str | int], status: int = 422) -> None:
         """The answer is ``status`` naming ``loc`` (or a place in it), and nothing changed."""
-        assert response.status_code == status, (loc, response.text)
+        body = problem(response, status)
         if status == 422:
-            locs = [list(error["loc"]) for error in response.json()["detail"]]
+            locs = [list(error["loc"]) for error in body["errors"]]
             assert any(found[: len(loc)] == loc for found in locs), (loc, locs)
         assert snapshot(self.db_url) == self.before, f"{loc}: a refused write changed data"
 
@@ -542,11 +542,9 @@ def test_years_in_paths_are_four_digits_of_the_plan(
         ("PUT", f"/api/v1/indicators/{INDICATOR}/values/{year}", {"value": 1}),
     ):
         response = client.request(method, url, json=body, headers=admin)
-        assert response.status_code == 422, (method, url, response.text)
-        assert response.json()["detail"][0]["loc"] == ["path", "year"], response.text
+        assert field_errors(response)[0]["loc"] == ["path", "year"], (method, url)
     response = client.get("/api/v1/dashboard/reporting", params={"year": year})
-    assert response.status_code == 422, response.text
-    assert response.json()["detail"][0]["loc"] == ["query", "year"]
+    assert field_errors(response)[0]["loc"] == ["query", "year"]
     assert snapshot(db_url) == before
 
 
@@ -614,7 +612,7 @@ def test_allowed_methods_of_every_route_of_a_path(db_url: str, keys: Tokens) -> 
             assert response.status_code == 405, (method, url, response.text)
             assert set(response.headers["Allow"].split(", ")) == allowed, (method, url)
         # Other HTTP errors are answered as before.
-        assert client.get("/api/v1/nowhere").json() == {"detail": "Not Found"}
+        assert problem(client.get("/api/v1/nowhere"), 404, "not-found")
     scope = {"type": "http", "method": "DELETE", "path": "/api/v1/milestones/1", "root_path": ""}
     assert allowed_methods(app.router.routes, scope) == ["GET", "PATCH", "DELETE"]
     static = {"type": "http", "method": "POST", "path": "/static/app.css", "root_path": ""}

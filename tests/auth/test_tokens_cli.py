@@ -53,16 +53,16 @@ def test_token_lifecycle(cli_env, client):
 def test_token_create_refuses_bad_requests(cli_env):
     no_directorate = runner.invoke(cli_app, ["token", "create", "--name", "x", "--role", "editor"])
     assert no_directorate.exit_code == 1
-    assert "at least one directorate" in no_directorate.output
+    assert "au moins une direction" in no_directorate.output
     unknown = runner.invoke(
         cli_app, ["token", "create", "--name", "x", "--role", "editor", "-d", "NOPE"]
     )
     assert unknown.exit_code == 1
-    assert "unknown directorate" in unknown.output
+    assert "Direction inconnue : NOPE." in unknown.output
     bad_role = runner.invoke(cli_app, ["token", "create", "--name", "x", "--role", "owner"])
     assert bad_role.exit_code == 2
     runner.invoke(cli_app, ["token", "create", "--name", "dup", "--role", "admin"])
     duplicate = runner.invoke(cli_app, ["token", "create", "--name", "dup", "--role", "admin"])
     assert duplicate.exit_code == 1
-    assert "already exists" in duplicate.output
+    assert "existe déjà" in duplicate.output
     assert runner.invoke(cli_app, ["token", "revoke", "nobody"]).exit_code == 1

@@ -46,7 +46,7 @@ from tests.conftest import (
     seed_database,
 )
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.helpers import scaled_plan
+from tests.helpers import problem, scaled_plan
 
 runner = CliRunner()
 API = "/api/v1/open-data"
@@ -515,14 +515,13 @@ def test_tree_json_is_the_tree(client, tracked):
 
 @pytest.mark.parametrize("path", ["nope.csv", "nope.json", "tree.csv", "datapackage.csv"])
 def test_unknown_resource_is_404(client, path):
-    response = client.get(f"{API}/{path}")
-    assert response.status_code == 404
+    body = problem(client.get(f"{API}/{path}"), 404, "not-found")
     name = path.rsplit(".", 1)[0]
-    assert response.json() == {
-        "detail": f"open-data resource '{name}' not found",
-        "entity": "open-data resource",
-        "code": name,
-    }
+    assert (body["detail"], body["entity"], body["code"]) == (
+        f"Ressource de données ouvertes « {name} » introuvable.",
+        "open-data resource",
+        name,
+    )
 
 
 def test_openapi_documents_the_routes(client):

@@ -11,12 +11,11 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.main import create_app
 from app.models import Status
-from app.models.tracking import STATUS_LABELS
 from app.opendata.national import NATIONAL_PHASE_STATUSES, PHASES
 from app.trackables import status_words
 from tests.conftest import DEV_ACTION, ENV_ACTION, ENV_FLAGSHIP
-from tests.helpers import snapshot
-from tests.trackables.test_imports import HEADER, post_csv
+from tests.helpers import problem, snapshot
+from tests.trackables.test_imports import HEADER, post_csv, row_errors
 
 
 def test_values_and_scope_are_listed_in_one_answer(client, keys, db_url):
@@ -29,27 +28,32 @@ def test_values_and_scope_are_listed_in_one_answer(client, keys, db_url):
         + f"{DEV_ACTION},2026,10,bof,\n"  # line 5: out of scope, and a bad status
     )
     response = post_csv(client, body, keys.env)
-    assert response.status_code == 422, response.text
-    errors = response.json()["errors"]
-    assert [(e["line"], e["column"]) for e in errors] == [
-        (2, "progress"),
-        (3, "trackable_code"),
-        (5, "trackable_code"),
-        (5, "status"),
+    errors = row_errors(response)
+    assert [(e["line"], e["column"], e["type"]) for e in errors] == [
+        (2, "progress", "invalid-row"),
+        (3, "trackable_code", "out-of-scope"),
+        (5, "trackable_code", "out-of-scope"),
+        (5, "status", "invalid-row"),
     ]
     assert (
-        errors[1]["message"]
-        == errors[2]["message"]
-        == (f"{DEV_ACTION} is led by DEV, not by ENV: token 'env-editor' may not report on it")
+        errors[1]["detail"]
+        == errors[2]["detail"]
+        == (
+            f"{DEV_ACTION} est piloté par DEV, pas par ENV : le jeton « env-editor » ne peut pas "
+            "en faire le bilan"
+        )
     )
-    assert response.json()["detail"] == "4 problem(s) in the file: nothing was written"
+    assert response.json()["detail"] == "4 problèmes dans le fichier : rien n'a été écrit."
     assert snapshot(db_url) == before
 
     # Fixed values, the scope rows left: 403, naming them (as every write route's scope refusal).
     scope_only = HEADER + f"{ENV_ACTION},2025,30,,\n{DEV_ACTION},2025,10,,\n"
-    refused = post_csv(client, scope_only, keys.env)
-    assert refused.status_code == 403, refused.text
-    assert DEV_ACTION in refused.json()["detail"]
+    refused = problem(post_csv(client, scope_only, keys.env), 403, "forbidden")
+    assert refused["detail"] == (
+        f"Le jeton « env-editor » ne peut pas faire le bilan de {DEV_ACTION} : hors du périmètre "
+        "de ENV. Rien n'a été écrit."
+    )
+    assert [(e["line"], e["type"]) for e in refused["errors"]] == [(3, "out-of-scope")]
     assert snapshot(db_url) == before
 
     # The admin may report on everything: the same rows are written.
@@ -62,8 +66,7 @@ def test_scope_problems_count_toward_the_problem_limit(db_url, keys):
         body = HEADER + "".join(f"{DEV_ACTION},{year},1,,\n" for year in (2025, 2026, 2027))
         answer = post_csv(small, body, keys.env)
         # More scope problems than the limit: the rest of the file is unchecked, so 422.
-        assert answer.status_code == 422, answer.text
-        assert (len(answer.json()["errors"]), answer.json()["truncated"]) == (2, True)
+        assert (len(row_errors(answer)), answer.json()["truncated"]) == (2, True)
 
 
 @pytest.mark.parametrize(
@@ -96,8 +99,8 @@ def test_status_words(word, status):
 
 
 def test_every_label_and_national_phase_status_is_read():
-    for status, label in STATUS_LABELS.items():
-        assert status_words.status_word(label) == status
+    for status in Status:
+        assert status_words.status_word(status.label) == status
         assert status_words.status_word(status.value) == status
     # The national schema's phase statuses, as its export writes them for each of our statuses.
     read = {status_words.status_word(word) for word in NATIONAL_PHASE_STATUSES}

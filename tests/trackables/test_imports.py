@@ -4,6 +4,7 @@ scope and limits."""
 import csv
 import io
 import time
+from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -19,7 +20,7 @@ from app.main import create_app
 from app.models.imports import RowError
 from app.trackables import imports
 from tests.conftest import DEV_ACTION, ENV_ACTION, auth
-from tests.helpers import snapshot
+from tests.helpers import problem, snapshot
 
 IMPORT = "/api/v1/progress/import"
 HEADER = "trackable_code,year,progress,status,comment\n"
@@ -33,6 +34,12 @@ def post_csv(client: TestClient, body: str | bytes, token: str, **params: str) -
         params=params,
         headers={**auth(token), "Content-Type": "text/csv; charset=utf-8"},
     )
+
+
+def row_errors(response: Response) -> list[dict[str, Any]]:
+    """The rows' problems of a refused import (a 422 problem of type ``import-refused``)."""
+    errors: list[dict[str, Any]] = problem(response, 422, "import-refused")["errors"]
+    return errors
 
 
 def test_export_edit_import_round_trip(client, keys):
@@ -90,15 +97,18 @@ def test_three_bad_rows_are_all_reported_and_nothing_is_written(client, keys, db
         + f"{ENV_ACTION},2027,12,,ok too\n"
     )
     response = post_csv(client, body, keys.admin)
-    assert response.status_code == 422
-    errors = response.json()["errors"]
+    errors = row_errors(response)
     assert [(e["line"], e["column"]) for e in errors] == [
         (3, "progress"),
         (4, "trackable_code"),
         (5, "year"),
         (5, "status"),
     ]
-    assert "nothing was written" in response.json()["detail"]
+    assert [e["loc"] for e in errors][:2] == [
+        ["file", 3, "progress"],
+        ["file", 4, "trackable_code"],
+    ]
+    assert response.json()["detail"] == "4 problèmes dans le fichier : rien n'a été écrit."
     assert snapshot(db_url) == before
 
 
@@ -132,8 +142,8 @@ def test_dry_run_reports_and_writes_nothing(client, keys, db_url):
     before = snapshot(db_url)
     body = HEADER + f"{ENV_ACTION},2024,5,,\n{ENV_ACTION},2025,9,,\n{ENV_ACTION},2024,6,,\n"
     duplicate = post_csv(client, body, keys.env, dry_run="true")
-    assert duplicate.status_code == 422
-    assert duplicate.json()["errors"][0]["line"] == 4
+    (error,) = row_errors(duplicate)
+    assert (error["line"], error["detail"]) == (4, f"{ENV_ACTION} 2024 figure déjà ligne 2")
     body = HEADER + f"{ENV_ACTION},2024,7,,\n{ENV_ACTION},2025,9,,\n"
     response = post_csv(client, body, keys.env, dry_run="true")
     assert response.json() == {
@@ -155,8 +165,7 @@ def test_import_is_scoped_and_recorded(client, keys, db_url):
         client.post(IMPORT, content=body, headers={"Content-Type": "text/csv"}).status_code == 401
     )
     refused = post_csv(client, body, keys.env)
-    assert refused.status_code == 403
-    assert DEV_ACTION in refused.json()["detail"]
+    assert DEV_ACTION in problem(refused, 403, "forbidden")["detail"]
     assert snapshot(db_url) == before
     etag = client.get("/api/v1/tree").headers["ETag"]
     accepted = post_csv(client, body, keys.admin)
@@ -193,8 +202,7 @@ def test_multipart_upload_and_media_types(client, keys):
     )
     assert spreadsheet.status_code == 415
     as_json = client.post(IMPORT, json={"rows": []}, headers=auth(keys.env))
-    assert as_json.status_code == 415
-    assert "text/csv" in as_json.json()["detail"]
+    assert "text/csv" in problem(as_json, 415, "unsupported-media-type")["detail"]
 
 
 def test_size_limit(db_url, keys):
@@ -210,11 +218,12 @@ def test_size_limit(db_url, keys):
 
 def test_header_and_garbage(client, keys):
     missing = post_csv(client, "code,annee\nE1.1.1,2025\n", keys.admin)
-    assert missing.status_code == 422
-    assert "trackable_code" in missing.json()["errors"][0]["message"]
-    assert post_csv(client, b"", keys.admin).status_code == 422
+    assert row_errors(missing)[0]["detail"] == (
+        "colonne(s) manquante(s) : trackable_code, year, progress"
+    )
+    assert row_errors(post_csv(client, b"", keys.admin))[0]["detail"] == "le fichier est vide"
     garbage = post_csv(client, b"\x00\xff\xfe\x89PNG\r\n\x1a\n", keys.admin)
-    assert garbage.status_code == 422
+    assert row_errors(garbage)
 
 
 def test_cli_import(cli_env, tmp_path, client):
@@ -230,7 +239,9 @@ def test_cli_import(cli_env, tmp_path, client):
     path.write_text(HEADER + f"{ENV_ACTION},2025,333,,\n", encoding="utf-8")
     refused = runner.invoke(cli_app, ["import-progress", str(path)])
     assert refused.exit_code == 1
-    assert "line 2, column progress: 333 is outside 0–100" in refused.output
+    output = " ".join(refused.output.split())
+    assert "1 problème dans le fichier : rien n'a été écrit." in output
+    assert "ligne 2, colonne progress : 333 est hors de 0–100" in output
 
 
 # --- Encodings ------------------------------------------------------------------------------------
@@ -244,21 +255,22 @@ def test_a_utf8_file_with_one_stray_byte_is_refused_naming_its_line(client, keys
         + "Réalisé\n".encode("cp1252")  # pasted from elsewhere: é is one byte, 0xE9
     )
     response = post_csv(client, body, keys.env)
-    assert response.status_code == 422
     offset = body.index(b"\xe9")
-    assert response.json()["errors"] == [
+    assert row_errors(response) == [
         {
+            "loc": ["file", 3],
             "line": 3,
             "column": None,
-            "message": f"byte 0xe9 at offset {offset} is not UTF-8, while the rest of the file "
-            "is: save the file as CSV UTF-8",
+            "detail": f"l'octet 0xe9 (position {offset}) n'est pas de l'UTF-8, alors que le reste "
+            "du fichier l'est : enregistrez le fichier en CSV UTF-8",
+            "type": "invalid-row",
         }
     ]
     assert snapshot(db_url) == before
     # With a BOM, the file says it is UTF-8: one bad byte is refused even with no other accent.
     bom = b"\xef\xbb\xbf" + (HEADER + f"{ENV_ACTION},2025,10,,\n").encode() + b"caf\xe9,2026,1,,\n"
-    refused = post_csv(client, bom, keys.env).json()["errors"]
-    assert (refused[0]["line"], "byte order mark" in refused[0]["message"]) == (3, True)
+    refused = row_errors(post_csv(client, bom, keys.env))
+    assert (refused[0]["line"], "marque d'ordre des octets" in refused[0]["detail"]) == (3, True)
 
 
 def test_a_windows_1252_file_is_read_whole_as_windows_1252(client, keys):
@@ -275,11 +287,13 @@ def test_a_windows_1252_file_is_read_whole_as_windows_1252(client, keys):
     )
     # 0x81 is defined neither in UTF-8 (alone) nor in Windows-1252.
     undefined = (HEADER + f"{ENV_ACTION},2026,1,,\n").encode() + b"\r\nx\x81,2027,1,,\n"
-    errors = post_csv(client, undefined, keys.env).json()["errors"]
+    errors = row_errors(post_csv(client, undefined, keys.env))
     assert errors[0]["line"] == 4
-    assert "neither UTF-8 nor Windows-1252" in errors[0]["message"]
+    assert "n'est ni de l'UTF-8 ni du Windows-1252" in errors[0]["detail"]
     utf16 = post_csv(client, (HEADER + f"{ENV_ACTION},2026,1,,\n").encode("utf-16"), keys.env)
-    assert "UTF-16" in utf16.json()["errors"][0]["message"]
+    assert (
+        row_errors(utf16)[0]["detail"] == "le fichier est en UTF-16 : enregistrez-le en CSV UTF-8"
+    )
 
 
 def test_encoding_checks_across_chunk_boundaries():
@@ -296,7 +310,7 @@ def test_encoding_checks_across_chunk_boundaries():
     body = head + b"\n" + b"x" * (imports.CHUNK - len(head) - 1) + b"\xe9,2026,1,,\n"
     problem = imports.decide_encoding(io.BytesIO(body))
     assert isinstance(problem, RowError)
-    assert f"offset {imports.CHUNK}" in problem.message
+    assert f"(position {imports.CHUNK})" in problem.message
     assert problem.line == head.count(b"\n") + 2
 
 
@@ -312,16 +326,19 @@ def test_an_unterminated_quote_is_refused_naming_its_line(client, keys, db_url):
         + f"{ENV_ACTION},2027,10,,\n"
     )
     response = post_csv(client, body, keys.env)
-    assert response.status_code == 422
-    assert response.json()["errors"] == [
-        {
-            "line": 4,
-            "column": None,
-            "message": "unterminated quote: a quoted cell of this row is never closed",
-        }
+    assert [(e["line"], e["column"], e["detail"]) for e in row_errors(response)] == [
+        (
+            4,
+            None,
+            "guillemet jamais fermé : une cellule entre guillemets de cette ligne ne finit pas",
+        )
     ]
     text_after_quote = post_csv(client, HEADER + f'{ENV_ACTION},2025,10,,"ok"not ok\n', keys.env)
-    assert text_after_quote.json()["errors"][0]["line"] == 2
+    (error,) = row_errors(text_after_quote)
+    assert (error["line"], error["detail"]) == (
+        2,
+        "CSV illisible : du texte suit le guillemet qui ferme une cellule",
+    )
     assert snapshot(db_url) == before
 
 
@@ -334,12 +351,11 @@ def test_a_nul_character_is_refused_on_every_database(client, keys, db_url):
         f"{ENV_ACTION},2027,10,,\x00,\x00\n"
     )
     response = post_csv(client, body, keys.env)
-    assert response.status_code == 422
-    message = "holds a NUL character (U+0000), which cannot be stored"
-    assert response.json()["errors"] == [
-        {"line": 2, "column": "comment", "message": message},
-        {"line": 3, "column": "note", "message": message},
-        {"line": 4, "column": "comment", "message": message},
+    message = "contient un caractère NUL (U+0000), qui ne peut pas être enregistré"
+    assert [(e["line"], e["column"], e["detail"]) for e in row_errors(response)] == [
+        (2, "comment", message),
+        (3, "note", message),
+        (4, "comment", message),
     ]
     assert snapshot(db_url) == before
 
@@ -358,12 +374,11 @@ def test_five_mib_of_bad_rows_are_refused_quickly_listing_the_first_problems(cli
     start = time.perf_counter()
     response = post_csv(client, body, keys.env)
     elapsed = time.perf_counter() - start
-    assert response.status_code == 422
-    answer = response.json()
+    answer = problem(response, 422, "import-refused")
     assert len(answer["errors"]) == 1000  # BOUSSOLE_IMPORT_MAX_PROBLEMS
     assert answer["truncated"] is True
     assert answer["detail"] == (
-        "more than 1000 problems (the first 1000 listed) in the file: nothing was written"
+        "Plus de 1000 problèmes (les 1000 premiers listés) dans le fichier : rien n'a été écrit."
     )
     # The first 1,000 in the order of the file: three per row, from row 2 to row 335.
     assert [(e["line"], e["column"]) for e in answer["errors"][:4]] == [
@@ -379,13 +394,13 @@ def test_five_mib_of_bad_rows_are_refused_quickly_listing_the_first_problems(cli
 def test_problems_are_listed_up_to_the_limit(db_url, keys):
     settings = Settings(database_url=db_url, import_max_problems=3)
     with TestClient(create_app(settings)) as small:
-        exactly = post_csv(small, HEADER + "E9.9.9,2025,1,,\n" * 3, keys.admin).json()
+        exactly = problem(post_csv(small, HEADER + "E9.9.9,2025,1,,\n" * 3, keys.admin), 422)
         assert (len(exactly["errors"]), exactly["truncated"]) == (3, False)
-        assert exactly["detail"] == "3 problem(s) in the file: nothing was written"
+        assert exactly["detail"] == "3 problèmes dans le fichier : rien n'a été écrit."
         # Unknown codes count as they are read, like any other problem.
-        more = post_csv(small, HEADER + "E9.9.9,2025,1,,\n" * 4, keys.admin).json()
+        more = problem(post_csv(small, HEADER + "E9.9.9,2025,1,,\n" * 4, keys.admin), 422)
         assert (len(more["errors"]), more["truncated"]) == (3, True)
-        assert more["errors"][0]["message"] == "unknown action or flagship project 'E9.9.9'"
+        assert more["errors"][0]["detail"] == "action ou projet phare inconnu : « E9.9.9 »"
 
 
 def test_an_upload_stops_being_read_at_the_size_limit(db_url, keys):
@@ -550,6 +565,7 @@ def test_cli_import_says_when_it_stopped_reading(cli_env, tmp_path, monkeypatch)
     path.write_bytes(bad_rows(10_000))
     refused = CliRunner().invoke(cli_app, ["import-progress", str(path)])
     assert refused.exit_code == 1
-    assert "more than 2 problems (the first 2 listed)" in refused.output
-    assert "line 2, column progress: 'abc' is not a number" in refused.output
-    assert "stopped reading after 2 problems" in refused.output
+    output = " ".join(refused.output.split())  # as wrapped to the terminal's width
+    assert "Plus de 2 problèmes (les 2 premiers listés)" in output
+    assert "ligne 2, colonne progress : « abc » n'est pas un nombre" in output
+    assert "l'import a cessé de lire après 2 problèmes" in output

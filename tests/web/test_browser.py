@@ -5,20 +5,16 @@ Checks every page type for console errors, failed requests and, with axe-core, a
 violations of impact "serious" or "critical"; clicks through the tree; uses the search form;
 measures the charts as drawn; writes screenshots to test-artifacts/.
 
-What it needs, installed by the fixtures below when missing (no test is ever skipped):
+What it needs, installed by the fixtures of tests/web/conftest.py when missing (no test is ever
+skipped):
 - /usr/bin/chromium, the Debian package (``apt-get install -y chromium``; run as root, as in CI);
 - Playwright for Python (the ``test`` extra); its own browser downloads are never used;
 - axe-core, taken from the npm registry with ``npm pack`` (no CDN) into ~/.cache/boussole-tests.
 """
 
-import os
-import shutil
-import tarfile
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
@@ -28,47 +24,12 @@ from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine, session_scope
 from app.models import Role
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.web.conftest import run_or_fail, served
+from tests.web.conftest import blocking_violations, served
 from tests.web.test_web import ENERGY, PAGES, SAMPLE_ACTION, write_sample
 
-AXE_VERSION = "4.14.1"
-AXE_CACHE = (
-    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    / "boussole-tests"
-    / f"axe-core-{AXE_VERSION}"
-)
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-BLOCKING_IMPACTS = ("serious", "critical")
 #: Every page type, and the 404 page.
 PAGE_TYPES = {**{name: path for name, (path, _) in PAGES.items()}, "introuvable": "/actions/E9"}
-
-
-# --- What the tests need, installed when missing ------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def axe_script() -> Path:
-    """axe.min.js of a pinned axe-core, from the npm registry's package (cached)."""
-    script = AXE_CACHE / "axe.min.js"
-    if script.exists():
-        return script
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail("npm is needed to fetch axe-core: apt-get install -y npm", pytrace=False)
-    with tempfile.TemporaryDirectory() as folder:
-        run_or_fail(
-            [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", folder, "--silent"],
-            f"npm pack axe-core@{AXE_VERSION}",
-        )
-        [archive] = Path(folder).glob("axe-core-*.tgz")
-        with tarfile.open(archive) as tar:
-            member = tar.extractfile("package/axe.min.js")
-            assert member is not None
-            AXE_CACHE.mkdir(parents=True, exist_ok=True)
-            partial = AXE_CACHE / "axe.min.js.partial"
-            partial.write_bytes(member.read())
-            partial.replace(script)
-    return script
 
 
 # --- The service, running -------------------------------------------------------------------------
@@ -95,18 +56,6 @@ def server(
             yield api.url
     finally:
         databases.drop(url)
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # The pages forbid inline scripts (Content-Security-Policy); axe is injected as one, so the
-    # test context bypasses the policy (the policy itself is checked in tests/web/test_web.py).
-    context = browser.new_context(
-        bypass_csp=True, locale="fr-FR", viewport={"width": 1280, "height": 900}
-    )
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 @dataclass
@@ -143,12 +92,6 @@ def visit(page: Page, base: str, path: str, status: int = 200) -> Watch:
     return watch
 
 
-def axe_violations(page: Page, axe_script: Path) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return list(result["violations"])
-
-
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -181,12 +124,7 @@ def test_every_page_type_loads_cleanly_and_passes_axe(
     assert watch.console_errors == (expected if status == 404 else [])
     assert watch.failed_requests == []
     assert watch.error_responses == []
-    blocking = [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
-        for v in axe_violations(page, axe_script)
-        if v["impact"] in BLOCKING_IMPACTS
-    ]
+    blocking = blocking_violations(page, axe_script)
     assert blocking == [], "\n".join(blocking)
 
 

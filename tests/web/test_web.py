@@ -19,6 +19,7 @@ from app.main import create_app
 from app.web import charts
 from app.web.routes import latest_changes
 from tests.conftest import DEV_ACTION, Tokens, auth
+from tests.helpers import problem
 
 PLAN_TITLE = "Projet de territoire 2024-2044"
 ORGANISATION = "Communauté d'agglomération de La Porte du Hainaut"
@@ -284,12 +285,11 @@ def test_unknown_addresses_answer_html_to_browsers_and_json_to_the_api(
     page = client.get("/pas/de/page/ici", headers=browser)
     assert page.status_code == 404
     assert "Page introuvable" in page.text
-    assert client.get("/pas/de/page/ici").json() == {"detail": "Not Found"}
+    assert problem(client.get("/pas/de/page/ici"), 404, "not-found")
     api = client.get("/api/v1/pas-de-route", headers=browser)
-    assert (api.status_code, api.json()) == (404, {"detail": "Not Found"})
+    assert problem(api, 404, "not-found")["instance"] == "/api/v1/pas-de-route"
     unknown = client.get("/api/v1/actions/E9.9.9", headers=browser)
-    assert unknown.status_code == 404
-    assert unknown.json()["entity"] == "action"
+    assert problem(unknown, 404, "not-found")["entity"] == "action"
 
 
 def test_before_the_seed_the_pages_say_so(empty_db_url: str) -> None:

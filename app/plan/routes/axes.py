@@ -1,8 +1,8 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 
 from app.api.deps import SessionDep
 from app.api.permissions import AdminActor
-from app.api.responses import CODE_TAKEN, READ, WRITE, unknown
+from app.api.routing import creating, reading, updating
 from app.models.structure import AxisCreate, AxisUpdate
 from app.models.tree import AxisDetail
 from app.plan import structure
@@ -11,36 +11,23 @@ from app.trackables import trackables
 router = APIRouter(prefix="/axes", tags=["strategy tree"])
 
 
-@router.get(
-    "/{code}",
-    response_model=AxisDetail,
-    summary="One axis",
-    responses={**READ, **unknown("Unknown axis code")},
-)
+@router.get("/{code}", **reading(AxisDetail, "One axis", "Unknown axis code"))
 def read_axis(code: str, session: SessionDep) -> AxisDetail:
     """The axis with its live actions and sub-actions, in document order."""
     return trackables.get_axis(session=session, code=code)
 
 
-@router.post(
-    "",
-    response_model=AxisDetail,
-    status_code=status.HTTP_201_CREATED,
-    summary="Create an axis (admin)",
-    responses={**WRITE, **CODE_TAKEN, **unknown("Unknown engagement")},
-)
+@router.post("", **creating(AxisDetail, "Create an axis (admin)", "Unknown engagement"))
 def create_axis(data: AxisCreate, session: SessionDep, actor: AdminActor) -> AxisDetail:
     """The code defaults to the engagement's next free one (``E2.8``)."""
     axis = structure.create_axis(session=session, actor=actor, data=data)
     return trackables.get_axis(session=session, code=axis.code)
 
 
-@router.patch(
-    "/{code}",
-    response_model=AxisDetail,
-    summary="Rename, move or archive an axis (admin)",
-    responses={**WRITE, **unknown("Unknown axis code, or an engagement the body names")},
-)
+MOVED = "Unknown axis code, or an engagement the body names"
+
+
+@router.patch("/{code}", **updating(AxisDetail, "Rename, move or archive an axis (admin)", MOVED))
 def update_axis(code: str, data: AxisUpdate, session: SessionDep, actor: AdminActor) -> AxisDetail:
     """An archived axis and its actions leave the live tree; they stay readable here."""
     structure.update_axis(session=session, actor=actor, code=code, data=data)

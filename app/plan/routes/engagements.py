@@ -1,8 +1,7 @@
 from fastapi import APIRouter
 
 from app.api.deps import ListParamsDep, SessionDep
-from app.api.pagination import page_of
-from app.api.responses import READ, unknown
+from app.api.routing import reading
 from app.models.pagination import Page
 from app.models.tree import EngagementDetail, EngagementPublic
 from app.trackables import trackables
@@ -10,26 +9,14 @@ from app.trackables import trackables
 router = APIRouter(tags=["strategy tree"])
 
 
-@router.get(
-    "/engagements",
-    response_model=Page[EngagementPublic],
-    summary="The engagements",
-    responses=READ,
-)
-def list_engagements(session: SessionDep, page: ListParamsDep) -> Page[EngagementPublic]:
+@router.get("/engagements", **reading(Page[EngagementPublic], "The engagements"))
+def list_engagements(session: SessionDep, params: ListParamsDep) -> Page[EngagementPublic]:
     """In document order; `q` searches codes and titles."""
-    return page_of(
-        trackables.get_all_engagements(session=session),
-        text=lambda e: f"{e.code} {e.title}",
-        params=page,
-    )
+    return params.page(trackables.get_all_engagements(session=session), "code", "title")
 
 
 @router.get(
-    "/engagements/{code}",
-    response_model=EngagementDetail,
-    summary="One engagement",
-    responses={**READ, **unknown("Unknown engagement code")},
+    "/engagements/{code}", **reading(EngagementDetail, "One engagement", "Unknown engagement code")
 )
 def read_engagement(code: str, session: SessionDep) -> EngagementDetail:
     """The engagement with its live axes and flagship projects."""

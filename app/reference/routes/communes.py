@@ -3,8 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from app.api.deps import ListParamsDep, SessionDep
-from app.api.pagination import page_of
-from app.api.responses import READ, unknown
+from app.api.routing import reading
 from app.models import Commune
 from app.models.pagination import Page
 from app.models.reference import CommunePublic
@@ -14,29 +13,15 @@ from app.reference import reference
 router = APIRouter(prefix="/communes", tags=["communes"])
 
 
-@router.get(
-    "",
-    response_model=Page[CommunePublic],
-    summary="List the 47 member communes",
-    responses=READ,
-)
-def list_communes(session: SessionDep, page: ListParamsDep) -> Page[Commune]:
+@router.get("", **reading(Page[CommunePublic], "List the 47 member communes"))
+def list_communes(session: SessionDep, params: ListParamsDep) -> Page[Commune]:
     """By INSEE code; `q` searches names and codes."""
-    return page_of(
-        reference.get_all_communes(session=session),
-        text=lambda c: f"{c.insee_code} {c.name}",
-        params=page,
-    )
+    return params.page(reference.get_all_communes(session=session), "insee_code", "name")
 
 
-@router.get(
-    "/{insee_code}",
-    response_model=CommunePublic,
-    summary="One commune",
-    responses={**READ, **unknown("Not a member commune")},
-)
-def read_commune(
-    insee_code: Annotated[str, Path(pattern=INSEE_PATTERN, description="INSEE code")],
-    session: SessionDep,
-) -> Commune:
+InseeCode = Annotated[str, Path(pattern=INSEE_PATTERN, description="INSEE code")]
+
+
+@router.get("/{insee_code}", **reading(CommunePublic, "One commune", "Not a member commune"))
+def read_commune(insee_code: InseeCode, session: SessionDep) -> Commune:
     return reference.get_commune(session=session, insee_code=insee_code)

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Self, TypeVar
+from typing import ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -27,7 +27,22 @@ def _in_order(first: _Bound, last: _Bound, *, start: str, end: str) -> None:
         raise ValueError(f"{end} is before {start}")
 
 
-class SeedPlan(_Node):
+class _Period(_Node):
+    """A node with a period, whose fields ``period`` names (start, end): it may not end before
+    it starts."""
+
+    period: ClassVar[tuple[str, str]]
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Self:
+        start, end = self.period
+        _in_order(getattr(self, start), getattr(self, end), start=start, end=end)
+        return self
+
+
+class SeedPlan(_Period):
+    period = ("start_year", "end_year")
+
     title: str = Text
     subtitle: str = ""
     organisation: str = Text
@@ -40,22 +55,27 @@ class SeedPlan(_Node):
     purpose: str = Text
     source: str = ""
 
-    @model_validator(mode="after")
-    def _period(self) -> Self:
-        _in_order(self.start_year, self.end_year, start="start_year", end="end_year")
-        return self
 
+class _Titled(_Node):
+    """A node of the plan: its code and its title."""
 
-class SeedAmbition(_Node):
     code: str = Code
     title: str = Text
+
+
+class _Quoted(_Titled):
+    """A node of the plan with the quote that goes with it."""
+
     quote: str = ""
     quote_author: str = ""
 
 
-class SeedValue(_Node):
-    code: str = Code
-    title: str = Text
+class SeedAmbition(_Quoted):
+    """One of the two cross-cutting ambitions."""
+
+
+class SeedValue(_Titled):
+    """One of the shared values."""
 
 
 class SeedKeyPoint(_Node):
@@ -63,47 +83,33 @@ class SeedKeyPoint(_Node):
     text: str = Text
 
 
-class SeedChronologyStep(_Node):
+class SeedChronologyStep(_Period):
+    period = ("starts_on", "ends_on")
+
     code: str = Code
     starts_on: date
     ends_on: date
     date_label: str = Text
     title: str = Text
 
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        _in_order(self.starts_on, self.ends_on, start="starts_on", end="ends_on")
-        return self
+
+class SeedSubAction(_Titled):
+    """A sub-action, under an action."""
 
 
-class SeedSubAction(_Node):
-    code: str = Code
-    title: str = Text
-
-
-class SeedAction(_Node):
-    code: str = Code
-    title: str = Text
+class SeedAction(_Titled):
     sub_actions: list[SeedSubAction] = []
 
 
-class SeedAxis(_Node):
-    code: str = Code
-    title: str = Text
+class SeedAxis(_Titled):
     actions: list[SeedAction] = []
 
 
-class SeedFlagshipProject(_Node):
-    code: str = Code
-    title: str = Text
+class SeedFlagshipProject(_Titled):
     actions: list[str] = Field(default=[], description="codes of the actions it serves")
 
 
-class SeedEngagement(_Node):
-    code: str = Code
-    title: str = Text
-    quote: str = ""
-    quote_author: str = ""
+class SeedEngagement(_Quoted):
     axes: list[SeedAxis] = []
     flagship_projects: list[SeedFlagshipProject] = []
 

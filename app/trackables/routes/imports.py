@@ -8,9 +8,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.api.deps import SessionDep, SettingsDep
 from app.api.permissions import TrackingWriter
-from app.api.responses import WRITE, ErrorMessage
+from app.api.responses import WRITE, problem
 from app.core.errors import BoussoleError, PayloadTooLargeError, UnsupportedMediaTypeError
-from app.models.imports import PROGRESS_COLUMNS, ImportRefusal, ImportReport
+from app.models.imports import PROGRESS_COLUMNS, ImportReport
 from app.models.inputs import FLAG_FORMAT
 from app.trackables import imports
 
@@ -29,14 +29,17 @@ SPOOL_IN_MEMORY = 1024 * 1024
 FORM_OVERHEAD = 64 * 1024
 #: Headers of one part of a form, at most.
 MAX_PART_HEADERS = 8 * 1024
+SEND_AS_FILE = "Envoyez le CSV dans le champ « file » du formulaire."
 
 
-def _error(description: str) -> dict[str, object]:
-    return {"model": ErrorMessage, "description": description}
+def file_too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"Le fichier dépasse la limite de {limit} octets.")
 
 
 class MalformedFormError(BoussoleError):
     status_code = 400
+    problem_type = "malformed-form"
+    title = "Formulaire mal formé"
 
 
 async def csv_upload(request: Request, settings: SettingsDep) -> AsyncIterator[IO[bytes]]:
@@ -48,11 +51,12 @@ async def csv_upload(request: Request, settings: SettingsDep) -> AsyncIterator[I
     form = content_type == "multipart/form-data"
     if not form and content_type not in CSV_TYPES:
         raise UnsupportedMediaTypeError(
-            f"send text/csv or a multipart form upload, not '{content_type or 'nothing'}'"
+            "Envoyez le CSV en text/csv ou dans un formulaire multipart, pas en "
+            f"« {content_type or 'rien'} »."
         )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + (FORM_OVERHEAD if form else 0):
-        raise PayloadTooLargeError(f"the file is larger than {limit} bytes")
+        raise file_too_large(limit)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         if form:
             await _spool_form_file(request, spool, limit=limit)
@@ -61,7 +65,7 @@ async def csv_upload(request: Request, settings: SettingsDep) -> AsyncIterator[I
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise PayloadTooLargeError(f"the file is larger than {limit} bytes")
+                    raise file_too_large(limit)
                 # A blocking write, but a short one: to memory, or to the page cache.
                 spool.write(chunk)
         spool.seek(0)
@@ -73,7 +77,7 @@ async def _spool_form_file(request: Request, spool: IO[bytes], *, limit: int) ->
     _, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if not boundary:
-        raise MalformedFormError("a multipart form without a boundary")
+        raise MalformedFormError("Formulaire multipart sans délimiteur (boundary).")
     receiver = _FormFileReceiver(spool, limit=limit)
     parser = MultipartParser(boundary, receiver.callbacks())
     received = 0
@@ -81,15 +85,15 @@ async def _spool_form_file(request: Request, spool: IO[bytes], *, limit: int) ->
         async for chunk in request.stream():
             received += len(chunk)
             if received > limit + FORM_OVERHEAD:
-                raise PayloadTooLargeError(f"the file is larger than {limit} bytes")
+                raise file_too_large(limit)
             parser.write(chunk)
         parser.finalize()
     except FormParserError as exc:
-        raise MalformedFormError(f"a malformed multipart form: {exc}") from exc
+        raise MalformedFormError("Formulaire multipart mal formé.") from exc
     if not receiver.found:
-        raise UnsupportedMediaTypeError("send the CSV as the form field 'file'")
+        raise UnsupportedMediaTypeError(SEND_AS_FILE)
     if not receiver.complete:
-        raise MalformedFormError("the multipart form ends inside the file")
+        raise MalformedFormError("Le formulaire multipart s'arrête au milieu du fichier.")
 
 
 class _FormFileReceiver:
@@ -125,7 +129,7 @@ class _FormFileReceiver:
         self.header_bytes += size
         if self.header_bytes > MAX_PART_HEADERS:
             raise MalformedFormError(
-                f"a part of the form has over {MAX_PART_HEADERS} bytes of headers"
+                f"Une partie du formulaire a plus de {MAX_PART_HEADERS} octets d'en-têtes."
             )
 
     def header_field(self, data: bytes, start: int, end: int) -> None:
@@ -145,10 +149,12 @@ class _FormFileReceiver:
         if disposition.get(b"name") != b"file":
             return  # another field: read past
         if self.found:
-            raise MalformedFormError("send one file only, as the form field 'file'")
+            raise MalformedFormError(
+                "Envoyez un seul fichier, dans le champ « file » du formulaire."
+            )
         filename = disposition.get(b"filename")
         if filename is None:
-            raise UnsupportedMediaTypeError("send the CSV as the form field 'file'")
+            raise UnsupportedMediaTypeError(SEND_AS_FILE)
         name = filename.decode("utf-8", errors="replace")
         part_type = self.headers.get(b"content-type", b"").decode("latin-1")
         upload_type = part_type.split(";")[0].strip().lower()
@@ -156,7 +162,7 @@ class _FormFileReceiver:
         if upload_type not in UPLOAD_TYPES or (
             upload_type not in CSV_TYPES and not name.lower().endswith(".csv")
         ):
-            raise UnsupportedMediaTypeError(f"not a CSV file: {upload_type or name}")
+            raise UnsupportedMediaTypeError(f"Ce n'est pas un fichier CSV : {upload_type or name}.")
         self.found = self.in_file = True
 
     def part_data(self, data: bytes, start: int, end: int) -> None:
@@ -164,7 +170,7 @@ class _FormFileReceiver:
             return
         self.size += end - start
         if self.size > self.limit:
-            raise PayloadTooLargeError(f"the file is larger than {self.limit} bytes")
+            raise file_too_large(self.limit)
         self.spool.write(data[start:end])
 
     def part_end(self) -> None:
@@ -216,19 +222,19 @@ Each created or changed report is recorded in the audit trail. Size limit:
     description=IMPORT_DESCRIPTION,
     responses={
         **WRITE,
-        400: _error("A malformed multipart form"),
-        403: _error(
-            "The file's only problems are rows about what the token's directorates do not lead "
-            "(with other problems, they are listed in the 422)"
+        400: problem("A malformed multipart form"),
+        403: problem(
+            "The file's only problems are rows about what the token's directorates do not lead, "
+            "listed in `errors` (with other problems, they are listed in the 422)"
         ),
-        413: _error("The file is larger than `BOUSSOLE_IMPORT_MAX_BYTES`"),
-        415: _error("Not a CSV file"),
-        422: {
-            "model": ImportRefusal,
-            "description": "Bad rows, listed in `errors` (the first "
-            "`BOUSSOLE_IMPORT_MAX_PROBLEMS` at most, then `truncated`), rows out of the token's "
-            "scope included: nothing was written",
-        },
+        413: problem("The file is larger than `BOUSSOLE_IMPORT_MAX_BYTES`"),
+        415: problem("Not a CSV file"),
+        422: problem(
+            "Bad rows (problem type `import-refused`), listed in `errors` in the order of the "
+            "file, each with its `line` and `column` (the first `BOUSSOLE_IMPORT_MAX_PROBLEMS` at "
+            "most, then `truncated` is true), rows out of the token's scope included (`type` "
+            "`out-of-scope`); or a bad query parameter (`validation-error`): nothing was written"
+        ),
     },
     openapi_extra={
         "requestBody": {

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from app.api.deps import MAX_ID, IfMatch, SessionDep
 from app.api.permissions import TrackingWriter
-from app.api.responses import IF_MATCH, READ, WRITE, unknown
+from app.api.routing import reading, updating
 from app.core.versioning import version_etag
 from app.models.inputs import DIGITS_FORMAT
 from app.models.tracking import MilestonePublic, MilestoneUpdate
@@ -14,15 +14,10 @@ from app.trackables.routes.deps import writable_milestone
 router = APIRouter(prefix="/milestones", tags=["milestones"])
 
 MilestoneId = Annotated[int, Path(ge=1, le=MAX_ID, description="The milestone's id"), DIGITS_FORMAT]
-UNKNOWN_MILESTONE = unknown("Unknown milestone")
+UNKNOWN = "Unknown milestone"
 
 
-@router.get(
-    "/{milestone_id}",
-    response_model=MilestonePublic,
-    summary="One milestone",
-    responses={**READ, **UNKNOWN_MILESTONE},
-)
+@router.get("/{milestone_id}", **reading(MilestonePublic, "One milestone", UNKNOWN))
 def read_milestone(
     milestone_id: MilestoneId, session: SessionDep, response: Response
 ) -> MilestonePublic:
@@ -32,10 +27,7 @@ def read_milestone(
 
 
 @router.patch(
-    "/{milestone_id}",
-    response_model=MilestonePublic,
-    summary="Update a milestone",
-    responses={**WRITE, **IF_MATCH, **UNKNOWN_MILESTONE},
+    "/{milestone_id}", **updating(MilestonePublic, "Update a milestone", UNKNOWN, if_match=True)
 )
 def update_milestone(
     milestone_id: MilestoneId,
@@ -63,8 +55,7 @@ def update_milestone(
 @router.delete(
     "/{milestone_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a milestone",
-    responses={**WRITE, **IF_MATCH, **UNKNOWN_MILESTONE},
+    **updating(None, "Delete a milestone", UNKNOWN, if_match=True),
 )
 def delete_milestone(
     milestone_id: MilestoneId, session: SessionDep, actor: TrackingWriter, if_match: IfMatch

@@ -1,17 +1,25 @@
-"""Routes shared by actions and flagship projects (both trackables): yearly progress,
-milestones and history. Mounted under ``/actions`` and ``/flagship-projects``."""
+"""Every route of a kind of trackable, mounted under ``/actions`` and ``/flagship-projects``: the
+list, one of them, its creation and update, its yearly progress, milestones and history. The two
+kinds share every route: ``trackable_router`` builds them for one kind, told what differs (the
+models of its answers and bodies, its services, the wording of its documentation)."""
 
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from inspect import cleandoc
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Path, Response, status
+from pydantic import BaseModel
+from sqlmodel import Session
 
-from app.api.deps import IfMatch, LimitQuery, OffsetQuery, OptionalActor, SessionDep
-from app.api.permissions import TrackingWriter
-from app.api.responses import IF_MATCH, OPTIONAL_TOKEN, READ, READ_WITH_TOKEN, WRITE, unknown
+from app.api.deps import IfMatch, OptionalActor, PagingDep, SessionDep
+from app.api.permissions import AdminActor, TrackingWriter, check_admin_only
+from app.api.routing import creating, reading, replacing, updating
 from app.audit import audit
+from app.auth.tokens import Actor
 from app.core.versioning import version_etag
-from app.models import TrackableKind
-from app.models.inputs import YEAR_FORMAT
+from app.models import Trackable, TrackableKind
+from app.models.inputs import YEAR_FORMAT, StrictInput
 from app.models.pagination import Page
 from app.models.tracking import (
     FIRST_YEAR,
@@ -23,8 +31,9 @@ from app.models.tracking import (
     ProgressReportPublic,
     ProgressReportUpdate,
 )
+from app.models.tree import ActionDetail, FlagshipProjectDetail
 from app.trackables import milestones, progress, trackables, writes
-from app.trackables.routes.deps import writable_trackable
+from app.trackables.routes.deps import TrackableFiltersDep, writable_trackable
 
 Year = Annotated[
     int,
@@ -35,21 +44,157 @@ Year = Annotated[
 ]
 
 
-def trackable_router(kind: TrackableKind) -> APIRouter:
-    """The same routes for either kind of trackable; ``kind`` decides which codes are found."""
-    noun = "action" if kind == TrackableKind.action else "flagship project"
-    router = APIRouter()
-    # A read of one trackable: the caller's token is optional, its code may be unknown.
-    read_one: dict[str, Any] = {
-        "responses": {**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code")},
-        "openapi_extra": OPTIONAL_TOKEN,
-    }
+class Models(NamedTuple):
+    """A kind's models: the items of its list, one of it, the bodies of a creation and an update."""
+
+    public: type[BaseModel]
+    detail: type[BaseModel]
+    create: type[StrictInput]
+    update: type[StrictInput]
+
+
+class Services(NamedTuple):
+    """A kind's reads and creation: one page of the list and how many in all, one in detail by
+    code, a creation."""
+
+    page: Callable[..., tuple[Sequence[BaseModel], int]]
+    get: Callable[..., ActionDetail | FlagshipProjectDetail]
+    create: Callable[..., Trackable]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Docs:
+    """What a kind's documentation says beyond its name: the descriptions of its list, of one of
+    it, of a creation and of an update (written as docstrings are, and cleaned as FastAPI cleans
+    them), the summary of a creation and its 404, and what the body of a move names
+    (``an axis``)."""
+
+    list_doc: str
+    read_doc: str | None = None
+    create_summary: str
+    create_unknown: str
+    create_doc: str | None = None
+    update_doc: str
+    parent: str
+
+
+def _cleaned(doc: str | None) -> str | None:
+    """A description written as a docstring, cleaned as FastAPI cleans a route's docstring."""
+    return None if doc is None else cleandoc(doc)
+
+
+def _with_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = version_etag(version)
+
+
+def _write_report(
+    kind: TrackableKind,
+    code: str,
+    year: int,
+    data: ProgressReportInput | ProgressReportUpdate,
+    session: Session,
+    actor: Actor,
+    if_match: int | None,
+    response: Response,
+) -> ProgressReportPublic:
+    """A PUT or a PATCH of a yearly report, then the status rule."""
+    trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
+    report, created = progress.write(
+        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
+    )
+    writes.follow_report(session=session, actor=actor, trackable=trackable, report=report)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    _with_etag(response, report.version)
+    return progress.public(report)
+
+
+def trackable_router(
+    kind: TrackableKind, models: Models, services: Services, docs: Docs
+) -> APIRouter:
+    """Every route of ``kind``; its codes are the only ones found."""
+    noun = kind.value.replace("_", " ")
+    a_noun = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+    router = APIRouter(prefix=f"/{noun.replace(' ', '-')}s", tags=[f"{noun}s"])
+    unknown = f"Unknown {noun} code"
+    # The kind's models, chosen as the router is built: mypy cannot check them as types.
+    page = Page[models.public]  # type: ignore[name-defined]
+    create_body, update_body = models.create, models.update
 
     @router.get(
+        "",
+        name=f"list_{kind.value}s",
+        description=_cleaned(docs.list_doc),
+        **reading(page, f"List {noun}s"),
+    )
+    def list_trackables(
+        # The paging first: its limit and offset come first in the document.
+        session: SessionDep,
+        paging: PagingDep,
+        filters: TrackableFiltersDep,
+    ) -> Page[Any]:
+        items, total = services.page(
+            session=session, filters=filters, limit=paging.limit, offset=paging.offset
+        )
+        return paging.of(list(items), total)
+
+    @router.get(
+        "/{code}",
+        name=f"read_{kind.value}",
+        description=_cleaned(docs.read_doc),
+        **reading(models.detail, f"One {noun}", unknown),
+    )
+    def read(code: str, session: SessionDep, response: Response) -> Any:
+        detail = services.get(session=session, code=code)
+        _with_etag(response, detail.version)
+        return detail
+
+    @router.post(
+        "",
+        name=f"create_{kind.value}",
+        description=_cleaned(docs.create_doc),
+        **creating(models.detail, docs.create_summary, docs.create_unknown),
+    )
+    def create(
+        data: create_body,  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: AdminActor,
+        response: Response,
+    ) -> Any:
+        trackable = services.create(session=session, actor=actor, data=data)
+        _with_etag(response, trackable.version)
+        return services.get(session=session, code=trackable.code)
+
+    @router.patch(
+        "/{code}",
+        name=f"update_{kind.value}",
+        description=_cleaned(docs.update_doc),
+        **updating(
+            models.detail,
+            f"Update {a_noun}",
+            f"{unknown}, or {docs.parent} the body names",
+            if_match=True,
+        ),
+    )
+    def update(
+        code: str,
+        data: update_body,  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: TrackingWriter,
+        if_match: IfMatch,
+        response: Response,
+    ) -> Any:
+        trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
+        check_admin_only(actor, data)
+        writes.update(
+            session=session, actor=actor, trackable=trackable, data=data, if_match=if_match
+        )
+        _with_etag(response, trackable.version)
+        return services.get(session=session, code=code)
+
+    # A read of one trackable's reports or history: the caller's token is optional.
+    @router.get(
         "/{code}/progress",
-        response_model=list[ProgressReportPublic],
-        summary=f"Yearly progress of a {noun}",
-        **read_one,
+        **reading(list[ProgressReportPublic], f"Yearly progress of a {noun}", unknown, token=True),
     )
     def list_progress(
         code: str, session: SessionDep, actor: OptionalActor
@@ -59,31 +204,28 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         trackable = trackables.get_trackable(session=session, code=code, kind=kind)
         return progress.get_all(session=session, trackable=trackable, show_names=actor is not None)
 
+    no_report = f"{unknown}, or no report that year"
+
     @router.get(
         "/{code}/progress/{year}",
-        response_model=ProgressReportPublic,
-        summary=f"One yearly report of a {noun}",
-        responses={**READ_WITH_TOKEN, **unknown(f"Unknown {noun} code, or no report that year")},
-        openapi_extra=OPTIONAL_TOKEN,
+        **reading(ProgressReportPublic, f"One yearly report of a {noun}", no_report, token=True),
     )
     def read_progress(
         code: str, year: Year, session: SessionDep, actor: OptionalActor, response: Response
     ) -> ProgressReportPublic:
         trackable = trackables.get_trackable(session=session, code=code, kind=kind)
         report = progress.get(session=session, trackable=trackable, year=year)
-        response.headers["ETag"] = version_etag(report.version)
+        _with_etag(response, report.version)
         return progress.public(report, show_names=actor is not None)
 
     @router.put(
         "/{code}/progress/{year}",
-        response_model=ProgressReportPublic,
-        summary=f"Create or replace one yearly report of a {noun}",
-        responses={
-            201: {"description": "Created"},
-            **WRITE,
-            **IF_MATCH,
-            **unknown(f"Unknown {noun} code"),
-        },
+        **replacing(
+            ProgressReportPublic,
+            f"Create or replace one yearly report of a {noun}",
+            unknown,
+            if_match=True,
+        ),
     )
     def put_progress(
         code: str,
@@ -99,28 +241,16 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         current status; use PATCH to change some fields only. Writing the latest year's report
         (the highest year with one) sets the trackable's current status to the report's status;
         an older year's report leaves it alone."""
-        trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
-        report, created = writes.put_progress(
-            session=session,
-            actor=actor,
-            trackable=trackable,
-            year=year,
-            data=data,
-            if_match=if_match,
-        )
-        response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        response.headers["ETag"] = version_etag(report.version)
-        return progress.public(report)
+        return _write_report(kind, code, year, data, session, actor, if_match, response)
 
     @router.patch(
         "/{code}/progress/{year}",
-        response_model=ProgressReportPublic,
-        summary=f"Change some fields of one yearly report of a {noun}",
-        responses={
-            **WRITE,
-            **IF_MATCH,
-            **unknown(f"Unknown {noun} code, or no report that year"),
-        },
+        **updating(
+            ProgressReportPublic,
+            f"Change some fields of one yearly report of a {noun}",
+            no_report,
+            if_match=True,
+        ),
     )
     def patch_progress(
         code: str,
@@ -135,40 +265,22 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
         as null is removed; progress, status and comment may not be null); the report must exist
         (PUT creates it). Patching the latest year's status sets the trackable's current status
         too."""
-        trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
-        report = writes.patch_progress(
-            session=session,
-            actor=actor,
-            trackable=trackable,
-            year=year,
-            data=data,
-            if_match=if_match,
-        )
-        response.headers["ETag"] = version_etag(report.version)
-        return progress.public(report)
+        return _write_report(kind, code, year, data, session, actor, if_match, response)
 
     @router.get(
-        "/{code}/milestones",
-        response_model=Page[MilestonePublic],
-        summary=f"Milestones of a {noun}",
-        responses={**READ, **unknown(f"Unknown {noun} code")},
+        "/{code}/milestones", **reading(Page[MilestonePublic], f"Milestones of a {noun}", unknown)
     )
-    def list_milestones(
-        code: str, session: SessionDep, limit: LimitQuery = 50, offset: OffsetQuery = 0
-    ) -> Page[MilestonePublic]:
+    def list_milestones(code: str, session: SessionDep, paging: PagingDep) -> Page[MilestonePublic]:
         """In order of planned date (undated last)."""
         trackable = trackables.get_trackable(session=session, code=code, kind=kind)
         items, total = milestones.get_all(
-            session=session, trackable=trackable, limit=limit, offset=offset
+            session=session, trackable=trackable, limit=paging.limit, offset=paging.offset
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return paging.of(items, total)
 
     @router.post(
         "/{code}/milestones",
-        response_model=MilestonePublic,
-        status_code=status.HTTP_201_CREATED,
-        summary=f"Add a milestone to a {noun}",
-        responses={**WRITE, **unknown(f"Unknown {noun} code")},
+        **creating(MilestonePublic, f"Add a milestone to a {noun}", unknown, code=False),
     )
     def create_milestone(
         code: str,
@@ -179,28 +291,22 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
     ) -> MilestonePublic:
         trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
         milestone = milestones.create(session=session, actor=actor, trackable=trackable, data=data)
-        response.headers["ETag"] = version_etag(milestone.version)
+        _with_etag(response, milestone.version)
         return milestones.public(milestone, trackable.code)
 
     @router.get(
         "/{code}/history",
-        response_model=Page[HistoryEntry],
-        summary=f"Change history of a {noun}",
-        **read_one,
+        **reading(Page[HistoryEntry], f"Change history of a {noun}", unknown, token=True),
     )
     def read_history(
-        code: str,
-        session: SessionDep,
-        actor: OptionalActor,
-        limit: LimitQuery = 50,
-        offset: OffsetQuery = 0,
+        code: str, session: SessionDep, actor: OptionalActor, paging: PagingDep
     ) -> Page[HistoryEntry]:
         """Every write on it and on its progress and milestones, newest first. Token names are
         shown to authenticated callers only; everyone sees the role and directorates."""
         trackable = trackables.get_trackable(session=session, code=code, kind=kind)
         assert trackable.id is not None
         entries, total = audit.get_for_trackable(
-            session=session, trackable_id=trackable.id, limit=limit, offset=offset
+            session=session, trackable_id=trackable.id, limit=paging.limit, offset=paging.offset
         )
         items = [
             HistoryEntry(
@@ -216,6 +322,6 @@ def trackable_router(kind: TrackableKind) -> APIRouter:
             )
             for e in entries
         ]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return paging.of(items, total)
 
     return router

@@ -1,0 +1,14 @@
+"""The admin pages (``/admin/…``, in French, with the look of the public dashboard): the
+directorates, the accounts of the people who sign in, who leads and contributes to each action and
+flagship project, and the API tokens of machines. For admins only (``AdminPerson``); every form
+carries its CSRF token; every change goes through the services the API and the command line use,
+audited with the signed-in account as its actor. See app.admin.pages for what the pages share."""
+
+from fastapi import FastAPI
+
+from app.admin.routes import accounts, assignments, directorates, overview, tokens
+
+
+def install_admin_pages(app: FastAPI) -> None:
+    for module in (overview, directorates, accounts, assignments, tokens):
+        app.include_router(module.router)

@@ -1,0 +1,1 @@
+"""The routers of the admin pages, one module per page (and its forms)."""
