@@ -20,6 +20,7 @@ before any request writes (on PostgreSQL, an open write transaction would hold t
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,7 @@ from app.models import (
     Account,
     ApiToken,
     Axis,
+    Commune,
     Directorate,
     Engagement,
     Indicator,
@@ -58,6 +60,7 @@ from app.reference import writes as reference_writes
 from app.trackables import milestones as milestone_service
 from app.trackables import progress as progress_service
 from app.trackables import writes
+from tests.conftest import Tokens
 
 #: Who the factories write as (the audit trail names it).
 FACTORY_ACTOR = Actor(name="factory", role=Role.admin)
@@ -123,6 +126,26 @@ def engagement(
     code = code or _unique(session, Engagement, "code", "E")
     position = len(session.exec(select(Engagement.id)).all())
     row = Engagement(code=code, title=title or f"Engagement {code}", position=position)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def commune(
+    session: Session,
+    *,
+    insee_code: str | None = None,
+    name: str | None = None,
+    population: int = 1000,
+) -> Commune:
+    """A commune of the territory (reference data, a plain row as the seed writes it); INSEE
+    code: the first free one from 59001."""
+    if insee_code is None:
+        taken = set(session.exec(select(col(Commune.insee_code))).all())
+        insee_code = next(c for n in itertools.count(59001) if (c := str(n)) not in taken)
+    row = Commune(
+        insee_code=insee_code, name=name or f"Commune {insee_code}", population=population
+    )
     session.add(row)
     session.flush()
     return row
@@ -366,3 +389,53 @@ def indicator_value(
         data=IndicatorValueInput(value=value, status=status),
     )
     return row
+
+
+def keys(session: Session, *, env: Directorate, dev: Directorate) -> Tokens:
+    """A token of every kind of caller: "admin", "env-editor" and "dev-editor" (editors of
+    ``env`` and ``dev``), and "old-admin", revoked."""
+    made = Tokens(
+        admin=token(session, role=Role.admin, name="admin"),
+        env=token(session, directorates=[env], name="env-editor"),
+        dev=token(session, directorates=[dev], name="dev-editor"),
+        revoked=token(session, role=Role.admin, name="old-admin"),
+    )
+    tokens.revoke(session=session, name="old-admin")
+    return made
+
+
+@dataclass(frozen=True)
+class Leads:
+    """What ``leads`` made, by code (the rows are gone with their session)."""
+
+    engagement: str
+    axis: str  # holds ``sibling`` then ``action``
+    sibling: str  # led by nobody
+    action: str  # led by ENV
+    other_axis: str  # of the same engagement, holds ``dev_action``
+    dev_action: str  # led by DEV
+    flagship: str  # of the engagement, led by ENV, serving nothing
+    keys: Tokens  # admin, ENV and DEV editors ("env-editor", "dev-editor"), a revoked admin
+
+
+def leads(session: Session) -> Leads:
+    """Two directorates, ENV and DEV, each leading an action of one engagement (ENV also its
+    flagship project), and a token of every kind of caller."""
+    env = directorate(session, code="ENV", name="Direction de l'environnement")
+    dev = directorate(session, code="DEV", name="Direction du développement économique")
+    parent = engagement(session)
+    first, second = axis(session, engagement=parent), axis(session, engagement=parent)
+    sibling = action(session, axis=first)
+    led = action(session, axis=first, lead=env)
+    dev_action = action(session, axis=second, lead=dev)
+    project = flagship_project(session, engagement=parent, lead=env)
+    return Leads(
+        engagement=parent.code,
+        axis=first.code,
+        sibling=sibling.code,
+        action=led.code,
+        other_axis=second.code,
+        dev_action=dev_action.code,
+        flagship=project.code,
+        keys=keys(session, env=env, dev=dev),
+    )

@@ -131,3 +131,55 @@ def test_tokens_carry_their_role_and_directorates(session: Session, api: TestCli
         == 403
     )
     assert api.patch(f"/api/v1/actions/{other.code}", json=body, headers=auth(admin)).is_success
+
+
+def test_communes_get_free_insee_codes(session: Session, api: TestClient) -> None:
+    make.commune(session, insee_code="59001", name="Première")
+    second = make.commune(session)  # 59001 is taken: the next one
+    session.commit()
+    assert second.insee_code == "59002"
+    communes = api.get("/api/v1/communes").json()["items"]
+    assert [(c["insee_code"], c["name"]) for c in communes] == [
+        ("59001", "Première"),
+        ("59002", "Commune 59002"),
+    ]
+
+
+def test_leads_makes_two_directorates_their_actions_and_every_kind_of_token(
+    session: Session, api: TestClient
+) -> None:
+    scene = make.leads(session)
+    session.commit()
+    (engagement,) = api.get("/api/v1/tree").json()["engagements"]
+    assert engagement["code"] == scene.engagement
+    assert [(a["code"], [x["code"] for x in a["actions"]]) for a in engagement["axes"]] == [
+        (scene.axis, [scene.sibling, scene.action]),
+        (scene.other_axis, [scene.dev_action]),
+    ]
+    assert [p["code"] for p in engagement["flagship_projects"]] == [scene.flagship]
+    leads = {
+        code: api.get(path).json()["lead_directorate"]
+        for code, path in (
+            (scene.sibling, f"/api/v1/actions/{scene.sibling}"),
+            (scene.action, f"/api/v1/actions/{scene.action}"),
+            (scene.dev_action, f"/api/v1/actions/{scene.dev_action}"),
+            (scene.flagship, f"/api/v1/flagship-projects/{scene.flagship}"),
+        )
+    }
+    assert leads == {
+        scene.sibling: None,
+        scene.action: "ENV",
+        scene.dev_action: "DEV",
+        scene.flagship: "ENV",
+    }
+
+    body, keys = {"status": "in_progress"}, scene.keys
+    for token, code, status in (
+        (keys.env, scene.action, 200),
+        (keys.env, scene.dev_action, 403),
+        (keys.dev, scene.dev_action, 200),
+        (keys.admin, scene.sibling, 200),
+        (keys.revoked, scene.sibling, 401),
+    ):
+        response = api.patch(f"/api/v1/actions/{code}", json=body, headers=auth(token))
+        assert response.status_code == status, (code, response.text)

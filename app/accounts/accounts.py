@@ -21,12 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.accounts.checks import CONTROL, ActingDirectorate, checked_directorates, checked_name
 from app.audit import audit
 from app.auth import accounts as found
 from app.auth import passwords, sessions
 from app.auth.tokens import Actor
 from app.core.errors import BadRequestError, ConflictError, InvalidInputError, NotFoundError
-from app.core.security import hash_token, same_hash
+from app.core.security import hash_token
 from app.models import Account, AccountDirectorate, Directorate, Invitation, Role
 from app.models.accounts import ACCOUNT_ENTITY, DISPLAY_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH
 from app.models.base import utcnow
@@ -39,8 +40,6 @@ INVALID_INVITATION = (
     "Ce lien d'invitation n'est plus valable : il a expiré, a déjà servi ou a été remplacé par "
     "un lien plus récent. Demandez-en un nouveau à la personne qui administre Boussole."
 )
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,6 @@ class AccountView:
     password_set: bool
     #: When the account's pending invitation expires (None: none pending).
     invitation_expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class _Directorate:
-    id: int
-    code: str
 
 
 # --- Reads ----------------------------------------------------------------------------------------
@@ -110,20 +103,19 @@ def get_all(*, session: Session) -> list[AccountView]:
     views = []
     for account in accounts:
         assert account.id is not None
-        views.append(
-            AccountView(
-                id=account.id,
-                email=account.email,
-                display_name=account.display_name,
-                role=account.role,
-                active=account.active,
-                directorate_codes=tuple(codes.get(account.id, [])),
-                created_at=account.created_at,
-                last_sign_in_at=account.last_sign_in_at,
-                password_set=account.password_hash is not None,
-                invitation_expires_at=pending.get(account.id),
-            )
+        view = AccountView(
+            id=account.id,
+            email=account.email,
+            display_name=account.display_name,
+            role=account.role,
+            active=account.active,
+            directorate_codes=tuple(codes.get(account.id, [])),
+            created_at=account.created_at,
+            last_sign_in_at=account.last_sign_in_at,
+            password_set=account.password_hash is not None,
+            invitation_expires_at=pending.get(account.id),
         )
+        views.append(view)
     return views
 
 
@@ -147,7 +139,7 @@ def create(
     display_name = _checked_name(display_name)
     if get_by_email(session=session, email=email) is not None:
         raise ConflictError(f"Un compte existe déjà pour l'adresse {email}.")
-    directorates = _checked_directorates(session, role, directorate_codes)
+    directorates = checked_directorates(session, role, directorate_codes, holder="compte")
     account = Account(email=email, display_name=display_name, role=role)
     session.add(account)
     session.flush()
@@ -174,7 +166,9 @@ def update(
     if new_role != Role.admin and account.role == Role.admin:
         _keep_an_admin(session, account, "ne peut pas devenir rédacteur")
     codes = [d.code for d in current] if directorate_codes is None else directorate_codes
-    directorates = _checked_directorates(session, new_role, codes, kept={d.code for d in current})
+    directorates = checked_directorates(
+        session, new_role, codes, holder="compte", kept={d.code for d in current}
+    )
     if display_name is not None:
         account.display_name = _checked_name(display_name)
     account.role = new_role
@@ -287,12 +281,15 @@ def change_password(
 # --- Helpers --------------------------------------------------------------------------------------
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def _checked_email(email: str) -> str:
     email = found.normalise_email(email)
     if (
         len(email) > EMAIL_MAX_LENGTH
         or not _EMAIL.fullmatch(email)
-        or _CONTROL.search(email)
+        or CONTROL.search(email)
         or unstorable_text(email)
     ):
         raise InvalidInputError(
@@ -302,59 +299,24 @@ def _checked_email(email: str) -> str:
 
 
 def _checked_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name or len(name) > DISPLAY_NAME_MAX_LENGTH or _CONTROL.search(name):
-        raise InvalidInputError(
-            ("display_name",),
-            f"Le nom affiché est obligatoire, en {DISPLAY_NAME_MAX_LENGTH} caractères au plus.",
-        )
-    if unstorable_text(name):
-        raise InvalidInputError(("display_name",), "Le nom affiché contient un caractère invalide.")
-    return name
-
-
-def _checked_directorates(
-    session: Session,
-    role: Role,
-    codes: list[str] | tuple[str, ...],
-    *,
-    kept: set[str] | frozenset[str] = frozenset(),
-) -> list[_Directorate]:
-    """The directorates of ``codes`` for an account of ``role``: none for an admin, at least one
-    for an editor, each known and not archived (unless the account ``kept`` it already)."""
-    if role == Role.admin:
-        return []
-    wanted = sorted({code.strip() for code in codes if code.strip()})
-    if not wanted:
-        raise InvalidInputError(
-            ("directorates",), "Un compte de rédacteur agit pour au moins une direction."
-        )
-    rows = session.execute(
-        select(col(Directorate.id), col(Directorate.code), col(Directorate.archived_at)).where(
-            col(Directorate.code).in_(wanted)
-        )
-    ).all()
-    unknown = sorted(set(wanted) - {code for _, code, _ in rows})
-    if unknown:
-        raise InvalidInputError(("directorates",), f"Direction inconnue : {', '.join(unknown)}.")
-    archived = sorted(
-        code for _, code, archived_at in rows if archived_at is not None and code not in kept
+    return checked_name(
+        " ".join(name.split()),
+        field="display_name",
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        label="Le nom affiché",
     )
-    if archived:
-        raise InvalidInputError(("directorates",), f"Direction archivée : {', '.join(archived)}.")
-    return sorted((_Directorate(d_id, code) for d_id, code, _ in rows), key=lambda d: d.code)
 
 
-def _directorates_of(session: Session, account: Account) -> list[_Directorate]:
+def _directorates_of(session: Session, account: Account) -> list[ActingDirectorate]:
     if account.id is None:
         return []
     return [
-        _Directorate(d_id, code)
+        ActingDirectorate(d_id, code)
         for d_id, code in found.directorates_of(session=session, account_id=account.id)
     ]
 
 
-def _set_directorates(session: Session, account: Account, wanted: list[_Directorate]) -> None:
+def _set_directorates(session: Session, account: Account, wanted: list[ActingDirectorate]) -> None:
     assert account.id is not None
     links = session.exec(
         select(AccountDirectorate).where(col(AccountDirectorate.account_id) == account.id)
@@ -422,22 +384,11 @@ def _pending_until(session: Session, account: Account) -> datetime | None:
 
 
 def _usable_invitation(session: Session, token: str) -> tuple[Invitation, Account]:
-    if not token or len(token) > 128:
+    found_row = found.by_token(session=session, table=Invitation, raw=token)
+    if found_row is None:
         raise BadRequestError(INVALID_INVITATION)
-    found = session.exec(
-        select(Invitation, Account)
-        .join(Account, col(Account.id) == col(Invitation.account_id))
-        .where(col(Invitation.token_hash) == hash_token(token))
-    ).first()
-    if found is None:
-        raise BadRequestError(INVALID_INVITATION)
-    invitation, account = found
-    if (
-        not same_hash(token, invitation.token_hash)
-        or invitation.used_at is not None
-        or invitation.expires_at <= utcnow()
-        or not account.active
-    ):
+    invitation, account = found_row
+    if invitation.used_at is not None or invitation.expires_at <= utcnow() or not account.active:
         raise BadRequestError(INVALID_INVITATION)
     return invitation, account
 
@@ -456,7 +407,7 @@ def _set_password(session: Session, account: Account, password: str, now: dateti
     )
 
 
-def _actor(account: Account, directorates: list[_Directorate]) -> Actor:
+def _actor(account: Account, directorates: list[ActingDirectorate]) -> Actor:
     return Actor(
         name=account.email,
         role=account.role,
@@ -465,7 +416,7 @@ def _actor(account: Account, directorates: list[_Directorate]) -> Actor:
     )
 
 
-def _snapshot(account: Account, directorates: list[_Directorate]) -> dict[str, Any]:
+def _snapshot(account: Account, directorates: list[ActingDirectorate]) -> dict[str, Any]:
     """What the audit trail keeps of an account: never its password or hash."""
     return {
         "email": account.email,

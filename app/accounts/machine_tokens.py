@@ -8,20 +8,17 @@ name; never the token or its hash). Those entries stay out of the public change 
 archived (an archived directorate keeps the tokens it had, but gets no new one).
 """
 
-import re
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.accounts.checks import checked_directorates, checked_name
 from app.audit import audit
 from app.auth import tokens
 from app.auth.tokens import Actor
-from app.core.errors import ConflictError, InvalidInputError, NotFoundError
+from app.core.errors import ConflictError, NotFoundError
 from app.models import ApiToken, ApiTokenDirectorate, Directorate, Role
 from app.models.auth import API_TOKEN_ENTITY, TOKEN_NAME_MAX_LENGTH
-from app.models.inputs import unstorable_text
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def create(
@@ -33,17 +30,12 @@ def create(
     directorate_codes: list[str] | tuple[str, ...],
 ) -> tuple[ApiToken, str]:
     """A new token named ``name``: the row and the token itself (shown once, never stored)."""
-    name = name.strip()
-    if not name or len(name) > TOKEN_NAME_MAX_LENGTH or _CONTROL.search(name):
-        raise InvalidInputError(
-            ("name",),
-            f"Le nom du jeton est obligatoire, en {TOKEN_NAME_MAX_LENGTH} caractères au plus.",
-        )
-    if unstorable_text(name):
-        raise InvalidInputError(("name",), "Le nom du jeton contient un caractère invalide.")
+    name = checked_name(
+        name.strip(), field="name", max_length=TOKEN_NAME_MAX_LENGTH, label="Le nom du jeton"
+    )
     if session.exec(select(ApiToken.id).where(col(ApiToken.name) == name)).first() is not None:
         raise ConflictError(f"Un jeton nommé « {name} » existe déjà.")
-    codes = _checked_directorates(session, role, directorate_codes)
+    codes = [d.code for d in checked_directorates(session, role, directorate_codes, holder="jeton")]
     row, token = tokens.create(session=session, name=name, role=role, directorate_codes=codes)
     audit.record(session, actor, API_TOKEN_ENTITY, name, None, _snapshot(row, codes))
     return row, token
@@ -69,34 +61,6 @@ def revoke(*, session: Session, actor: Actor, name: str) -> None:
     before = _snapshot(row, codes)
     tokens.revoke(session=session, name=name)
     audit.record(session, actor, API_TOKEN_ENTITY, name, before, _snapshot(row, codes))
-
-
-def _checked_directorates(
-    session: Session, role: Role, codes: list[str] | tuple[str, ...]
-) -> list[str]:
-    """The directorates of an editor token: at least one, each known and not archived. An admin
-    token writes everything: none is kept."""
-    if role == Role.admin:
-        return []
-    wanted = sorted({code.strip() for code in codes if code.strip()})
-    if not wanted:
-        raise InvalidInputError(
-            ("directorates",), "Un jeton de rédacteur agit pour au moins une direction."
-        )
-    archived = dict(
-        session.exec(
-            select(Directorate.code, Directorate.archived_at).where(
-                col(Directorate.code).in_(wanted)
-            )
-        ).all()
-    )
-    unknown = [code for code in wanted if code not in archived]
-    if unknown:
-        raise InvalidInputError(("directorates",), f"Direction inconnue : {', '.join(unknown)}.")
-    gone = [code for code in wanted if archived[code] is not None]
-    if gone:
-        raise InvalidInputError(("directorates",), f"Direction archivée : {', '.join(gone)}.")
-    return wanted
 
 
 def _snapshot(row: ApiToken, codes: list[str]) -> dict[str, Any]:

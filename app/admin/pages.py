@@ -9,14 +9,17 @@ how a refusal is shown next to its field, and the confirmation after a change.
   the page has just read from the database (``confirmation``).
 - A refusal (``refusal``) rolls the transaction back (nothing written) and draws the form again
   with the French message next to its field, at the error's status (422, 409, 404).
+- A form's route reads the form, then hands ``submit`` the change (the service's call and the
+  answer after it) and the page that draws the form again with an ``Outcome`` (the refusal and
+  what was entered); a page drawn after a change gets the ``Outcome`` of ``confirmation``.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -37,6 +40,8 @@ BAD_ROLE = "Choisissez un rôle : administration ou rédaction."
 #: The query parameter naming the change just made.
 DONE_PARAMETER = "fait"
 #: The change a page is told was just made (``done``), a key of the page's own table.
+#: Longest name a confirmation reads from the address (a token's name is the longest).
+NAME_MAX_LENGTH = 100
 DoneQuery = Annotated[str | None, Query(alias=DONE_PARAMETER, max_length=30)]
 #: The pages of the administration, in the order of its menu: (route name, section, label).
 SECTIONS = (
@@ -66,20 +71,61 @@ class Refusal:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a page says of the last form: the confirmation ``done`` of the change just made, or
+    the form ``refused`` with what was ``entered`` in it (drawn again as typed)."""
+
+    done: str | None = None
+    refused: Refusal | None = None
+    entered: Mapping[str, object] | None = None
+
+
+#: A page drawn without a form just sent.
+FIRST_VIEW = Outcome()
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """An admin page listing what it manages, above the form that adds one: its template, title
+    and menu section, and ``shows``, what it reads from the database (the template's context,
+    with the form's first ``entered`` values). Called as the page drawn after an ``Outcome``."""
+
+    template: str
+    title: str
+    section: str
+    shows: Callable[[Session], dict[str, Any]]
+
+    def __call__(
+        self, request: Request, session: Session, outcome: Outcome = FIRST_VIEW
+    ) -> Response:
+        return admin_page(
+            request,
+            session,
+            self.template,
+            outcome,
+            title=self.title,
+            section=self.section,
+            **self.shows(session),
+        )
+
+
 def admin_page(
     request: Request,
     session: Session,
     template: str,
+    outcome: Outcome = FIRST_VIEW,
     *,
     title: str,
     section: str,
-    done: str | None = None,
-    refused: Refusal | None = None,
+    entered: Mapping[str, object] | None = None,
     **context: Any,
 ) -> Response:
     """The admin page ``admin/<template>`` under the plan's header and the admin menu, with the
-    confirmation ``done`` of the change just made, or the form ``refused`` (its status, its
-    messages); its answer is ``private, no-store`` (app.web.signed_in.finish_page)."""
+    ``outcome`` of the last form: the confirmation of the change just made, or the form refused
+    (its status, its messages, what was entered; else the form's ``entered`` values). Its answer
+    is ``private, no-store`` (app.web.signed_in.finish_page)."""
+    refused = outcome.refused
     return page(
         request,
         f"admin/{template}",
@@ -88,8 +134,9 @@ def admin_page(
         admin_section=section,
         admin_sections=SECTIONS,
         status_code=refused.status_code if refused else 200,
-        done=done,
+        done=outcome.done,
         errors=refused.errors if refused else {},
+        entered=outcome.entered or entered,
         **context,
     )
 
@@ -163,6 +210,50 @@ def invalid_fields(error: ValidationError, rules: Mapping[str, str]) -> Refusal:
     return Refusal(422, errors)
 
 
+def submit(
+    session: Session,
+    change: Callable[[], Response],
+    redraw: Callable[[Outcome], Response],
+    *,
+    entered: Mapping[str, object] | None = None,
+    default_field: str = "form",
+    rules: Mapping[str, str] | None = None,
+) -> Response:
+    """The answer of ``change`` (the service's call, then the page after it), or, when it is
+    refused, the form drawn again by ``redraw`` with what was ``entered`` and the refusal: an input
+    model's errors by field (with the page's ``rules``), a domain error next to the field it names,
+    else next to ``default_field``, after a rollback."""
+    try:
+        return change()
+    except ValidationError as error:
+        if rules is None:
+            raise
+        return redraw(Outcome(refused=invalid_fields(error, rules), entered=entered))
+    except BoussoleError as error:
+        return redraw(Outcome(refused=refusal(session, error, default_field), entered=entered))
+
+
+def submit_then_back(
+    session: Session,
+    change: Callable[[], object],
+    redraw: Callable[[Outcome], Response],
+    *,
+    back_to: str,
+    key: str,
+    entered: Mapping[str, object] | None = None,
+    default_field: str = "form",
+    rules: Mapping[str, str] | None = None,
+) -> Response:
+    """``change``, then 303 back to the page ``back_to`` saying change ``key`` was made; refused,
+    as ``submit``."""
+
+    def make() -> Response:
+        change()
+        return done(back_to, key)
+
+    return submit(session, make, redraw, entered=entered, default_field=default_field, rules=rules)
+
+
 # --- After a change -------------------------------------------------------------------------------
 
 
@@ -181,13 +272,37 @@ def done(location: str, key: str, **params: str | int) -> RedirectResponse:
     )
 
 
+@dataclass(frozen=True)
+class Said:
+    """What the address of a page after a change says: the change's key (``?fait=``) and the
+    name of what it was made to (``?direction=ENV``), never shown unless the page finds it."""
+
+    key: str | None
+    named: Mapping[str, str]
+
+    def outcome(
+        self, messages: Mapping[str, str], parameter: str, known: Collection[str]
+    ) -> Outcome:
+        """The confirmation, naming the ``parameter``'s value only if it is one of ``known``."""
+        subject = self.named.get(parameter)
+        return confirmation(messages, self.key, subject if subject in known else None)
+
+
+def _said(request: Request, fait: DoneQuery = None) -> Said:
+    named = {name: value[:NAME_MAX_LENGTH] for name, value in request.query_params.items()}
+    return Said(fait, named)
+
+
+SaidDep = Annotated[Said, Depends(_said)]
+
+
 def confirmation(
     messages: Mapping[str, str], key: str | None, subject: str | None = None
-) -> str | None:
-    """The message of change ``key`` from the page's table; None for an unknown key, or for a
-    message naming a ``{subject}`` when the page found none in the database (a made-up
-    address)."""
+) -> Outcome:
+    """The page's outcome after change ``key``: its message from the page's table; none for an
+    unknown key, or for a message naming a ``{subject}`` when the page found none in the
+    database (a made-up address)."""
     message = messages.get(key or "")
-    if message is None or "{subject}" not in message:
-        return message
-    return message.format(subject=subject) if subject else None
+    if message is not None and "{subject}" in message:
+        message = message.format(subject=subject) if subject else None
+    return Outcome(done=message)

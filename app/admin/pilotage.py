@@ -1,8 +1,8 @@
 """Who leads and who contributes to each live action and flagship project: the table of the page
 /admin/pilotage (read in two queries, whatever the plan's size), its filters, and a bulk change
 of many rows turned into the assignments ``boussole assign`` applies
-(app.tooling.organisation.apply_assignments: all or nothing, each row through
-app.trackables.writes.update, audited as the admin)."""
+(app.tooling.organisation.apply_assignments: all or nothing, every row at once through
+app.trackables.writes.assign, audited as the admin, in a fixed number of queries)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass

@@ -1,12 +1,44 @@
 """The audit trail: one append-only row per write, in the same transaction as the write."""
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from app.auth.tokens import Actor
 from app.models import AuditAction, AuditEntry
+
+
+@dataclass(frozen=True)
+class Change:
+    """A write to record, known by its snapshots: a creation when there was nothing ``before``,
+    a deletion when there is nothing ``after``, an update otherwise (see ``record``)."""
+
+    entity: str
+    entity_key: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    trackable_id: int | None = None
+
+
+def _entry(actor: Actor, change: Change) -> AuditEntry:
+    action = (
+        AuditAction.create
+        if change.before is None
+        else AuditAction.delete
+        if change.after is None
+        else AuditAction.update
+    )
+    return AuditEntry(
+        actor_name=actor.name,
+        actor_role=actor.role.value,
+        actor_directorates=list(actor.directorate_codes),
+        action=action,
+        **asdict(change),
+    )
 
 
 def record(
@@ -25,26 +57,17 @@ def record(
     contract, checked at commit: app.revision): ``entity`` its table's name, and
     ``trackable_id`` its trackable, or an ``entity_key`` beginning with "CODE/" for a value of
     indicator CODE."""
-    action = (
-        AuditAction.create
-        if before is None
-        else AuditAction.delete
-        if after is None
-        else AuditAction.update
-    )
-    session.add(
-        AuditEntry(
-            actor_name=actor.name,
-            actor_role=actor.role.value,
-            actor_directorates=list(actor.directorate_codes),
-            entity=entity,
-            entity_key=entity_key,
-            trackable_id=trackable_id,
-            action=action,
-            before=before,
-            after=after,
-        )
-    )
+    change = Change(entity, entity_key, before, after, trackable_id)
+    session.add(_entry(actor, change))
+
+
+def record_all(session: Session, actor: Actor, changes: Sequence[Change]) -> None:
+    """``record`` for many writes at once, in their order: one INSERT for them all, where
+    ``record`` for each would insert them one by one at the flush (to read each id back). The
+    transaction must have taken the revision already (app.revision: the writes did)."""
+    if changes:
+        rows = [_entry(actor, change).model_dump(exclude={"id"}) for change in changes]
+        session.execute(insert(AuditEntry), rows)
 
 
 def get_for_trackable(

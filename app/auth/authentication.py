@@ -20,7 +20,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.auth import tokens
 from app.auth.tokens import Actor
 from app.core.admission import Gate
-from app.core.errors import TOKEN_NEEDED, BoussoleError, UnauthorizedError, error_response
+from app.core.errors import (
+    DATABASE_UNAVAILABLE,
+    TOKEN_NEEDED,
+    BoussoleError,
+    UnauthorizedError,
+    database_unavailable,
+    error_response,
+)
 from app.core.hardening import FailedAuthLimiter, TooManyAttemptsError
 from app.core.middleware import HttpMiddleware
 
@@ -97,5 +104,9 @@ class AuthenticationMiddleware(HttpMiddleware):
                 raise UnauthorizedError(TOKEN_NEEDED)
         except BoussoleError as error:
             await error_response(error, scope["path"])(scope, receive, send)
+            return
+        except DATABASE_UNAVAILABLE as error:
+            # Outside the routes' error handlers: answered here as they would (503, Retry-After).
+            await database_unavailable(error, scope["path"])(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -9,16 +9,17 @@ sign-in or one that another browser started. ``account_for`` decides who signs i
 with the ID token's e-mail, verified, and active — never a new account.
 """
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
 
 from app.auth import accounts
-from app.core.errors import BadRequestError, ForbiddenError
+from app.core.errors import BadRequestError, ForbiddenError, ServiceUnavailableError
 from app.core.security import hash_token, same_hash
 from app.models.accounts import EMAIL_MAX_LENGTH, Account, OidcSignIn
 from app.models.base import utcnow
@@ -44,17 +45,27 @@ class Begun:
     browser_key: str
 
 
-def begin(*, session: Session, next_path: str | None) -> Begun:
+def begin(*, session: Session, next_path: str | None, max_pending: int) -> Begun:
     """A new sign-in, kept for ``SIGN_IN_LIFETIME``; the expired ones are deleted. ``next_path``
-    (where to go after) is a path of this site, already checked by the caller."""
+    (where to go after) is a path of this site, already checked by the caller. Refused (503,
+    nothing written) while ``max_pending`` sign-ins are under way, until the oldest expires: the
+    table stays bounded whoever begins them (each client is braked too: app.web.oidc_routes)."""
+    now = utcnow()
+    session.execute(delete(OidcSignIn).where(col(OidcSignIn.expires_at) < now))
+    pending = session.scalar(select(func.count()).select_from(OidcSignIn)) or 0
+    if pending >= max_pending:
+        oldest = session.scalar(select(func.min(col(OidcSignIn.expires_at))))
+        wait = (oldest - now).total_seconds() if oldest is not None else 0
+        raise ServiceUnavailableError(
+            "Trop de connexions sont en cours en ce moment : réessayez dans quelques minutes.",
+            max(1, math.ceil(wait)),
+        )
     begun = Begun(
         state=secrets.token_urlsafe(32),
         nonce=secrets.token_urlsafe(32),
         code_verifier=secrets.token_urlsafe(64),  # 86 characters (RFC 7636: 43 to 128)
         browser_key=secrets.token_urlsafe(32),
     )
-    now = utcnow()
-    session.execute(delete(OidcSignIn).where(col(OidcSignIn.expires_at) < now))
     session.add(
         OidcSignIn(
             state_hash=hash_token(begun.state),

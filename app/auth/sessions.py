@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from app.auth.accounts import directorates_of
+from app.auth.accounts import MAX_TOKEN_LENGTH, by_token, directorates_of
 from app.auth.tokens import Actor
-from app.core.security import generate_token, hash_token, same_hash
+from app.core.security import generate_token, hash_token
 from app.models import Account, Role, WebSession
 from app.models.base import utcnow
 
@@ -25,8 +25,6 @@ from app.models.base import utcnow
 IDLE_MINUTES = 120
 LIFETIME_HOURS = 12
 TOUCH_EVERY = timedelta(minutes=1)
-#: Longer than any cookie value this module makes: refused without a look-up.
-MAX_RAW_LENGTH = 128
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,20 +84,13 @@ def look_up(
 ) -> SignedIn | None:
     """The person of a live session; None for an unknown, ended or expired one, or an inactive
     account. Reads only (see ``needs_touch`` and ``touch``)."""
-    if not raw or len(raw) > MAX_RAW_LENGTH:
-        return None
-    found = session.exec(
-        select(WebSession, Account)
-        .join(Account, col(Account.id) == col(WebSession.account_id))
-        .where(col(WebSession.token_hash) == hash_token(raw))
-    ).first()
+    found = by_token(session=session, table=WebSession, raw=raw)
     if found is None:
         return None
     row, account = found
     now = now or utcnow()
     if (
-        not same_hash(raw, row.token_hash)
-        or not account.active
+        not account.active
         or now >= row.expires_at
         or now - row.last_seen_at >= timedelta(minutes=idle_minutes)
     ):
@@ -145,7 +136,7 @@ def resolve(
 
 def end(*, session: Session, raw: str) -> None:
     """Sign out: the session of this cookie value ends (nothing for an unknown one)."""
-    if raw and len(raw) <= MAX_RAW_LENGTH:
+    if raw and len(raw) <= MAX_TOKEN_LENGTH:
         session.execute(delete(WebSession).where(col(WebSession.token_hash) == hash_token(raw)))
 
 

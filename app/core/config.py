@@ -140,6 +140,15 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds Boussole waits for each answer of the OpenID provider.",
     )
+    oidc_starts_per_minute: AtLeastOne = Field(
+        default=20,
+        description="Sign-ins through the provider one client may begin per minute (429 beyond).",
+    )
+    oidc_pending_max: AtLeastOne = Field(
+        default=10_000,
+        description="Sign-ins under way kept at once (each for ten minutes at most); beyond, a "
+        "new one is refused (503) until some end.",
+    )
 
     @field_validator("oidc_issuer", mode="after")
     @classmethod

@@ -16,9 +16,11 @@ turned into problems here too.
 
 import logging
 import math
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -496,6 +498,36 @@ def validation_problem(errors: Sequence[Any], instance: str | None = None) -> di
     )
 
 
+#: What the database raises when it is busy or out of reach: SQLAlchemy's errors, and the
+#: drivers' own, which the revision readers meet on the connections they hold themselves
+#: (app.revision.reader).
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    PoolTimeoutError,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+)
+UNAVAILABLE_MESSAGE = "La base de données est occupée ou injoignable : réessayez dans un instant."
+#: Seconds a client is asked to wait when the database is unavailable.
+UNAVAILABLE_RETRY = 2
+
+
+def unavailable(exc: Exception) -> ServiceUnavailableError:
+    """The error to answer when the database did not answer in time (one of
+    ``DATABASE_UNAVAILABLE``): a lock held too long (SQLite's busy timeout, PostgreSQL's
+    lock_timeout), no connection to be had, or the server is down. Temporary for the caller: 503
+    with Retry-After. The exception's message may name hosts, users and statement parameters:
+    only its kind is logged."""
+    cause = getattr(exc, "orig", None) or exc
+    logger.warning("database unavailable: %s", type(cause).__name__)
+    return ServiceUnavailableError(UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY)
+
+
+def database_unavailable(exc: Exception, instance: str | None) -> ProblemResponse:
+    """``unavailable``'s problem, for the API (web pages have theirs: app.web)."""
+    return error_response(unavailable(exc), instance)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error a route, a dependency or the routing raises becomes a problem. (The pure-ASGI
     middlewares ahead of the routes answer with ``error_response`` themselves.)"""
@@ -522,14 +554,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeoutError)
     @app.exception_handler(OperationalError)
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-        # The database did not answer in time: a lock held too long (SQLite's busy timeout,
-        # PostgreSQL's lock_timeout), no connection to be had, or the server is down. Temporary
-        # for the caller. The message may name hosts, users and statement parameters: only the
-        # kind of error is logged.
-        cause = getattr(exc, "orig", None) or exc
-        logger.warning("database unavailable: %s", type(cause).__name__)
-        message = "La base de données est occupée ou injoignable : réessayez dans un instant."
-        return error_response(ServiceUnavailableError(message, 2), request.url.path)
+        return database_unavailable(exc, request.url.path)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, _exc: StaleDataError) -> JSONResponse:

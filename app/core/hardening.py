@@ -1,5 +1,5 @@
-"""Hardened edges: security headers on every response, a request body size limit, and a brake on
-repeated failed authentications."""
+"""Hardened edges: security headers on every response, a request body size limit, and per-client
+brakes (``ClientLimiter``): on repeated failed authentications, on sign-ins begun."""
 
 import asyncio
 import json
@@ -278,13 +278,12 @@ class TooManyAttemptsError(TooManyRequestsError):
         )
 
 
-class FailedAuthLimiter:
-    """At most ``attempts`` failed authentications per client in ``window`` seconds; beyond,
-    the client's failures are answered 429 with Retry-After until the oldest of its last
-    ``attempts`` failures leaves the window. Only failures are counted and only failures are
-    refused: a valid token is never turned away because others failed from the same address.
+class ClientLimiter:
+    """At most ``attempts`` events per client in ``window`` seconds (``hit`` records one);
+    beyond, the client is answered 429 with Retry-After until the oldest of its last
+    ``attempts`` events leaves the window (an event refused counts too: a flood stays refused).
 
-    At most ``max_clients`` clients are remembered (the least recently failing forgotten first)
+    At most ``max_clients`` clients are remembered (the least recently counted forgotten first)
     and each keeps at most ``attempts`` times, so memory stays bounded whatever addresses a flood
     comes from. Kept in the process's memory: with several workers, each counts on its own."""
 
@@ -292,41 +291,52 @@ class FailedAuthLimiter:
         self.attempts = attempts
         self.window = window
         self.max_clients = max_clients
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._times: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._failures)
+        return len(self._times)
 
     def blocked(self, client: str) -> int | None:
         """The seconds to wait if the client is over the limit now (nothing recorded): for a
         check made before the work, where a password is verified (app.auth.credentials)."""
         now = time.monotonic()
         with self._lock:
-            failures = self._failures.get(client)
-            if failures is None:
+            times = self._times.get(client)
+            if times is None:
                 return None
-            while failures and failures[0] <= now - self.window:
-                failures.popleft()
-            if len(failures) < self.attempts:
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if len(times) < self.attempts:
                 return None
-            return max(1, int(failures[0] + self.window - now) + 1)
+            return max(1, int(times[0] + self.window - now) + 1)
+
+    def hit(self, client: str) -> int | None:
+        """Record an event; the seconds to wait (for a 429) if the client is over the limit."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._times.pop(client, None) or deque(maxlen=self.attempts)
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            over = len(times) >= self.attempts
+            times.append(now)
+            self._times[client] = times  # now the most recent
+            while len(self._times) > self.max_clients:
+                self._times.popitem(last=False)
+            if over:
+                return max(1, int(times[0] + self.window - now) + 1)
+            return None
+
+
+class FailedAuthLimiter(ClientLimiter):
+    """At most ``attempts`` failed authentications per client in ``window`` seconds; beyond,
+    the client's failures are answered 429 with Retry-After (``ClientLimiter``). Only failures
+    are counted and only failures are refused: a valid token is never turned away because others
+    failed from the same address."""
 
     def failed(self, client: str) -> int | None:
         """Record a failure; the seconds to wait (for a 429) if the client is over the limit."""
-        now = time.monotonic()
-        with self._lock:
-            failures = self._failures.pop(client, None) or deque(maxlen=self.attempts)
-            while failures and failures[0] <= now - self.window:
-                failures.popleft()
-            over = len(failures) >= self.attempts
-            failures.append(now)
-            self._failures[client] = failures  # now the most recent
-            while len(self._failures) > self.max_clients:
-                self._failures.popitem(last=False)
-            if over:
-                return max(1, int(failures[0] + self.window - now) + 1)
-            return None
+        return self.hit(client)
 
 
 class PublicUrlMiddleware:

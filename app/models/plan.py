@@ -38,14 +38,14 @@ class AmbitionBase(SQLModel):
     quote_author: str = Field(default="", max_length=200)
 
 
-class Ambition(AmbitionBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    position: int = 0
-
-
 class PlanValueBase(SQLModel):
     code: str = Field(max_length=20, unique=True)
     title: str = Field(max_length=300)
+
+
+class Ambition(AmbitionBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    position: int = 0
 
 
 class PlanValue(PlanValueBase, table=True):

@@ -22,32 +22,17 @@ from app.models import (
     ValueStatus,
 )
 from app.models.imports import PROGRESS_COLUMNS
-from app.opendata.columns import (
-    COMMENT,
-    DESCRIPTION,
-    INSEE_PATTERN,
-    NAME,
-    TITLE,
-    choice,
-    code_column,
-    code_of,
-    codes,
-    euros,
-    identifier,
-    indicator_year,
-    percent,
-    plan_year,
-    status_column,
-    utc_datetime,
-)
+from app.opendata import columns
 from app.opendata.queries import natural_keys, sorted_rows
 from app.opendata.tables import Column, ForeignKey, Resource, Row
 
 #: The code of the action or flagship project a row is about, and its key.
-TRACKABLE_CODE = code_of("trackable_code", "Code de l'action ou du projet phare", required=True)
+TRACKABLE_CODE = columns.code_of(
+    "trackable_code", "Code de l'action ou du projet phare", required=True
+)
 TRACKABLE_KEY = ForeignKey(("trackable_code",), "trackables", ("code",))
 #: The code of the indicator a row is about.
-INDICATOR_CODE = code_of("indicator_code", "Code de l'indicateur", required=True)
+INDICATOR_CODE = columns.code_of("indicator_code", "Code de l'indicateur", required=True)
 INDICATOR_KEY = ForeignKey(("indicator_code",), "indicators", ("code",))
 
 # --- Tracking: yearly progress and milestones ---------------------------------------------------
@@ -60,12 +45,12 @@ _PROGRESS_FIELDS = tuple(name for name in PROGRESS_COLUMNS if name != "trackable
 
 def _progress(session: Session) -> Iterator[Row]:
     table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
-    columns = [
+    selected = [
         type_coerce(table.c[name], String) if name == "status" else table.c[name]
         for name in _PROGRESS_FIELDS
     ]
     rows = session.execute(
-        sa_select(col(Trackable.code), *columns).join(
+        sa_select(col(Trackable.code), *selected).join(
             Trackable, col(Trackable.id) == table.c.trackable_id
         )
     ).all()
@@ -86,15 +71,15 @@ PROGRESS = Resource(
     "bilans : un fichier exporté, modifié puis réimporté garde sa forme.",
     fields=(
         TRACKABLE_CODE,
-        plan_year("year", "Année du bilan", required=True),
-        percent("progress", "Avancement (%)", required=True),
-        status_column("Statut déclaré avec le bilan (mêmes valeurs que trackables.status)"),
-        COMMENT,
-        euros("budget_planned_investment", "Budget prévu, investissement"),
-        euros("budget_planned_operating", "Budget prévu, fonctionnement"),
-        euros("budget_spent_investment", "Budget consommé, investissement"),
-        euros("budget_spent_operating", "Budget consommé, fonctionnement"),
-        utc_datetime("reported_at", "Date et heure (UTC) du bilan"),
+        columns.plan_year("year", "Année du bilan", required=True),
+        columns.percent("progress", "Avancement (%)", required=True),
+        columns.status_column("Statut déclaré avec le bilan (mêmes valeurs que trackables.status)"),
+        columns.COMMENT,
+        columns.euros("budget_planned_investment", "Budget prévu, investissement"),
+        columns.euros("budget_planned_operating", "Budget prévu, fonctionnement"),
+        columns.euros("budget_spent_investment", "Budget consommé, investissement"),
+        columns.euros("budget_spent_operating", "Budget consommé, fonctionnement"),
+        columns.utc_datetime("reported_at", "Date et heure (UTC) du bilan"),
     ),
     primary_key=("trackable_code", "year"),
     foreign_keys=(TRACKABLE_KEY,),
@@ -125,10 +110,10 @@ MILESTONES = Resource(
     title="Jalons",
     description="Les étapes datées des actions et projets phares.",
     fields=(
-        identifier("id", "Identifiant du jalon (stable)", "integer", minimum=1),
+        columns.identifier("id", "Identifiant du jalon (stable)", "integer", minimum=1),
         TRACKABLE_CODE,
-        TITLE,
-        DESCRIPTION,
+        columns.TITLE,
+        columns.DESCRIPTION,
         Column(name="planned_on", type="date", description="Date prévue"),
         Column(name="achieved_on", type="date", description="Date de réalisation"),
         Column(name="done", type="boolean", description="Atteint", required=True),
@@ -182,9 +167,9 @@ INDICATORS = Resource(
     "calculée à la date de l'export : taux de progression (méthode du Baromètre des résultats de "
     "l'action publique) et trajectoire (méthode de progression d'Open SDG).",
     fields=(
-        code_column("Code stable de l'indicateur"),
-        NAME,
-        DESCRIPTION,
+        columns.code_column("Code stable de l'indicateur"),
+        columns.NAME,
+        columns.DESCRIPTION,
         Column(name="unit", type="string", description="Unité (%, tCO2e…)"),
         Column(
             name="decimals",
@@ -194,7 +179,7 @@ INDICATORS = Resource(
             minimum=0,
             maximum=6,
         ),
-        choice(
+        columns.choice(
             "direction",
             "Sens souhaité : increase (hausse), decrease (baisse), maintain (maintien)",
             Direction,
@@ -203,10 +188,10 @@ INDICATORS = Resource(
         Column(name="source", type="string", description="Producteur de la donnée"),
         Column(name="method", type="string", description="Méthode de calcul"),
         Column(name="update_frequency", type="string", description="Fréquence de mise à jour"),
-        code_of("lead_directorate_code", "Code de la direction pilote"),
-        indicator_year("baseline_year", "Année de la valeur de référence"),
+        columns.code_of("lead_directorate_code", "Code de la direction pilote"),
+        columns.indicator_year("baseline_year", "Année de la valeur de référence"),
         Column(name="baseline_value", type="number", description="Valeur de référence"),
-        choice(
+        columns.choice(
             "trajectory",
             "Trajectoire : target_achieved (cible atteinte), on_track (en bonne voie), "
             "acceleration_needed (accélération nécessaire), limited_progress (progrès limité), "
@@ -214,7 +199,7 @@ INDICATORS = Resource(
             Trajectory,
             required=True,
         ),
-        percent(
+        columns.percent(
             "progress_rate",
             "(valeur actuelle − référence) / (cible − référence), en %, borné à 0-100",
         ),
@@ -223,7 +208,7 @@ INDICATORS = Resource(
             type="number",
             description="Valeur attendue cette année sur la droite de la référence à la cible",
         ),
-        codes(
+        columns.codes(
             "measures",
             "Codes des engagements, axes, actions ou projets phares mesurés, séparés "
             "par une espace",
@@ -252,7 +237,7 @@ INDICATOR_TARGETS = Resource(
     description="Les valeurs cibles de chaque indicateur, par année.",
     fields=(
         INDICATOR_CODE,
-        indicator_year("year", "Année de la cible", required=True),
+        columns.indicator_year("year", "Année de la cible", required=True),
         Column(name="value", type="number", description="Valeur cible", required=True),
     ),
     primary_key=("indicator_code", "year"),
@@ -289,21 +274,21 @@ INDICATOR_VALUES = Resource(
     "vide) ou pour une commune.",
     fields=(
         INDICATOR_CODE,
-        indicator_year("year", "Année", required=True),
+        columns.indicator_year("year", "Année", required=True),
         Column(
             name="commune",
             type="string",
             description="Code INSEE de la commune ; vide : tout le territoire",
-            pattern=INSEE_PATTERN,
+            pattern=columns.INSEE_PATTERN,
         ),
         Column(name="value", type="number", description="Valeur", required=True),
-        choice(
+        columns.choice(
             "status",
             "provisional (provisoire) ou final (définitive)",
             ValueStatus,
             required=True,
         ),
-        COMMENT,
+        columns.COMMENT,
         Column(name="source", type="string", description="Source de la valeur"),
     ),
     primary_key=("indicator_code", "year", "commune"),

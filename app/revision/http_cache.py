@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import DATABASE_UNAVAILABLE, database_unavailable
 from app.core.logging import request_id_from
 from app.core.middleware import HttpMiddleware
 from app.core.security import carries_session_cookie
@@ -324,8 +325,8 @@ class ResponseReplay:
         try:
             stamp = await self.revisions(scope)
         except Exception:
-            # The database is unreachable: the whole stack answers (its 500 handler gives the
-            # request id, the request log records it).
+            # The database is unreachable: the whole stack answers (the HTTP cache's middleware
+            # its 503, or the 500 handler with the request id; the request log records it).
             await self.app(scope, receive, send)
             return
         tag, needles, modified = self._tag(stamp)
@@ -410,7 +411,12 @@ class HttpCacheMiddleware(HttpMiddleware):
         if scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
-        number, changed_at = await self.revisions(scope)
+        try:
+            number, changed_at = await self.revisions(scope)
+        except DATABASE_UNAVAILABLE as error:
+            # Outside the routes' error handlers: answered here as they would (503, Retry-After).
+            await database_unavailable(error, scope["path"])(scope, receive, send)
+            return
         moment = changed_at.astimezone(UTC)
         tag = revision_tag(number, moment)
         last_modified = format_datetime(moment, usegmt=True)

@@ -29,24 +29,19 @@ class Stamps(NamedTuple):
     structure: Stamp
 
 
+#: The revision's columns, then the structure stamp's, of the counter's one row.
+_REVISION = (col(Revision.value), col(Revision.changed_at))
+_STRUCTURE = (col(Revision.structure_value), col(Revision.structure_changed_at))
+_THE_ROW = col(Revision.id) == REVISION_ROW
+
+
 def read(connection: Connection) -> Stamp:
-    row = connection.execute(
-        select(col(Revision.value), col(Revision.changed_at)).where(
-            col(Revision.id) == REVISION_ROW
-        )
-    ).one()
+    row = connection.execute(select(*_REVISION).where(_THE_ROW)).one()
     return int(row[0]), row[1]
 
 
 def read_stamps(connection: Connection) -> Stamps:
-    row = connection.execute(
-        select(
-            col(Revision.value),
-            col(Revision.changed_at),
-            col(Revision.structure_value),
-            col(Revision.structure_changed_at),
-        ).where(col(Revision.id) == REVISION_ROW)
-    ).one()
+    row = connection.execute(select(*_REVISION, *_STRUCTURE).where(_THE_ROW)).one()
     return Stamps((int(row[0]), row[1]), (int(row[2]), row[3]))
 
 

@@ -5,9 +5,10 @@ each action and flagship project (``boussole directorate``, ``boussole assign``,
 Files are CSV or YAML (by their suffix). Everything is checked before anything is written and every
 problem is reported, one line each (``OrganisationError.problems``); the caller's transaction is
 rolled back on refusal, so a file is applied whole or not at all. Writes go through the domains'
-services (``app.reference.writes``, ``app.trackables.writes``): audited under the caller's actor,
-revision taken by their flushes. A row that changes nothing writes nothing, so applying the same
-file twice changes nothing the second time.
+services (``app.reference.writes``; ``app.trackables.writes.assign`` for the assignments, all
+rows at once in a fixed number of queries): audited under the caller's actor, revision taken. A
+row that changes nothing writes nothing, so applying the same file twice changes nothing the
+second time.
 
 Assignments: a row names a trackable by ``code``; a ``lead`` or ``contributing`` column (CSV) or
 key (YAML) that is present states the whole truth for that field (empty: no lead, no
@@ -30,9 +31,9 @@ from sqlmodel import Session, col, func, select
 from app.auth.tokens import Actor
 from app.core.config import PROJECT_ROOT
 from app.core.validation_messages import french_message
-from app.models import Directorate, Role, Trackable, TrackableDirectorate, TrackableKind
+from app.models import Directorate, Role, Trackable, TrackableDirectorate
 from app.models.structure import DirectorateCreate, DirectorateUpdate
-from app.models.tracking import ActionUpdate, FlagshipProjectUpdate, TrackingInput
+from app.models.tracking import TrackingInput
 from app.reference import reference
 from app.reference import writes as reference_writes
 from app.trackables import writes as trackable_writes
@@ -417,6 +418,7 @@ def apply_assignments(
         raise OrganisationError(problems)
 
     counts = Counts()
+    changed: list[tuple[Trackable, dict[str, Any]]] = []
     for row in rows:
         trackable = trackables[row.code]
         assert trackable.id is not None
@@ -426,18 +428,15 @@ def apply_assignments(
         wanted = changes.get("contributing_directorates")
         if wanted is not None and set(wanted) == contributing.get(trackable.id, set()):
             del changes["contributing_directorates"]
-        if not changes:
+        if changes:
+            # Checked as the API's update checks them (the page's rows are not read from a file).
+            data = TrackingInput.model_validate(changes)
+            changed.append((trackable, data.model_dump(include=set(changes))))
+        else:
             counts.unchanged += 1
-            continue
-        model = ActionUpdate if trackable.kind == TrackableKind.action else FlagshipProjectUpdate
-        trackable_writes.update(
-            session=session,
-            actor=actor,
-            trackable=trackable,
-            data=model.model_validate(changes),
-            if_match=None,
-        )
-        counts.updated += 1
+    # All the rows at once: a fixed number of queries, whatever their number.
+    trackable_writes.assign(session=session, actor=actor, changes=changed)
+    counts.updated = len(changed)
     return counts
 
 

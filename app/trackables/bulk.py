@@ -12,38 +12,24 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.core.text import natural_key
-from app.models import (
-    Axis,
-    Directorate,
-    Engagement,
-    Partner,
-    PlanValue,
-    Trackable,
-    TrackableCommune,
-    TrackableCompetence,
-    TrackableDirectorate,
-    TrackableKind,
-    TrackableLever,
-    TrackablePartner,
-    TrackableValue,
-)
+from app.models import Axis, Directorate, Engagement, PlanValue, Trackable, TrackableKind, tracking
 from app.trackables.filters import Lead, Parent
 
 #: What a trackable links to, as (trackable id, code; a partner's name), in the order shown.
 _LINK_QUERIES: dict[str, Any] = {
     "contributing_directorates": select(
-        col(TrackableDirectorate.trackable_id), col(Directorate.code)
+        col(tracking.TrackableDirectorate.trackable_id), col(Directorate.code)
     )
-    .join(Directorate, col(Directorate.id) == col(TrackableDirectorate.directorate_id))
+    .join(Directorate, col(Directorate.id) == col(tracking.TrackableDirectorate.directorate_id))
     .order_by(col(Directorate.code)),
-    "partners": select(col(TrackablePartner.trackable_id), col(Partner.name))
-    .join(Partner, col(Partner.id) == col(TrackablePartner.partner_id))
-    .order_by(col(Partner.name)),
+    "partners": select(col(tracking.TrackablePartner.trackable_id), col(tracking.Partner.name))
+    .join(tracking.Partner, col(tracking.Partner.id) == col(tracking.TrackablePartner.partner_id))
+    .order_by(col(tracking.Partner.name)),
     "communes": select(
-        col(TrackableCommune.trackable_id), col(TrackableCommune.insee_code)
-    ).order_by(col(TrackableCommune.insee_code)),
-    "values": select(col(TrackableValue.trackable_id), col(PlanValue.code))
-    .join(PlanValue, col(PlanValue.id) == col(TrackableValue.value_id))
+        col(tracking.TrackableCommune.trackable_id), col(tracking.TrackableCommune.insee_code)
+    ).order_by(col(tracking.TrackableCommune.insee_code)),
+    "values": select(col(tracking.TrackableValue.trackable_id), col(PlanValue.code))
+    .join(PlanValue, col(PlanValue.id) == col(tracking.TrackableValue.value_id))
     .order_by(col(PlanValue.position)),
 }
 
@@ -75,18 +61,18 @@ def classification(session: Session, ids: Sequence[int | None] | None = None) ->
     """The competences and levers of the trackables ``ids`` (every trackable when None): one
     query, the two link tables read together."""
     competences: Any = select(
-        col(TrackableCompetence.trackable_id).label("trackable_id"),
+        col(tracking.TrackableCompetence.trackable_id).label("trackable_id"),
         literal("competences").label("kind"),
-        col(TrackableCompetence.code).label("value"),
+        col(tracking.TrackableCompetence.code).label("value"),
     )
     leviers: Any = select(
-        col(TrackableLever.trackable_id).label("trackable_id"),
+        col(tracking.TrackableLever.trackable_id).label("trackable_id"),
         literal("leviers").label("kind"),
-        col(TrackableLever.name).label("value"),
+        col(tracking.TrackableLever.name).label("value"),
     )
     if ids is not None:
-        competences = competences.where(col(TrackableCompetence.trackable_id).in_(ids))
-        leviers = leviers.where(col(TrackableLever.trackable_id).in_(ids))
+        competences = competences.where(col(tracking.TrackableCompetence.trackable_id).in_(ids))
+        leviers = leviers.where(col(tracking.TrackableLever.trackable_id).in_(ids))
     both = union_all(competences, leviers).subquery()
     found: dict[str, dict[int, list[str]]] = {"competences": {}, "leviers": {}}
     for trackable_id, kind, value in session.execute(

@@ -48,6 +48,11 @@ from app.trackables.progress import latest_progress
 # --- Tracking data, loaded in batches --------------------------------------------------------
 
 
+def _id(trackable: Trackable) -> int:
+    assert trackable.id is not None  # a row read from the database
+    return trackable.id
+
+
 def _summary(
     trackable: Trackable, lead_code: str | None, progress: tuple[int, float] | None
 ) -> dict[str, Any]:
@@ -143,25 +148,39 @@ def get_action(*, session: Session, code: str) -> ActionDetail:
     ).first()
     if row is None:
         raise NotFoundError("action", code)
-    action: Trackable = row[0]
-    sub_actions = session.exec(
+    return _action_details(session, [row])[0]
+
+
+def _action_details(session: Session, rows: Sequence[Any]) -> list[ActionDetail]:
+    """The details of the actions of ``rows`` (``_ACTION_COLUMNS``): eight queries, whatever
+    their number."""
+    actions: list[Trackable] = [row[0] for row in rows]
+    ids = [action.id for action in actions]
+    sub_actions: dict[int | None, list[TrackableRef]] = defaultdict(list)
+    for sub in session.exec(
         select(Trackable)
-        .where(col(Trackable.parent_id) == action.id, col(Trackable.archived_at).is_(None))
+        .where(col(Trackable.parent_id).in_(ids), col(Trackable.archived_at).is_(None))
         .order_by(col(Trackable.position))
-    ).all()
-    flagships = session.exec(
-        select(Trackable)
+    ):
+        sub_actions[sub.parent_id].append(TrackableRef(code=sub.code, title=sub.title))
+    flagships: dict[int, list[TrackableRef]] = defaultdict(list)
+    for action_id, flagship_code, flagship_title in session.execute(
+        select(col(FlagshipAction.action_id), col(Trackable.code), col(Trackable.title))
         .join(FlagshipAction, col(FlagshipAction.flagship_project_id) == col(Trackable.id))
-        .where(col(FlagshipAction.action_id) == action.id)
+        .where(col(FlagshipAction.action_id).in_(ids))
         .order_by(col(Trackable.code))
-    ).all()
-    assert action.id is not None
-    return ActionDetail(
-        **_actions(session, [row])[0].model_dump(),
-        **_details(session, [action])[action.id],
-        sub_actions=[TrackableRef(code=s.code, title=s.title) for s in sub_actions],
-        flagship_projects=[TrackableRef(code=f.code, title=f.title) for f in flagships],
-    )
+    ):
+        flagships[action_id].append(TrackableRef(code=flagship_code, title=flagship_title))
+    details = _details(session, actions)
+    return [
+        ActionDetail(
+            **public.model_dump(),
+            **details[_id(action)],
+            sub_actions=sub_actions.get(action.id, []),
+            flagship_projects=flagships.get(_id(action), []),
+        )
+        for action, public in zip(actions, _actions(session, rows), strict=True)
+    ]
 
 
 # --- Flagship projects --------------------------------------------------------------------------
@@ -232,19 +251,49 @@ def get_flagship_project(*, session: Session, code: str) -> FlagshipProjectDetai
     row = session.execute(flagship_select().where(col(Trackable.code) == code)).first()
     if row is None:
         raise NotFoundError("flagship project", code)
-    flagship: Trackable = row[0]
-    assert flagship.id is not None
-    return FlagshipProjectDetail(
-        **_flagships(session, [row])[0].model_dump(),
-        **_details(session, [flagship])[flagship.id],
-        rollup=_rollup(session, flagship.code),
-    )
+    return _flagship_details(session, [row])[0]
+
+
+def _flagship_details(session: Session, rows: Sequence[Any]) -> list[FlagshipProjectDetail]:
+    """The details of the flagship projects of ``rows`` (``flagship_select``): seven queries
+    and the roll-ups', whatever their number."""
+    if not rows:
+        return []
+    flagships: list[Trackable] = [row[0] for row in rows]
+    details = _details(session, flagships)
+    rollups = kept.computed(session)[1]
+    return [
+        FlagshipProjectDetail(
+            **public.model_dump(), **details[_id(flagship)], rollup=rollups.get(flagship.code)
+        )
+        for flagship, public in zip(flagships, _flagships(session, rows), strict=True)
+    ]
 
 
 def get_detail(*, session: Session, trackable: Trackable) -> ActionDetail | FlagshipProjectDetail:
-    if trackable.kind == TrackableKind.action:
-        return get_action(session=session, code=trackable.code)
-    return get_flagship_project(session=session, code=trackable.code)
+    return get_details(session=session, trackables=[trackable])[0]
+
+
+def get_details(
+    *, session: Session, trackables: Sequence[Trackable]
+) -> list[ActionDetail | FlagshipProjectDetail]:
+    """The details of many trackables, in their order: a fixed number of queries whatever their
+    number (those of ``_action_details`` for the actions, of ``_flagship_details`` for the
+    flagship projects)."""
+    by_kind: dict[TrackableKind, list[int | None]] = defaultdict(list)
+    for trackable in trackables:
+        by_kind[trackable.kind].append(trackable.id)
+    found: dict[int | None, ActionDetail | FlagshipProjectDetail] = {}
+    if ids := by_kind[TrackableKind.action]:
+        rows = session.execute(
+            action_select(*_ACTION_COLUMNS).where(col(Trackable.id).in_(ids))
+        ).all()
+        found |= {row[0].id: d for row, d in zip(rows, _action_details(session, rows), strict=True)}
+    if ids := by_kind[TrackableKind.flagship_project]:
+        rows = session.execute(flagship_select().where(col(Trackable.id).in_(ids))).all()
+        details = _flagship_details(session, rows)
+        found |= {row[0].id: d for row, d in zip(rows, details, strict=True)}
+    return [found[trackable.id] for trackable in trackables]
 
 
 def _rollup(session: Session, code: str) -> Rollup:

@@ -5,10 +5,16 @@ status is its latest report's, see ``app.trackables.progress``). The caller auth
 fields); every write honours If-Match and is recorded in the audit trail in the same transaction.
 Services flush; the request commits."""
 
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Integer, case, literal, tuple_
+from sqlalchemy import update as update_rows
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, delete, func, select
 
+from app import revision
 from app.audit import audit
 from app.auth.tokens import Actor
 from app.core.errors import ConflictError, InvalidInputError, code_taken, null_refused
@@ -39,7 +45,7 @@ from app.models.tracking import (
     FlagshipProjectUpdate,
 )
 from app.reference import national
-from app.trackables import progress, trackables
+from app.trackables import bulk, progress, trackables
 
 #: Fields that always have a value: null is refused rather than guessed.
 NOT_NULL = frozenset({"status", "title", "description", "objectives", "weight", "archived"})
@@ -57,29 +63,34 @@ _PLAIN_FIELDS = (
 )
 
 
+#: The computed fields of a trackable, left out of its snapshots.
+_NOT_SNAPSHOT = frozenset({"updated_at", "progress", "progress_year", "status_label"})
+
+
+def snapshots(session: Session, rows: Sequence[Trackable]) -> list[dict[str, Any]]:
+    """The trackables as the API shows them, for the audit trail (computed fields left out), in
+    a fixed number of queries whatever their number."""
+    details = trackables.get_details(session=session, trackables=rows)
+    return [detail.model_dump(mode="json", exclude=set(_NOT_SNAPSHOT)) for detail in details]
+
+
 def snapshot(session: Session, trackable: Trackable) -> dict[str, Any]:
     """The trackable as the API shows it, for the audit trail (computed fields left out)."""
-    detail = trackables.get_detail(session=session, trackable=trackable)
-    return detail.model_dump(
-        mode="json", exclude={"updated_at", "progress", "progress_year", "status_label"}
-    )
+    return snapshots(session, [trackable])[0]
 
 
 def _record(
-    session: Session, actor: Actor, trackable: Trackable, before: dict[str, Any] | None
+    session: Session, actor: Actor, written: Sequence[tuple[Trackable, dict[str, Any] | None]]
 ) -> None:
-    """Flush the write, then record it: ``before`` (None for a creation) and the trackable now."""
+    """Flush the writes, then record each: its trackable's snapshot ``before`` (None for a
+    creation) and the trackable now (all read together)."""
     session.flush()
-    after = snapshot(session, trackable)
-    audit.record(
-        session,
-        actor,
-        str(trackable.kind),
-        trackable.code,
-        before,
-        after,
-        trackable_id=trackable.id,
-    )
+    after = snapshots(session, [trackable for trackable, _ in written])
+    changes = [
+        audit.Change(str(trackable.kind), trackable.code, before, now, trackable.id)
+        for (trackable, before), now in zip(written, after, strict=True)
+    ]
+    audit.record_all(session, actor, changes)
 
 
 #: What an unknown code of each field of a write is, in French.
@@ -94,15 +105,29 @@ _UNKNOWN = {
 }
 
 
-def _lookup(session: Session, model: Any, key: Any, codes: list[str], field: str) -> dict[str, Any]:
-    """Rows by code; an unknown code is a 422 naming the field (and the position in the list,
-    for a field that holds a list)."""
-    rows = {getattr(row, key.key): row for row in session.exec(select(model).where(key.in_(codes)))}
+def _find(session: Session, model: Any, key: Any, codes: Collection[str]) -> dict[str, Any]:
+    """The rows of ``model`` whose ``key`` is one of ``codes``, by code (no query for none)."""
+    if not codes:
+        return {}
+    return {
+        getattr(row, key.key): row
+        for row in session.exec(select(model).where(key.in_(list(codes))))
+    }
+
+
+def _require(rows: dict[str, Any], codes: list[str], field: str) -> dict[str, Any]:
+    """The rows of ``codes`` among ``rows``; an unknown code is a 422 naming the field (and the
+    position in the list, for a field that holds a list)."""
     for index, code in enumerate(codes):
         if code not in rows:
             loc = ("body", field) if field in _SINGLE else ("body", field, index)
             raise InvalidInputError(loc, f"{_UNKNOWN[field]} : « {code} »")
-    return rows
+    return {code: rows[code] for code in codes}
+
+
+def _lookup(session: Session, model: Any, key: Any, codes: list[str], field: str) -> dict[str, Any]:
+    """Rows by code; an unknown code is a 422 naming the field."""
+    return _require(_find(session, model, key, codes), codes, field)
 
 
 def _refuse_archived(directorates: list[Directorate], field: str) -> None:
@@ -139,11 +164,51 @@ def _check_dates(trackable: Trackable) -> None:
 
 
 def _replace_links(
-    session: Session, trackable_id: int, link: Any, column: Any, values: list[Any]
+    session: Session, link: Any, column: str, values: Mapping[int, Sequence[Any]]
 ) -> None:
-    session.execute(delete(link).where(link.trackable_id == trackable_id))
-    for value in dict.fromkeys(values):  # keeps order, drops repeats
-        session.add(link(trackable_id=trackable_id, **{column: value}))
+    """Each trackable of ``values`` links to its values alone (``link`` rows, the value in
+    ``column``): one DELETE for them all, the new rows inserted together at the next flush."""
+    session.execute(delete(link).where(col(link.trackable_id).in_(list(values))))
+    for trackable_id, linked in values.items():
+        for value in dict.fromkeys(linked):  # keeps order, drops repeats
+            session.add(link(trackable_id=trackable_id, **{column: value}))
+
+
+def _directorate_codes(changes: dict[str, Any]) -> list[str]:
+    """The directorates ``changes`` names (lead and contributing)."""
+    lead = changes.get("lead_directorate")
+    return ([lead] if lead is not None else []) + (changes.get("contributing_directorates") or [])
+
+
+def _directorates(
+    trackable: Trackable,
+    changes: dict[str, Any],
+    directorates: dict[str, Directorate],
+    held: Callable[[], Collection[str]],
+) -> tuple[int | None, list[int] | None]:
+    """The lead and contributing directorates ``trackable`` gets from ``changes``, among
+    ``directorates`` (by code): the lead's id (its current one when not given) and the
+    contributing ones' (None when not given). An unknown code is a 422 naming the field; an
+    archived directorate is given to no trackable it does not lead or contribute to already
+    (``held``: the codes of its contributing directorates now, asked only when one named is
+    archived)."""
+    lead_id = trackable.lead_directorate_id
+    if "lead_directorate" in changes:
+        code = changes["lead_directorate"]
+        lead = None if code is None else _require(directorates, [code], "lead_directorate")[code]
+        if lead is not None and lead.id != trackable.lead_directorate_id:
+            _refuse_archived([lead], "lead_directorate")
+        lead_id = None if lead is None else lead.id
+    codes = changes.get("contributing_directorates")
+    if codes is None:
+        return lead_id, None
+    rows = _require(directorates, codes, "contributing_directorates")
+    if any(row.archived_at is not None for row in rows.values()):
+        kept = held()
+        _refuse_archived(
+            [row for row in rows.values() if row.code not in kept], "contributing_directorates"
+        )
+    return lead_id, [rows[c].id for c in codes]
 
 
 def _next_code(session: Session, prefix: str) -> str:
@@ -170,36 +235,16 @@ def _apply(session: Session, trackable: Trackable, changes: dict[str, Any]) -> N
     _check_dates(trackable)
     assert trackable.id is not None
 
-    if "lead_directorate" in changes:
-        code = changes["lead_directorate"]
-        lead = (
-            None
-            if code is None
-            else _lookup(session, Directorate, col(Directorate.code), [code], "lead_directorate")[
-                code
-            ]
-        )
-        if lead is not None and lead.id != trackable.lead_directorate_id:
-            _refuse_archived([lead], "lead_directorate")
-        trackable.lead_directorate_id = None if lead is None else lead.id
-    if changes.get("contributing_directorates") is not None:
-        codes = changes["contributing_directorates"]
-        rows = _lookup(
-            session, Directorate, col(Directorate.code), codes, "contributing_directorates"
-        )
-        if any(row.archived_at is not None for row in rows.values()):
-            kept = set(
-                session.exec(
-                    select(TrackableDirectorate.directorate_id).where(
-                        col(TrackableDirectorate.trackable_id) == trackable.id
-                    )
-                )
-            )
-            _refuse_archived(
-                [row for row in rows.values() if row.id not in kept], "contributing_directorates"
-            )
-        ids = [rows[c].id for c in codes]
-        _replace_links(session, trackable.id, TrackableDirectorate, "directorate_id", ids)
+    trackable_id = trackable.id
+    directorates = _find(session, Directorate, col(Directorate.code), _directorate_codes(changes))
+    trackable.lead_directorate_id, ids = _directorates(
+        trackable,
+        changes,
+        directorates,
+        lambda: bulk.links(session, "contributing_directorates", [trackable_id])[trackable_id],
+    )
+    if ids is not None:
+        _replace_links(session, TrackableDirectorate, "directorate_id", {trackable_id: ids})
     if changes.get("partners") is not None:
         names = list(dict.fromkeys(changes["partners"]))
         known = {
@@ -211,24 +256,23 @@ def _apply(session: Session, trackable: Trackable, changes: dict[str, Any]) -> N
                 session.add(known[name])
         session.flush()
         partner_ids = [known[n].id for n in names]
-        _replace_links(session, trackable.id, TrackablePartner, "partner_id", partner_ids)
+        _replace_links(session, TrackablePartner, "partner_id", {trackable.id: partner_ids})
     if changes.get("communes") is not None:
         codes = changes["communes"]
         _lookup(session, Commune, col(Commune.insee_code), codes, "communes")
-        _replace_links(session, trackable.id, TrackableCommune, "insee_code", codes)
+        _replace_links(session, TrackableCommune, "insee_code", {trackable.id: codes})
     if changes.get("values") is not None:
         codes = changes["values"]
         rows = _lookup(session, PlanValue, col(PlanValue.code), codes, "values")
-        _replace_links(
-            session, trackable.id, TrackableValue, "value_id", [rows[c].id for c in codes]
-        )
+        value_ids = [rows[c].id for c in codes]
+        _replace_links(session, TrackableValue, "value_id", {trackable.id: value_ids})
     for name, link, column, allowed in (
         ("competences", TrackableCompetence, "code", national.competences()),
         ("leviers", TrackableLever, "name", national.leviers()),
     ):
         if changes.get(name) is not None:
             _check_national(name, changes[name], allowed)
-            _replace_links(session, trackable.id, link, column, changes[name])
+            _replace_links(session, link, column, {trackable.id: changes[name]})
     for name in (
         "contributing_directorates",
         "partners",
@@ -344,10 +388,72 @@ def update(
     before = snapshot(session, trackable)
     trackable.version += 1
     _apply(session, trackable, changes)
-    _record(session, actor, trackable, before)
+    _record(session, actor, [(trackable, before)])
     if "status" in changes:
         # One status: the latest yearly report takes the new status too (its own audit entry).
         progress.follow_trackable(session=session, actor=actor, trackable=trackable)
+
+
+#: The fields ``assign`` changes.
+ASSIGNED = frozenset({"lead_directorate", "contributing_directorates"})
+
+
+def assign(
+    *, session: Session, actor: Actor, changes: Sequence[tuple[Trackable, dict[str, Any]]]
+) -> None:
+    """``update`` of the lead and contributing directorates alone (``ASSIGNED``, as
+    ``TrackingInput`` validates them) of many trackables at once (``boussole assign``,
+    /admin/pilotage): the same rules and the same audit entries, one per trackable with its
+    snapshots, in a fixed number of queries whatever their number: the snapshots before and
+    after read in batches, one UPDATE of the trackables, one DELETE and one INSERT of their
+    links, one INSERT of the entries. The caller authorised the actor (no If-Match)."""
+    if not changes:
+        return
+    for _, fields in changes:
+        if fields.keys() - ASSIGNED:
+            raise ValueError(f"assign changes {sorted(ASSIGNED)} only, not {sorted(fields)}")
+    rows = [trackable for trackable, _ in changes]
+    if len({trackable.id for trackable in rows}) != len(rows):
+        raise ValueError("assign names a trackable twice")
+    before = snapshots(session, rows)
+    named = {code for _, fields in changes for code in _directorate_codes(fields)}
+    directorates = _find(session, Directorate, col(Directorate.code), named)
+    leads: list[int | None] = []
+    links: dict[int, list[int]] = {}
+    for (trackable, fields), was in zip(changes, before, strict=True):
+        held: list[str] = was["contributing_directorates"]
+        lead_id, ids = _directorates(trackable, fields, directorates, held.copy)
+        leads.append(lead_id)
+        if ids is not None:
+            assert trackable.id is not None
+            links[trackable.id] = ids
+    _write_leads(session, rows, leads)
+    if links:
+        _replace_links(session, TrackableDirectorate, "directorate_id", links)
+    _record(session, actor, list(zip(rows, before, strict=True)))
+
+
+def _write_leads(session: Session, rows: Sequence[Trackable], leads: Sequence[int | None]) -> None:
+    """Give ``rows`` their lead directorates (``leads``, in order), their next version and the
+    time, in one UPDATE where a flush would make one per row (versioned rows: app.models.base),
+    with the same check: each row at the version read, StaleDataError (412) if another writer
+    got there first. The rows in the session then hold what was written."""
+    revision.touch(session)  # a Core statement: the revision first (app.revision)
+    table: Any = Trackable.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    pairs = list(zip(rows, leads, strict=True))
+    cases = [(table.c.id == t.id, literal(lead, Integer)) for t, lead in pairs]
+    result: Any = session.execute(
+        update_rows(table)
+        .where(tuple_(table.c.id, table.c.version).in_([(t.id, t.version) for t in rows]))
+        .values(lead_directorate_id=case(*cases), version=table.c.version + 1, updated_at=now)
+    )
+    if result.rowcount != len(rows):
+        raise StaleDataError(f"{len(rows) - result.rowcount} trackable(s) changed meanwhile")
+    for trackable, lead in pairs:
+        set_committed_value(trackable, "lead_directorate_id", lead)
+        set_committed_value(trackable, "version", trackable.version + 1)
+        set_committed_value(trackable, "updated_at", now)
 
 
 def follow_report(
@@ -363,7 +469,7 @@ def follow_report(
     trackable.version += 1
     trackable.status = Status(report.status)
     trackable.updated_at = utcnow()
-    _record(session, actor, trackable, before)
+    _record(session, actor, [(trackable, before)])
 
 
 def follow_reports(*, session: Session, actor: Actor, trackable_ids: list[int]) -> None:
@@ -373,15 +479,16 @@ def follow_reports(*, session: Session, actor: Actor, trackable_ids: list[int]) 
     if not statuses:
         return
     rows = session.exec(select(Trackable).where(col(Trackable.id).in_(list(statuses)))).all()
-    for trackable in rows:
+    changed = [t for t in rows if t.id is not None and t.status != statuses[t.id]]
+    if not changed:
+        return
+    before = snapshots(session, changed)
+    for trackable in changed:
         assert trackable.id is not None
-        if trackable.status == statuses[trackable.id]:
-            continue
-        before = snapshot(session, trackable)
         trackable.version += 1
         trackable.status = statuses[trackable.id]
         trackable.updated_at = utcnow()
-        _record(session, actor, trackable, before)
+    _record(session, actor, list(zip(changed, before, strict=True)))
 
 
 def _claim_code(session: Session, code: str | None, prefix: str) -> str:
@@ -398,7 +505,7 @@ def _tracking_changes(data: ActionCreate | FlagshipProjectCreate) -> dict[str, A
 
 
 def _created(session: Session, actor: Actor, trackable: Trackable) -> Trackable:
-    _record(session, actor, trackable, None)
+    _record(session, actor, [(trackable, None)])
     return trackable
 
 

@@ -6,9 +6,12 @@ import inspect
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core import errors
 from app.web.routes import error_page, not_found_page, router
 from app.web.signed_in import (
     NO_STORE,
@@ -22,19 +25,25 @@ from app.web.templating import STATIC_DIR
 API_PREFIX = "/api/"
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for an address outside the API: answered with a French page."""
+    wants_html = "text/html" in request.headers.get("accept", "")
+    return wants_html and not request.url.path.startswith(API_PREFIX)
+
+
 def install_web(app: FastAPI) -> None:
     """Mount the pages at the root and their files under ``/static``.
 
-    A browser asking for an unknown address outside the API gets the French 404 page; every other
-    client (and every API path) keeps the JSON answer of the handler installed before."""
+    A browser asking for an unknown address outside the API gets the French 404 page, and the
+    French 503 page when the database is out of reach; every other client (and every API path)
+    keeps the problem of the handler installed before."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     json_handler = app.exception_handlers[StarletteHTTPException]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        wants_html = "text/html" in request.headers.get("accept", "")
-        if exc.status_code == 404 and wants_html and not request.url.path.startswith(API_PREFIX):
+        if exc.status_code == 404 and _wants_page(request):
             return await run_in_threadpool(not_found_page, request, "")
         response = json_handler(request, exc)
         if inspect.isawaitable(response):
@@ -43,6 +52,21 @@ def install_web(app: FastAPI) -> None:
         return response
 
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # A browser gets the French page (with no plan in its header: the database is out of
+        # reach), any other client the API's problem; 503 with Retry-After both.
+        if not _wants_page(request):
+            return errors.database_unavailable(exc, request.url.path)
+        error = errors.unavailable(exc)
+        response = await run_in_threadpool(
+            error_page, request, 503, error.title, error.message, with_plan=False
+        )
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, database_unavailable)
 
     async def page_refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PageRefused)

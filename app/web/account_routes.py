@@ -172,6 +172,28 @@ def sign_out(request: Request, session: SessionDep, _form: CsrfForm) -> Response
     return response
 
 
+def _password_form(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    template: str,
+    title: str,
+    errors: list[str] | None,
+    **context: Any,
+) -> Response:
+    """A page with a form that sets a password: 422 with the ``errors`` that refused it."""
+    return page(
+        request,
+        template,
+        load_plan(session),
+        title=title,
+        status_code=422 if errors else 200,
+        errors=errors or [],
+        min_length=settings.password_min_length,
+        **context,
+    )
+
+
 # --- The invitation link --------------------------------------------------------------------------
 
 
@@ -187,16 +209,15 @@ def _invitation_page(
     token: str,
     errors: list[str] | None = None,
 ) -> Response:
-    return page(
+    return _password_form(
         request,
+        session,
+        settings,
         "invitation.html",
-        load_plan(session),
-        title="Choisir votre mot de passe",
-        status_code=422 if errors else 200,
+        "Choisir votre mot de passe",
+        errors,
         account=account,
         token=token,
-        errors=errors or [],
-        min_length=settings.password_min_length,
     )
 
 
@@ -257,17 +278,16 @@ def _my_account_page(
     errors: list[str] | None = None,
     changed: bool = False,
 ) -> Response:
-    return page(
+    return _password_form(
         request,
+        session,
+        settings,
         "my_account.html",
-        load_plan(session),
-        title="Mon compte",
-        status_code=422 if errors else 200,
-        has_password=account.password_hash is not None,
-        errors=errors or [],
-        changed=changed,
-        min_length=settings.password_min_length,
+        "Mon compte",
+        errors,
         directorates=directorate_names(session),
+        changed=changed,
+        has_password=account.password_hash is not None,
     )
 
 

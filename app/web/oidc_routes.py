@@ -3,6 +3,9 @@
 - ``GET /connexion/oidc?suivant=/page``: a sign-in begins (app.auth.oidc_sign_in.begin), its
   browser key is set as a cookie (``HttpOnly``, ``SameSite=Lax``, only sent back to the return
   address, ten minutes), and the browser is sent (303) to the provider's authorization endpoint.
+  Each begins a row and a writer's turn: a client beyond ``BOUSSOLE_OIDC_STARTS_PER_MINUTE`` gets
+  429 with Retry-After before any work, and ``BOUSSOLE_OIDC_PENDING_MAX`` sign-ins under way at
+  once make the next one a 503 (nothing written either way).
 - ``GET /connexion/oidc/retour`` (the redirect URI registered at the provider, built from
   ``BOUSSOLE_PUBLIC_URL`` when set, by app.core.hardening.PublicUrlMiddleware): the sign-in of
   ``state`` is taken (deleted: single use) and checked against this browser's cookie; the code
@@ -12,8 +15,9 @@
 
 Every refusal shows the sign-in page with a French message and its status: 400 (unknown,
 replayed, expired sign-in, one begun in another browser, the provider's refusal), 401 (an ID
-token that fails verification), 403 (no verified e-mail, no account, a deactivated one), 502/503
-(a provider that answers nonsense, or not at all within ``BOUSSOLE_OIDC_TIMEOUT``). A refusal
+token that fails verification), 403 (no verified e-mail, no account, a deactivated one), 429 (a
+client beginning too many), 502/503 (a provider that answers nonsense, or not at all within
+``BOUSSOLE_OIDC_TIMEOUT``; too many sign-ins under way). A refusal
 writes nothing but the deletion of the sign-in it consumed. Without ``BOUSSOLE_OIDC_ISSUER`` both
 addresses are 404. Nothing here logs a code, a state or a token (the request log has no query).
 """
@@ -26,7 +30,8 @@ from app.auth import oidc, oidc_sign_in
 from app.auth.oidc import OidcClient
 from app.auth.oidc_sign_in import BROWSER_COOKIE, SIGN_IN_LIFETIME
 from app.core.config import Settings
-from app.core.errors import BadRequestError, BoussoleError, NotFoundError
+from app.core.errors import BadRequestError, BoussoleError, NotFoundError, TooManyRequestsError
+from app.core.hardening import ClientLimiter
 from app.models import Role
 from app.web.account_routes import _home_of
 from app.web.routes import WebRoute, load_plan, page
@@ -48,9 +53,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False, dependencies=P
 
 
 def install_oidc_sign_in(app: FastAPI) -> None:
-    """The provider's client (None without ``BOUSSOLE_OIDC_ISSUER``) and the two addresses."""
+    """The provider's client (None without ``BOUSSOLE_OIDC_ISSUER``), the brake on the sign-ins
+    each client begins, and the two addresses."""
     settings: Settings = app.state.settings
     app.state.oidc = oidc.client_for(settings)
+    app.state.oidc_starts = ClientLimiter(
+        attempts=settings.oidc_starts_per_minute, max_clients=settings.auth_clients_tracked
+    )
     app.include_router(router)
 
 
@@ -114,12 +123,16 @@ async def _refused(
 @router.get("/connexion/oidc", name="web_oidc_start")
 async def begin_sign_in(request: Request) -> Response:
     next_path = safe_next(request.query_params.get(NEXT_PARAMETER))
+    settings: Settings = request.app.state.settings
     try:
         client = _client(request)
+        _brake(request)
         await client.metadata()  # the provider first: no sign-in kept when it cannot be reached
         begun = await run_in_session(
             request,
-            lambda session: oidc_sign_in.begin(session=session, next_path=next_path),
+            lambda session: oidc_sign_in.begin(
+                session=session, next_path=next_path, max_pending=settings.oidc_pending_max
+            ),
             writing=True,
         )
         location = await client.authorization_url(
@@ -135,6 +148,19 @@ async def begin_sign_in(request: Request) -> Response:
     response = RedirectResponse(location, status_code=303)
     _browser_cookie(request, response, begun.browser_key)
     return response
+
+
+def _brake(request: Request) -> None:
+    """429 for a client beyond ``BOUSSOLE_OIDC_STARTS_PER_MINUTE`` sign-ins begun, before any
+    work: each one writes a row and takes a writer's turn."""
+    limiter: ClientLimiter = request.app.state.oidc_starts
+    retry_after = limiter.hit(request.client.host if request.client else "unknown")
+    if retry_after is not None:
+        raise TooManyRequestsError(
+            "Trop de connexions commencées depuis votre poste : réessayez dans "
+            f"{retry_after} secondes.",
+            retry_after,
+        )
 
 
 @router.get(CALLBACK_PATH, name="web_oidc_callback")

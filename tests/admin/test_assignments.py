@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from app.models import Role
 from tests import factories as make
 from tests.admin.conftest import ADMIN, notice, page_text, post, refused_each
-from tests.conftest import auth, count_queries
+from tests.conftest import QueryCounter, auth, count_queries
 from tests.factories import session_on
-from tests.helpers import snapshot
+from tests.helpers import csrf_token, snapshot
 
 
 def _rows(html: str) -> list[str]:
@@ -148,6 +149,39 @@ def test_bad_bulk_changes_write_nothing(admin: TestClient, db_url: str, three: l
         # The rows ticked stay ticked.
         assert _checked(refused.text) == [c for c in fields.get("codes", []) if c in three]
     assert snapshot(db_url) == before
+
+
+def test_a_bulk_change_takes_the_same_queries_whatever_its_size(
+    admin: TestClient, db_url: str
+) -> None:
+    with session_on(db_url) as session:
+        axis = make.axis(session)
+        actions = [make.action(session, axis=axis).code for _ in range(10)]
+        flagships = [make.flagship_project(session).code for _ in range(2)]
+        session.commit()
+    token = csrf_token(admin.get("/admin/").text)
+
+    def statements(codes: list[str], lead: str) -> int:
+        engine = admin.app.state.engine  # type: ignore[attr-defined]
+        counter = QueryCounter()
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            done = admin.post(
+                "/admin/pilotage",
+                data={"csrf_token": token, "codes": codes, "lead": lead, "add": lead},
+                follow_redirects=False,
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        assert done.status_code == 303, done.text
+        assert done.headers["location"].endswith(f"nombre={len(codes)}")
+        return counter.count
+
+    # Actions and flagship projects both (their snapshots read differently).
+    two = statements([actions[0], flagships[0]], "DEV")
+    twelve = statements([*actions, *flagships], "ENV")
+    assert two == twelve, (two, twelve)
+    assert statements([actions[1], flagships[1]], "DEV") == two
 
 
 PAGES = (

@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from app.api.permissions import ADMIN_ONLY, Permission, declared
-from app.auth import tokens
 from app.auth.authentication import READ_METHODS
 from app.auth.tokens import Actor
 from app.core.config import Settings
@@ -237,13 +236,7 @@ def scene(db_url: str) -> Scene:
         milestone = make.milestone(session, trackable=action, title="Étude de potentiel")
         for trackable in (action, flagship):  # what the PATCH of a yearly report changes
             make.report(session, trackable=trackable, year=2030)
-        keys = Tokens(
-            admin=make.token(session, role=Role.admin, name="admin"),
-            env=make.token(session, directorates=[env], name="env-editor"),
-            dev=make.token(session, directorates=[dev], name="dev-editor"),
-            revoked=make.token(session, role=Role.admin, name="old-admin"),
-        )
-        tokens.revoke(session=session, name="old-admin")
+        keys = make.keys(session, env=env, dev=dev)
         session.commit()
         assert milestone.id is not None
         return Scene(

@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -20,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from oidc_provider_mock import run_server_in_thread
 from pydantic import ValidationError
-from sqlalchemy import func, text
+from sqlalchemy import event, func, text
 from sqlmodel import col, select
 
 from app.accounts import accounts as account_service
@@ -31,6 +32,7 @@ from app.core.security import SESSION_COOKIE, hash_token
 from app.main import create_app
 from app.models import Account, AuditEntry, OidcSignIn, WebSession
 from tests import factories
+from tests.conftest import QueryCounter
 from tests.factories import FACTORY_ACTOR, session_on
 
 CLIENT_ID = "boussole"
@@ -487,6 +489,56 @@ def test_a_provider_gone_during_the_sign_in_is_a_503(db_url: str) -> None:
     with client:
         refused(client.get(back), 503, "ne répond pas")
     assert counts(db_url).sessions == 0
+
+
+def test_a_client_beginning_too_many_sign_ins_is_braked(db_url: str, provider: Provider) -> None:
+    """Each sign-in begun writes a row and takes a writer's turn: beyond
+    ``oidc_starts_per_minute`` from one address, a French 429 page with Retry-After, before any
+    work (no statement but the page's reads); other addresses are not concerned."""
+    app = create_app(oidc_settings(db_url, provider.issuer, oidc_starts_per_minute=3))
+    with TestClient(app) as client:
+        for _ in range(3):
+            begin(client)
+        counter = QueryCounter()
+        event.listen(app.state.engine, "before_cursor_execute", counter)
+        try:
+            answer = client.get("/connexion/oidc", follow_redirects=False)
+        finally:
+            event.remove(app.state.engine, "before_cursor_execute", counter)
+        refused(answer, 429, "Trop de connexions commencées depuis votre poste")
+        assert 1 <= int(answer.headers["retry-after"]) <= 60
+        assert "boussole_oidc" not in answer.headers.get("set-cookie", "")
+        assert counter.statements and all(s.startswith("SELECT") for s in counter.statements)
+        assert counts(db_url).pending == 3
+        # Still refused while it insists; another address begins as usual.
+        assert client.get("/connexion/oidc", follow_redirects=False).status_code == 429
+        with TestClient(app, client=("192.0.2.7", 50000)) as colleague:
+            begin(colleague)
+    assert counts(db_url).pending == 4
+
+
+def test_the_sign_ins_under_way_are_capped(db_url: str, provider: Provider) -> None:
+    """At most ``oidc_pending_max`` rows are kept: beyond, a 503 page until the oldest expires
+    (expired ones are deleted by the next sign-in begun), nothing written."""
+    settings = oidc_settings(db_url, provider.issuer, oidc_pending_max=2)
+    with TestClient(create_app(settings)) as client:
+        begin(client)
+        begin(client)
+        answer = client.get("/connexion/oidc", follow_redirects=False)
+        refused(answer, 503, "Trop de connexions sont en cours")
+        assert 590 <= int(answer.headers["retry-after"]) <= 600  # the oldest's ten minutes
+        assert counts(db_url).pending == 2
+        with session_on(db_url) as session:  # one of them expired
+            session.execute(
+                text(
+                    "UPDATE oidc_sign_in SET expires_at = :past "
+                    "WHERE id = (SELECT min(id) FROM oidc_sign_in)"
+                ),
+                {"past": datetime(2020, 1, 1, tzinfo=UTC)},
+            )
+            session.commit()
+        begin(client)
+    assert counts(db_url).pending == 2
 
 
 def test_signing_in_again_ends_this_browser_s_previous_session_only(

@@ -1,4 +1,9 @@
-"""List routes: pagination, filters, sorting and search behave the same on SQLite and PostgreSQL."""
+"""List routes: pagination, filters, sorting and search behave the same on SQLite and PostgreSQL.
+
+The seeded database is read as it is where the real plan is the subject (its 59 titles sorted, its
+communes and engagements searched); elsewhere the factories add what a test needs (``make.leads``:
+ENV and DEV each leading an action of one engagement, ENV also its flagship project).
+"""
 
 from typing import Any
 
@@ -6,8 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.text import fold
-from tests.conftest import ENV_ACTION, auth
+from tests import factories as make
+from tests.conftest import Tokens, auth
 from tests.helpers import field_errors
+
+
+@pytest.fixture
+def keys(scene: make.Leads) -> Tokens:
+    """The scene's tokens (tests/conftest.py's lean on the real plan's codes)."""
+    return scene.keys
 
 
 def all_items(client: TestClient, path: str, **params: str) -> tuple[list[dict[str, Any]], int]:
@@ -34,35 +46,51 @@ def test_sort_by_title_is_accent_insensitive_and_pages_cleanly(client):
     assert [a["code"] for a in reversed_items] == [a["code"] for a in reversed(items)]
 
 
-def test_sort_by_progress_puts_unreported_last(client, keys):
-    for code, value in (("E1.1.2", 30), (ENV_ACTION, 80), ("E3.5.3", 55)):
+def test_sort_by_progress_puts_unreported_last(client, scene, keys):
+    low, high, middle = scene.sibling, scene.action, scene.dev_action
+    for code, value in ((low, 30), (high, 80), (middle, 55)):
         client.put(
             f"/api/v1/actions/{code}/progress/2025",
             json={"progress": value},
             headers=auth(keys.admin),
         )
+    # The first unreported action in the default order (by code) comes right after.
+    first = client.get("/api/v1/actions", params={"limit": 1}).json()["items"][0]["code"]
     best = client.get("/api/v1/actions", params={"sort": "-progress", "limit": 4}).json()["items"]
     assert [(a["code"], a["progress"]) for a in best] == [
-        (ENV_ACTION, 80),
-        ("E3.5.3", 55),
-        ("E1.1.2", 30),
-        ("E1.1.1", None),
+        (high, 80),
+        (middle, 55),
+        (low, 30),
+        (first, None),
     ]
     worst = client.get("/api/v1/actions", params={"sort": "progress", "limit": 3}).json()["items"]
-    assert [a["code"] for a in worst] == ["E1.1.2", "E3.5.3", ENV_ACTION]
+    assert [a["code"] for a in worst] == [low, middle, high]
 
 
-def test_sort_by_updated_at(client, keys):
-    client.patch("/api/v1/actions/E3.2.1", json={"priority": "low"}, headers=auth(keys.admin))
+def test_sort_by_updated_at(client, scene, keys):
+    client.patch(
+        f"/api/v1/actions/{scene.dev_action}", json={"priority": "low"}, headers=auth(keys.admin)
+    )
     latest = client.get("/api/v1/actions", params={"sort": "-updated_at", "limit": 1}).json()
-    assert latest["items"][0]["code"] == "E3.2.1"
+    assert latest["items"][0]["code"] == scene.dev_action
 
 
-def test_filters(client, keys):
+def test_filters(client, scene, keys, db_url):
+    # Another engagement, with three flagship projects whose titles sort with their accents.
+    with make.session_on(db_url) as session:
+        other = make.engagement(session)
+        zones, station, ouverture = (
+            make.flagship_project(session, engagement=other, title=title).code
+            for title in ("Zones d'activité", "Station de mobilité", "Ouverture à l'eau")
+        )
+        other_code = other.code
+        session.commit()
+    action, dev_action = scene.action, scene.dev_action  # in this order by code
     admin = auth(keys.admin)
     client.patch(
-        f"/api/v1/actions/{ENV_ACTION}",
+        f"/api/v1/actions/{action}",
         json={
+            "title": "Autonomie énergétique",
             "priority": "high",
             "communes": ["59172"],
             "values": ["V3", "V5"],
@@ -71,38 +99,41 @@ def test_filters(client, keys):
         headers=admin,
     )
     client.patch(
-        "/api/v1/actions/E1.1.1",
+        f"/api/v1/actions/{dev_action}",
         json={"contributing_directorates": ["ENV"], "communes": ["59172", "59526"]},
         headers=admin,
     )
     client.patch(
-        "/api/v1/flagship-projects/PP5", json={"actions": [ENV_ACTION, "E2.4.3"]}, headers=admin
+        f"/api/v1/flagship-projects/{scene.flagship}",
+        json={"title": "Vélodrome intercommunal", "actions": [action, scene.sibling]},
+        headers=admin,
     )
-    client.put(f"/api/v1/actions/{ENV_ACTION}/progress/2026", json={"progress": 10}, headers=admin)
+    client.put(f"/api/v1/actions/{action}/progress/2026", json={"progress": 10}, headers=admin)
 
     def codes(**params):
         return [a["code"] for a in client.get("/api/v1/actions", params=params).json()["items"]]
 
-    assert codes(priority="high") == [ENV_ACTION]
-    assert codes(commune="59172") == ["E1.1.1", ENV_ACTION]
-    assert codes(commune="59526") == ["E1.1.1"]
-    assert codes(value="V3") == [ENV_ACTION]
-    assert codes(directorate="ENV") == ["E1.1.1", ENV_ACTION]  # led, or contributing
-    assert codes(flagship="PP5") == [ENV_ACTION, "E2.4.3"]
-    assert codes(year=2026) == [ENV_ACTION]
-    assert codes(year=2026, engagement="E1") == []
-    assert codes(status="in_progress", q="energetique") == [ENV_ACTION]
+    assert codes(priority="high") == [action]
+    assert codes(commune="59172") == [action, dev_action]
+    assert codes(commune="59526") == [dev_action]
+    assert codes(value="V3") == [action]
+    assert codes(directorate="ENV") == [action, dev_action]  # led, or contributing
+    assert codes(flagship=scene.flagship) == [scene.sibling, action]
+    assert codes(year=2026) == [action]
+    assert codes(year=2026, engagement=scene.engagement) == [action]
+    assert codes(year=2026, engagement=other_code) == []
+    assert codes(status="in_progress", q="energetique") == [action]
 
     def flagships(**params):
         page = client.get("/api/v1/flagship-projects", params=params).json()
         return [f["code"] for f in page["items"]]
 
-    assert flagships(axis="E2.4") == ["PP5"]
-    assert flagships(q="velo") == ["PP5"]
-    assert flagships(directorate="ENV") == ["PP5"]
-    # Zones…, Station…, Ouverture…
-    assert flagships(engagement="E3", sort="-title") == ["PP7", "PP9", "PP8"]
-    assert client.get("/api/v1/flagship-projects", params={"limit": 2}).json()["total"] == 9
+    assert flagships(axis=scene.axis) == [scene.flagship]
+    assert flagships(q="VELODROME") == [scene.flagship]
+    assert flagships(directorate="ENV") == [scene.flagship]
+    assert flagships(engagement=other_code, sort="-title") == [zones, station, ouverture]
+    page = client.get("/api/v1/flagship-projects", params={"engagement": other_code, "limit": 2})
+    assert (page.json()["total"], len(page.json()["items"])) == (3, 2)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,12 @@
-"""Tracking: scoped tokens, yearly progress, milestones, If-Match, audit trail, bad input."""
+"""Tracking: scoped tokens, yearly progress, milestones, If-Match, audit trail, bad input.
 
+The data is made by the factories (``make.leads``: ENV and DEV each leading an action of one
+engagement, ENV also its flagship project, a token of each kind), added to the seeded database
+(whose communes and values the bodies name). Routes and bodies name it by placeholders
+("{action}"…), filled with the codes the factories chose.
+"""
+
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -8,8 +15,15 @@ from sqlmodel import Session, col, func, select
 
 from app.core.db import make_engine
 from app.models import AuditEntry
-from tests.conftest import ENV_ACTION, ENV_FLAGSHIP, auth
+from tests import factories as make
+from tests.conftest import Tokens, auth
 from tests.helpers import field_errors, problem, snapshot
+
+
+@pytest.fixture
+def keys(scene: make.Leads) -> Tokens:
+    """The scene's tokens (tests/conftest.py's lean on the real plan's codes)."""
+    return scene.keys
 
 
 def audit_count(db_url: str) -> int:
@@ -20,7 +34,7 @@ def audit_count(db_url: str) -> int:
     return count
 
 
-def make_milestone(client: TestClient, token: str, code: str = ENV_ACTION) -> dict[str, Any]:
+def make_milestone(client: TestClient, token: str, code: str) -> dict[str, Any]:
     response = client.post(
         f"/api/v1/actions/{code}/milestones",
         json={"title": "Étude de potentiel", "planned_on": "2025-06-30"},
@@ -34,84 +48,98 @@ def make_milestone(client: TestClient, token: str, code: str = ENV_ACTION) -> di
 
 # Routes an editor of the lead directorate may use: (method, path, body).
 EDITOR_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
-    ("PATCH", f"/api/v1/actions/{ENV_ACTION}", {"status": "in_progress"}),
-    ("PUT", f"/api/v1/actions/{ENV_ACTION}/progress/2025", {"progress": 20}),
-    ("POST", f"/api/v1/actions/{ENV_ACTION}/milestones", {"title": "Lancement"}),
+    ("PATCH", "/api/v1/actions/{action}", {"status": "in_progress"}),
+    ("PUT", "/api/v1/actions/{action}/progress/2025", {"progress": 20}),
+    ("POST", "/api/v1/actions/{action}/milestones", {"title": "Lancement"}),
     ("PATCH", "/api/v1/milestones/{milestone}", {"done": True}),
     ("DELETE", "/api/v1/milestones/{milestone}", None),
-    ("PATCH", f"/api/v1/flagship-projects/{ENV_FLAGSHIP}", {"priority": "high"}),
-    ("PUT", f"/api/v1/flagship-projects/{ENV_FLAGSHIP}/progress/2024", {"progress": 5}),
-    ("POST", f"/api/v1/flagship-projects/{ENV_FLAGSHIP}/milestones", {"title": "Étude"}),
+    ("PATCH", "/api/v1/flagship-projects/{flagship}", {"priority": "high"}),
+    ("PUT", "/api/v1/flagship-projects/{flagship}/progress/2024", {"progress": 5}),
+    ("POST", "/api/v1/flagship-projects/{flagship}/milestones", {"title": "Étude"}),
 ]
 # Routes reserved to admins.
 ADMIN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
-    ("POST", "/api/v1/actions", {"axis": "E2.3", "title": "Créer un réseau de chaleur"}),
-    ("POST", "/api/v1/flagship-projects", {"engagement": "E2", "title": "Maison du climat"}),
-    ("POST", "/api/v1/axes", {"engagement": "E3", "title": "Nouvel axe"}),
-    ("PATCH", "/api/v1/axes/E2.3", {"title": "Énergies"}),
+    ("POST", "/api/v1/actions", {"axis": "{axis}", "title": "Créer un réseau de chaleur"}),
+    (
+        "POST",
+        "/api/v1/flagship-projects",
+        {"engagement": "{engagement}", "title": "Maison du climat"},
+    ),
+    ("POST", "/api/v1/axes", {"engagement": "{engagement}", "title": "Nouvel axe"}),
+    ("PATCH", "/api/v1/axes/{axis}", {"title": "Énergies"}),
     ("POST", "/api/v1/directorates", {"code": "CULT", "name": "Direction de la culture"}),
     ("PATCH", "/api/v1/directorates/ENV", {"name": "Direction de la transition écologique"}),
-    ("PATCH", f"/api/v1/actions/{ENV_ACTION}", {"title": "Autonomie énergétique"}),
-    ("PATCH", f"/api/v1/actions/{ENV_ACTION}", {"lead_directorate": "DEV"}),
+    ("PATCH", "/api/v1/actions/{action}", {"title": "Autonomie énergétique"}),
+    ("PATCH", "/api/v1/actions/{action}", {"lead_directorate": "DEV"}),
 ]
 
 
 def call(
-    client: TestClient, route: tuple[str, str, dict[str, Any] | None], token: str | None, **ids: Any
+    client: TestClient,
+    route: tuple[str, str, dict[str, Any] | None],
+    token: str | None,
+    scene: make.Leads,
+    milestone: int | None = None,
 ) -> Any:
+    """Send ``route`` with its placeholders filled from ``scene`` (and ``milestone``)."""
     method, path, body = route
+    fields = {**asdict(scene), "milestone": milestone}
+    if body is not None:
+        body = {k: v.format(**fields) if isinstance(v, str) else v for k, v in body.items()}
     headers = auth(token) if token else {}
-    return client.request(method, path.format(**ids), json=body, headers=headers)
+    return client.request(method, path.format(**fields), json=body, headers=headers)
 
 
 @pytest.mark.parametrize("route", EDITOR_ROUTES + ADMIN_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
-def test_write_without_a_valid_token_is_401(client, keys, db_url, route):
-    milestone = make_milestone(client, keys.admin)["id"]
+def test_write_without_a_valid_token_is_401(client, scene, keys, db_url, route):
+    milestone = make_milestone(client, keys.admin, scene.action)["id"]
     before = snapshot(db_url)
     for token in (None, "bsl_not-a-token", keys.revoked):
-        response = call(client, route, token, milestone=milestone)
+        response = call(client, route, token, scene, milestone)
         assert response.status_code == 401, (token, response.text)
         assert response.headers["WWW-Authenticate"] == "Bearer"
     assert snapshot(db_url) == before
 
 
 @pytest.mark.parametrize("route", EDITOR_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
-def test_editor_of_another_directorate_is_403_and_lead_editor_succeeds(client, keys, db_url, route):
-    milestone = make_milestone(client, keys.admin)["id"]
+def test_editor_of_another_directorate_is_403_and_lead_editor_succeeds(
+    client, scene, keys, db_url, route
+):
+    milestone = make_milestone(client, keys.admin, scene.action)["id"]
     before, audits = snapshot(db_url), audit_count(db_url)
-    refused = call(client, route, keys.dev, milestone=milestone)
+    refused = call(client, route, keys.dev, scene, milestone)
     assert "ne peut pas modifier" in problem(refused, 403, "forbidden")["detail"]
     assert snapshot(db_url) == before
-    allowed = call(client, route, keys.env, milestone=milestone)
+    allowed = call(client, route, keys.env, scene, milestone)
     assert allowed.status_code in (200, 201, 204), allowed.text
     assert audit_count(db_url) == audits + 1
 
 
 @pytest.mark.parametrize("route", EDITOR_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
-def test_admin_may_write_anything(client, keys, db_url, route):
-    milestone = make_milestone(client, keys.admin)["id"]
+def test_admin_may_write_anything(client, scene, keys, db_url, route):
+    milestone = make_milestone(client, keys.admin, scene.action)["id"]
     audits = audit_count(db_url)
-    response = call(client, route, keys.admin, milestone=milestone)
+    response = call(client, route, keys.admin, scene, milestone)
     assert response.status_code in (200, 201, 204), response.text
     assert audit_count(db_url) == audits + 1
 
 
 @pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: f"{r[0]} {r[1]} {r[2]}")
-def test_admin_routes_refuse_editors(client, keys, db_url, route):
+def test_admin_routes_refuse_editors(client, scene, keys, db_url, route):
     before, audits = snapshot(db_url), audit_count(db_url)
     for token in (keys.env, keys.dev):
-        assert call(client, route, token).status_code == 403
+        assert call(client, route, token, scene).status_code == 403
     assert snapshot(db_url) == before
-    response = call(client, route, keys.admin)
+    response = call(client, route, keys.admin, scene)
     assert response.status_code in (200, 201), response.text
     assert audit_count(db_url) == audits + 1
 
 
-def test_reads_stay_public(client, keys):
+def test_reads_stay_public(client, scene, keys):
     # Public reads ignore the token; the history, whose answer depends on it, checks it.
-    assert client.get(f"/api/v1/actions/{ENV_ACTION}").status_code == 200
-    assert client.get(f"/api/v1/actions/{ENV_ACTION}", headers=auth("nope")).status_code == 200
-    history = f"/api/v1/actions/{ENV_ACTION}/history"
+    assert client.get(f"/api/v1/actions/{scene.action}").status_code == 200
+    assert client.get(f"/api/v1/actions/{scene.action}", headers=auth("nope")).status_code == 200
+    history = f"/api/v1/actions/{scene.action}/history"
     assert client.get(history).status_code == 200
     assert client.get(history, headers=auth("nope")).status_code == 401
     assert client.get(history, headers=auth(keys.dev)).status_code == 200
@@ -120,14 +148,14 @@ def test_reads_stay_public(client, keys):
 # --- A directorate's year of reporting ----------------------------------------------------------
 
 
-def test_a_directorate_takes_its_action_through_a_year(client, keys):
+def test_a_directorate_takes_its_action_through_a_year(client, scene, keys):
     headers = auth(keys.env)
-    action = client.get(f"/api/v1/actions/{ENV_ACTION}")
+    action = client.get(f"/api/v1/actions/{scene.action}")
     assert action.json()["lead_directorate"] == "ENV"
     etag = action.headers["ETag"]
 
     update = client.patch(
-        f"/api/v1/actions/{ENV_ACTION}",
+        f"/api/v1/actions/{scene.action}",
         json={
             "status": "in_progress",
             "priority": "high",
@@ -149,7 +177,7 @@ def test_a_directorate_takes_its_action_through_a_year(client, keys):
     assert update.headers["ETag"] == '"2"'
 
     report = client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2025",
+        f"/api/v1/actions/{scene.action}/progress/2025",
         json={
             "progress": 35,
             "comment": "Deux parcs solaires en service",
@@ -165,7 +193,7 @@ def test_a_directorate_takes_its_action_through_a_year(client, keys):
     assert report.json()["status"] == "in_progress"  # defaults to the action's status
     assert report.json()["reported_by"] == "env-editor"
 
-    milestone = make_milestone(client, keys.env)
+    milestone = make_milestone(client, keys.env, scene.action)
     done = client.patch(
         f"/api/v1/milestones/{milestone['id']}",
         json={"done": True, "achieved_on": "2025-05-20"},
@@ -173,7 +201,7 @@ def test_a_directorate_takes_its_action_through_a_year(client, keys):
     )
     assert done.status_code == 200 and done.json()["done"] is True
 
-    action = client.get(f"/api/v1/actions/{ENV_ACTION}").json()
+    action = client.get(f"/api/v1/actions/{scene.action}").json()
     assert (action["progress"], action["progress_year"]) == (35, 2025)
     assert client.get("/api/v1/actions", params={"value": "V5"}).json()["total"] == 1
     assert client.get("/api/v1/actions", params={"directorate": "ENV"}).json()["total"] == 1
@@ -183,65 +211,69 @@ def test_a_directorate_takes_its_action_through_a_year(client, keys):
         "Région Hauts-de-France",
     ]
 
-    history = client.get(f"/api/v1/actions/{ENV_ACTION}/history", headers=headers).json()
+    history = client.get(f"/api/v1/actions/{scene.action}/history", headers=headers).json()
     assert [(h["entity"], h["action"]) for h in history["items"]] == [
         ("milestone", "update"),
         ("milestone", "create"),
         ("progress_report", "create"),
         ("action", "update"),
-        ("action", "create"),  # by the seed
+        ("action", "create"),  # by the factory
     ]
-    assert (history["items"][4]["actor"], history["items"][4]["actor_role"]) == ("seed", "system")
+    assert (history["items"][4]["actor"], history["items"][4]["actor_role"]) == ("factory", "admin")
     assert history["items"][3]["before"]["status"] == "planned"
     assert history["items"][3]["after"]["status"] == "in_progress"
     assert history["items"][0]["actor"] == "env-editor"
-    anonymous = client.get(f"/api/v1/actions/{ENV_ACTION}/history").json()
+    anonymous = client.get(f"/api/v1/actions/{scene.action}/history").json()
     assert anonymous["items"][0]["actor"] is None
     assert anonymous["items"][0]["actor_directorates"] == ["ENV"]
 
 
-def test_yearly_reports_2024_to_2030_and_current_progress(client, keys):
+def test_yearly_reports_2024_to_2030_and_current_progress(client, scene, keys):
     for year, value in zip(range(2024, 2031), (5, 12, 20, 20, 41, 55, 70), strict=True):
         response = client.put(
-            f"/api/v1/actions/{ENV_ACTION}/progress/{year}",
+            f"/api/v1/actions/{scene.action}/progress/{year}",
             json={"progress": value},
             headers=auth(keys.env),
         )
         assert response.status_code == 201
-    reports = client.get(f"/api/v1/actions/{ENV_ACTION}/progress").json()
+    reports = client.get(f"/api/v1/actions/{scene.action}/progress").json()
     assert [r["year"] for r in reports] == list(range(2024, 2031))
-    action = client.get(f"/api/v1/actions/{ENV_ACTION}").json()
+    action = client.get(f"/api/v1/actions/{scene.action}").json()
     assert (action["progress"], action["progress_year"]) == (70, 2030)
     # Replacing an earlier year does not change the current progress.
     replaced = client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2026",
+        f"/api/v1/actions/{scene.action}/progress/2026",
         json={"progress": 25, "status": "delayed"},
         headers=auth(keys.env),
     )
     assert replaced.status_code == 200
     assert replaced.json()["version"] == 2
-    assert client.get(f"/api/v1/actions/{ENV_ACTION}").json()["progress"] == 70
-    listed = client.get("/api/v1/actions", params={"axis": "E2.3"}).json()["items"]
-    assert {a["code"]: a["progress"] for a in listed} == {"E2.3.1": None, ENV_ACTION: 70}
+    assert client.get(f"/api/v1/actions/{scene.action}").json()["progress"] == 70
+    listed = client.get("/api/v1/actions", params={"axis": scene.axis}).json()["items"]
+    assert {a["code"]: a["progress"] for a in listed} == {scene.sibling: None, scene.action: 70}
     tree = client.get("/api/v1/tree").json()
-    energy = tree["engagements"][1]["axes"][2]["actions"][1]
-    assert (energy["code"], energy["progress"]) == (ENV_ACTION, 70)
+    (engagement,) = [e for e in tree["engagements"] if e["code"] == scene.engagement]
+    (axis,) = [a for a in engagement["axes"] if a["code"] == scene.axis]
+    assert [(a["code"], a["progress"]) for a in axis["actions"]] == [
+        (scene.sibling, None),
+        (scene.action, 70),
+    ]
 
 
 # --- No lost updates ----------------------------------------------------------------------------
 
 
-def test_stale_if_match_is_412_with_the_current_version(client, keys, db_url):
-    etag = client.get(f"/api/v1/actions/{ENV_ACTION}").headers["ETag"]
+def test_stale_if_match_is_412_with_the_current_version(client, scene, keys, db_url):
+    etag = client.get(f"/api/v1/actions/{scene.action}").headers["ETag"]
     first = client.patch(
-        f"/api/v1/actions/{ENV_ACTION}",
+        f"/api/v1/actions/{scene.action}",
         json={"status": "in_progress"},
         headers={**auth(keys.env), "If-Match": etag},
     )
     assert first.status_code == 200
     before = snapshot(db_url)
     second = client.patch(
-        f"/api/v1/actions/{ENV_ACTION}",
+        f"/api/v1/actions/{scene.action}",
         json={"status": "blocked"},
         headers={**auth(keys.admin), "If-Match": etag},
     )
@@ -250,8 +282,8 @@ def test_stale_if_match_is_412_with_the_current_version(client, keys, db_url):
     assert snapshot(db_url) == before
 
 
-def test_stale_if_match_on_progress_and_milestones(client, keys, db_url):
-    url = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
+def test_stale_if_match_on_progress_and_milestones(client, scene, keys, db_url):
+    url = f"/api/v1/actions/{scene.action}/progress/2025"
     created = client.put(url, json={"progress": 10}, headers=auth(keys.env))
     etag = created.headers["ETag"]
     assert client.get(url).headers["ETag"].startswith(etag.rstrip('"') + ".r")  # "1.r<revision>"
@@ -260,12 +292,12 @@ def test_stale_if_match_on_progress_and_milestones(client, keys, db_url):
     stale = client.put(url, json={"progress": 99}, headers={**auth(keys.env), "If-Match": etag})
     assert stale.status_code == 412 and stale.json()["current_version"] == 2
     missing = client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2026",
+        f"/api/v1/actions/{scene.action}/progress/2026",
         json={"progress": 1},
         headers={**auth(keys.env), "If-Match": '"1"'},
     )
     assert missing.status_code == 412  # If-Match on a report that does not exist yet
-    milestone = make_milestone(client, keys.env)
+    milestone = make_milestone(client, keys.env, scene.action)
     path = f"/api/v1/milestones/{milestone['id']}"
     client.patch(path, json={"title": "Étude livrée"}, headers=auth(keys.env))
     before = snapshot(db_url)
@@ -275,29 +307,29 @@ def test_stale_if_match_on_progress_and_milestones(client, keys, db_url):
         )
         assert response.status_code == 412
     assert snapshot(db_url) == before
-    assert client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2025").json()["progress"] == 15
+    assert client.get(f"/api/v1/actions/{scene.action}/progress/2025").json()["progress"] == 15
 
 
-def test_writes_without_if_match_are_accepted_and_recorded(client, keys, db_url):
+def test_writes_without_if_match_are_accepted_and_recorded(client, scene, keys, db_url):
     audits = audit_count(db_url)
     for status in ("in_progress", "delayed"):
         response = client.patch(
-            f"/api/v1/actions/{ENV_ACTION}", json={"status": status}, headers=auth(keys.env)
+            f"/api/v1/actions/{scene.action}", json={"status": status}, headers=auth(keys.env)
         )
         assert response.status_code == 200
-    assert client.get(f"/api/v1/actions/{ENV_ACTION}").json()["version"] == 3
+    assert client.get(f"/api/v1/actions/{scene.action}").json()["version"] == 3
     assert audit_count(db_url) == audits + 2
 
 
-def test_audit_rows_match_writes_one_for_one(client, keys, db_url):
+def test_audit_rows_match_writes_one_for_one(client, scene, keys, db_url):
     writes = audit_count(db_url)  # the seed's own entries
     for route in EDITOR_ROUTES[:3] + EDITOR_ROUTES[5:]:
-        assert call(client, route, keys.env).status_code in (200, 201)
+        assert call(client, route, keys.env, scene).status_code in (200, 201)
         writes += 1
-        assert call(client, route, keys.dev).status_code == 403  # refused: not recorded
+        assert call(client, route, keys.dev, scene).status_code == 403  # refused: not recorded
     assert audit_count(db_url) == writes
-    history = client.get(f"/api/v1/flagship-projects/{ENV_FLAGSHIP}/history").json()
-    assert history["total"] == 3 + 1  # and its creation by the seed
+    history = client.get(f"/api/v1/flagship-projects/{scene.flagship}/history").json()
+    assert history["total"] == 3 + 1  # and its creation by the factory
     assert {h["entity"] for h in history["items"]} == {
         "flagship_project",
         "progress_report",
@@ -311,27 +343,29 @@ def test_audit_rows_match_writes_one_for_one(client, keys, db_url):
 @pytest.mark.parametrize(
     ("path", "body", "loc"),
     [
-        (f"/actions/{ENV_ACTION}/progress/2025", {"progress": 101}, ["body", "progress"]),
-        (f"/actions/{ENV_ACTION}/progress/2025", {"progress": -1}, ["body", "progress"]),
-        (f"/actions/{ENV_ACTION}/progress/2025", {"progress": "a lot"}, ["body", "progress"]),
-        (f"/actions/{ENV_ACTION}/progress/2025", {}, ["body", "progress"]),
-        (f"/actions/{ENV_ACTION}/progress/2023", {"progress": 5}, ["path", "year"]),
-        (f"/actions/{ENV_ACTION}/progress/2045", {"progress": 5}, ["path", "year"]),
+        ("/actions/{action}/progress/2025", {"progress": 101}, ["body", "progress"]),
+        ("/actions/{action}/progress/2025", {"progress": -1}, ["body", "progress"]),
+        ("/actions/{action}/progress/2025", {"progress": "a lot"}, ["body", "progress"]),
+        ("/actions/{action}/progress/2025", {}, ["body", "progress"]),
+        ("/actions/{action}/progress/2023", {"progress": 5}, ["path", "year"]),
+        ("/actions/{action}/progress/2045", {"progress": 5}, ["path", "year"]),
         (
-            f"/actions/{ENV_ACTION}/progress/2025",
+            "/actions/{action}/progress/2025",
             {"progress": 5, "status": "done"},
             ["body", "status"],
         ),
         (
-            f"/actions/{ENV_ACTION}/progress/2025",
+            "/actions/{action}/progress/2025",
             {"progress": 5, "budget_spent_operating": -10},
             ["body", "budget_spent_operating"],
         ),
     ],
 )
-def test_bad_progress_is_422_naming_the_field(client, keys, db_url, path, body, loc):
+def test_bad_progress_is_422_naming_the_field(client, scene, keys, db_url, path, body, loc):
     before = snapshot(db_url)
-    response = client.put(f"/api/v1{path}", json=body, headers=auth(keys.env))
+    response = client.put(
+        f"/api/v1{path.format(action=scene.action)}", json=body, headers=auth(keys.env)
+    )
     assert field_errors(response)[0]["loc"] == loc
     assert snapshot(db_url) == before
 
@@ -353,11 +387,11 @@ def test_bad_progress_is_422_naming_the_field(client, keys, db_url, path, body, 
         ({"lead_directorate": "NOPE"}, ["body", "lead_directorate"]),
     ],
 )
-def test_bad_tracking_fields_are_422_and_write_nothing(client, keys, db_url, body, loc):
+def test_bad_tracking_fields_are_422_and_write_nothing(client, scene, keys, db_url, body, loc):
     # Partners and dates are set first, in the same request, to prove nothing half-applies.
     before = snapshot(db_url)
     response = client.patch(
-        f"/api/v1/actions/{ENV_ACTION}",
+        f"/api/v1/actions/{scene.action}",
         json={"partners": ["ADEME"], "description": "x", **body},
         headers=auth(keys.admin),
     )
@@ -365,73 +399,87 @@ def test_bad_tracking_fields_are_422_and_write_nothing(client, keys, db_url, bod
     assert snapshot(db_url) == before
 
 
-def test_planned_end_is_checked_against_the_stored_start(client, keys):
+def test_planned_end_is_checked_against_the_stored_start(client, scene, keys):
     client.patch(
-        f"/api/v1/actions/{ENV_ACTION}",
+        f"/api/v1/actions/{scene.action}",
         json={"planned_start": "2026-01-01"},
         headers=auth(keys.env),
     )
     response = client.patch(
-        f"/api/v1/actions/{ENV_ACTION}", json={"planned_end": "2025-01-01"}, headers=auth(keys.env)
+        f"/api/v1/actions/{scene.action}",
+        json={"planned_end": "2025-01-01"},
+        headers=auth(keys.env),
     )
     (error,) = field_errors(response)
     assert error["detail"] == "planned_end (2025-01-01) précède planned_start (2026-01-01)"
 
 
-def test_unknown_codes_are_404(client, keys):
+def test_unknown_codes_are_404(client, scene, keys):
     headers = auth(keys.admin)
     assert client.patch("/api/v1/actions/E9.9.9", json={}, headers=headers).status_code == 404
     assert (
         client.put("/api/v1/actions/E9.9.9/progress/2025", json={"progress": 1}, headers=headers)
     ).status_code == 404
     assert client.get("/api/v1/actions/E9.9.9/progress").status_code == 404
-    assert client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2030").status_code == 404
+    assert client.get(f"/api/v1/actions/{scene.action}/progress/2030").status_code == 404
     assert client.patch("/api/v1/milestones/999", json={}, headers=headers).status_code == 404
-    assert client.get("/api/v1/flagship-projects/PP5/history").status_code == 200
-    assert client.get("/api/v1/flagship-projects/E1.1.1/history").status_code == 404
+    assert client.get(f"/api/v1/flagship-projects/{scene.flagship}/history").status_code == 200
+    assert client.get(f"/api/v1/flagship-projects/{scene.action}/history").status_code == 404
 
 
 # --- Editing the plan (admins) ------------------------------------------------------------------
 
 
-def test_admin_creates_moves_renames_and_archives(client, keys):
+def test_admin_creates_moves_renames_and_archives(client, scene, keys):
     headers = auth(keys.admin)
-    axis = client.post("/api/v1/axes", json={"engagement": "E2", "title": "Eau"}, headers=headers)
-    assert axis.status_code == 201 and axis.json()["code"] == "E2.8"
+    engagement = scene.engagement  # it has two axes: the new one is the third
+    new_axis, new_action = f"{engagement}.3", f"{engagement}.3.1"
+    axis = client.post(
+        "/api/v1/axes", json={"engagement": engagement, "title": "Eau"}, headers=headers
+    )
+    assert axis.status_code == 201 and axis.json()["code"] == new_axis
 
     action = client.post(
         "/api/v1/actions",
-        json={"axis": "E2.8", "title": "Réseau de mesure", "lead_directorate": "ENV"},
+        json={"axis": new_axis, "title": "Réseau de mesure", "lead_directorate": "ENV"},
         headers=headers,
     )
     assert action.status_code == 201, action.text
-    assert (action.json()["code"], action.json()["lead_directorate"]) == ("E2.8.1", "ENV")
+    assert (action.json()["code"], action.json()["lead_directorate"]) == (new_action, "ENV")
     sub = client.post(
-        "/api/v1/actions", json={"parent": "E2.8.1", "title": "Capteurs"}, headers=headers
+        "/api/v1/actions", json={"parent": new_action, "title": "Capteurs"}, headers=headers
     )
-    assert sub.json()["code"] == "E2.8.1.1"
-    assert sub.json()["parent_code"] == "E2.8.1"
+    assert sub.json()["code"] == f"{new_action}.1"
+    assert sub.json()["parent_code"] == new_action
     taken = client.post(
-        "/api/v1/actions", json={"axis": "E2.8", "code": "E2.8.1", "title": "x"}, headers=headers
+        "/api/v1/actions",
+        json={"axis": new_axis, "code": new_action, "title": "x"},
+        headers=headers,
     )
     assert taken.status_code == 409
 
     renamed = client.patch(
-        "/api/v1/actions/E2.8.1", json={"title": "Réseau de mesure de l'eau"}, headers=headers
+        f"/api/v1/actions/{new_action}",
+        json={"title": "Réseau de mesure de l'eau"},
+        headers=headers,
     )
-    assert renamed.json()["code"] == "E2.8.1"
-    moved = client.patch("/api/v1/actions/E2.8.1", json={"axis": "E2.6"}, headers=headers)
+    assert renamed.json()["code"] == new_action
+    moved = client.patch(
+        f"/api/v1/actions/{new_action}", json={"axis": scene.other_axis}, headers=headers
+    )
     assert (moved.json()["axis_code"], moved.json()["sub_actions"][0]["code"]) == (
-        "E2.6",
-        "E2.8.1.1",
+        scene.other_axis,
+        f"{new_action}.1",
     )
-    assert client.get("/api/v1/actions/E2.8.1.1").json()["axis_code"] == "E2.6"
+    assert client.get(f"/api/v1/actions/{new_action}.1").json()["axis_code"] == scene.other_axis
 
-    archived = client.patch("/api/v1/actions/E2.8.1", json={"archived": True}, headers=headers)
+    archived = client.patch(
+        f"/api/v1/actions/{new_action}", json={"archived": True}, headers=headers
+    )
     assert archived.json()["archived"] is True
     tree = client.get("/api/v1/tree").json()
     codes = {a["code"] for e in tree["engagements"] for x in e["axes"] for a in x["actions"]}
-    assert "E2.8.1" not in codes
+    assert new_action not in codes
     assert client.get("/api/v1/actions", params={"q": "mesure"}).json()["total"] == 0
     assert (
         client.get("/api/v1/actions", params={"q": "mesure", "include_archived": True}).json()[
@@ -439,26 +487,40 @@ def test_admin_creates_moves_renames_and_archives(client, keys):
         ]
         == 1
     )
-    assert client.get("/api/v1/actions/E2.8.1.1").json()["archived"] is True  # with its action
-    assert len(client.get("/api/v1/actions/E2.8.1/history").json()["items"]) == 4
+    assert (
+        client.get(f"/api/v1/actions/{new_action}.1").json()["archived"] is True
+    )  # with its action
+    assert len(client.get(f"/api/v1/actions/{new_action}/history").json()["items"]) == 4
 
     flagship = client.post(
         "/api/v1/flagship-projects",
-        json={"engagement": "E2", "title": "Maison du climat", "actions": ["E2.3.1", ENV_ACTION]},
+        json={
+            "engagement": engagement,
+            "title": "Maison du climat",
+            "actions": [scene.sibling, scene.action],
+        },
         headers=headers,
     )
     assert flagship.status_code == 201
-    assert flagship.json()["code"] == "PP10"
-    assert [a["code"] for a in flagship.json()["actions"]] == ["E2.3.1", ENV_ACTION]
-    assert client.get(f"/api/v1/actions/{ENV_ACTION}").json()["flagship_projects"] == [
-        {"code": "PP10", "title": "Maison du climat"}
+    new_flagship = f"PP{int(scene.flagship.removeprefix('PP')) + 1}"  # the next after the last
+    assert flagship.json()["code"] == new_flagship
+    assert [a["code"] for a in flagship.json()["actions"]] == [scene.sibling, scene.action]
+    assert client.get(f"/api/v1/actions/{scene.action}").json()["flagship_projects"] == [
+        {"code": new_flagship, "title": "Maison du climat"}
     ]
-    bad = client.patch("/api/v1/flagship-projects/PP10", json={"actions": ["PP1"]}, headers=headers)
+    bad = client.patch(
+        f"/api/v1/flagship-projects/{new_flagship}",
+        json={"actions": [scene.flagship]},
+        headers=headers,
+    )
     assert bad.status_code == 422
 
-    archived_axis = client.patch("/api/v1/axes/E2.8", json={"archived": True}, headers=headers)
+    archived_axis = client.patch(
+        f"/api/v1/axes/{new_axis}", json={"archived": True}, headers=headers
+    )
     assert archived_axis.json()["archived"] is True
-    assert "E2.8" not in {a["code"] for a in client.get("/api/v1/engagements/E2").json()["axes"]}
+    axes = client.get(f"/api/v1/engagements/{engagement}").json()["axes"]
+    assert [a["code"] for a in axes] == [scene.axis, scene.other_axis]
 
     directorate = client.post(
         "/api/v1/directorates", json={"code": "CULT", "name": "Culture"}, headers=headers
@@ -474,20 +536,17 @@ def test_admin_creates_moves_renames_and_archives(client, keys):
     assert [d["code"] for d in directorates] == ["CULT", "DEV", "ENV"]
 
 
-def test_a_sub_action_cannot_nest_deeper(client, keys):
+def test_a_sub_action_cannot_nest_deeper(client, scene, keys):
     headers = auth(keys.admin)
-    client.post(
-        "/api/v1/actions", json={"parent": "E1.1.1", "title": "Sous-action"}, headers=headers
-    )
-    deeper = client.post(
-        "/api/v1/actions", json={"parent": "E1.1.1.1", "title": "Trop"}, headers=headers
-    )
+    action, sub = scene.dev_action, f"{scene.dev_action}.1"
+    client.post("/api/v1/actions", json={"parent": action, "title": "Sous-action"}, headers=headers)
+    deeper = client.post("/api/v1/actions", json={"parent": sub, "title": "Trop"}, headers=headers)
     (error,) = field_errors(deeper)
     assert (error["loc"], error["detail"]) == (
         ["body", "parent"],
-        "E1.1.1.1 n'est pas une action de premier niveau",
+        f"{sub} n'est pas une action de premier niveau",
     )
     has_children = client.patch(
-        "/api/v1/actions/E1.1.1", json={"parent": "E1.1.2"}, headers=headers
+        f"/api/v1/actions/{action}", json={"parent": scene.action}, headers=headers
     )
     assert has_children.status_code == 422

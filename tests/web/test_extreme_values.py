@@ -4,8 +4,11 @@ The API bounds what it accepts, but a database written before those bounds, or r
 dump, may hold anything its columns can: ±1e308, the smallest subnormal (5e-324), zero
 baselines, budgets of 1.7e308, weights whose sum overflows, 20,000-character texts, and even
 infinities (both backends) and NaN (PostgreSQL's ``double precision``; SQLite stores NaN as NULL).
-These tests write such values straight into the database (through the models, bypassing the API's
-validation), then read every public page, every open-data file in CSV and JSON and the API's
+These tests add an engagement of their own to the seeded plan with the factories
+(tests/factories.py: its actions, sub-actions, flagship project, and an indicator like the seeded
+energy one), then write such values straight into the database (through the models, bypassing the
+API's validation), on those and on indicators of their own; then they read every public page,
+every open-data file in CSV and JSON and the API's
 reads of those objects: each must answer 200, JSON must parse with a strict parser (no NaN, no
 Infinity, no number beyond a double) and every chart coordinate must be a plain finite number
 inside the drawing.
@@ -37,7 +40,6 @@ from app.core.db import make_engine, session_scope
 from app.indicators.trajectory import Point, annual_growth, assess, expected_value, progress_rate
 from app.models import (
     Directorate,
-    FlagshipAction,
     Indicator,
     IndicatorLink,
     IndicatorTarget,
@@ -46,13 +48,13 @@ from app.models import (
     ProgressReport,
     Status,
     Trackable,
-    TrackableKind,
 )
 from app.models.indicators import Direction, IndicatorDetail, Trajectory
 from app.trackables.rollups import weighted_mean
 from app.web import charts
 from app.web import format as fr
 from app.web.routes import router as web_router
+from tests import factories as make
 from tests.conftest import make_client
 from tests.databases import BACKEND, PostgresDatabases, SqliteDatabases
 
@@ -62,13 +64,18 @@ LONG_TEXT = ("Très long commentaire, avec des accents et des « guillemets ». 
 LONG_TITLE = ("Atteindre l'autonomie énergétique du territoire " * 11)[:500]
 LONG_NAME = ("Indicateur au nom très long " * 11)[:300]
 
+# What the factories make, with codes of the tests' choosing, next to the seeded plan.
 DIRECTORATE = "EXT"
-HEAVY_ACTION = "E2.3.2"  # measured by the seeded energy indicator
-PARENT_ACTION = "E2.3.1"  # no report of its own: the mean of its two sub-actions
-SUB_ACTIONS = ("E2.3.1.1", "E2.3.1.2")
-HEAVY_WEIGHT_ACTIONS = ("E2.1.1", "E2.1.2")
-FLAGSHIP = "PP5"
-ENERGY = "IND-AUTONOMIE-ENERGETIQUE"
+ENGAGEMENT = "E7"
+WEIGHTS_AXIS = "E7.1"  # two actions of extreme weights, and one of weight 1 without a report
+HEAVY_WEIGHT_ACTIONS = ("E7.1.1", "E7.1.2")
+LIGHT_ACTION = "E7.1.3"
+ENERGY_AXIS = "E7.2"
+PARENT_ACTION = "E7.2.1"  # no report of its own: the mean of its two sub-actions
+SUB_ACTIONS = ("E7.2.1.1", "E7.2.1.2")
+HEAVY_ACTION = "E7.2.2"  # measured by ENERGY
+FLAGSHIP = "PP70"  # serving HEAVY_ACTION and PARENT_ACTION
+ENERGY = "IND-X-ENERGY"  # as the seeded energy indicator: "%", 50 in 2044
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ class IndicatorCase:
 
 
 INDICATORS = (
-    # The seeded one (target 50 in 2044), with extreme values added.
+    # Like the seeded one (target 50 in 2044), with extreme values added.
     IndicatorCase(
         ENERGY,
         Direction.increase,
@@ -190,9 +197,36 @@ def _report(
     )
 
 
+def make_structure(url: str) -> None:
+    """The engagement the extremes are written on, made by the factories as the API would."""
+    with make.session_on(url) as session:
+        engagement = make.engagement(session, code=ENGAGEMENT, title="Engagement extrême")
+        weights = make.axis(session, engagement=engagement, code=WEIGHTS_AXIS)
+        for code in (*HEAVY_WEIGHT_ACTIONS, LIGHT_ACTION):
+            make.action(session, axis=weights, code=code)
+        energy = make.axis(session, engagement=engagement, code=ENERGY_AXIS)
+        parent = make.action(session, axis=energy, code=PARENT_ACTION)
+        for code in SUB_ACTIONS:
+            make.action(session, parent=parent, code=code)
+        heavy = make.action(session, axis=energy, code=HEAVY_ACTION)
+        make.flagship_project(
+            session, engagement=engagement, code=FLAGSHIP, actions=[heavy, parent]
+        )
+        make.indicator(
+            session,
+            code=ENERGY,
+            name="Autonomie énergétique du territoire",
+            unit="%",
+            measures=[heavy],
+            targets=[(2044, 50.0)],
+        )
+        session.commit()
+
+
 def write_extremes(url: str) -> None:
     """What an old database or a restored dump may hold, written through the models (table
-    models do not validate) on the seeded plan."""
+    models do not validate) on the factories' engagement, next to the seeded plan."""
+    make_structure(url)
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:
@@ -237,21 +271,11 @@ def write_extremes(url: str) -> None:
             parent = _trackable(session, PARENT_ACTION)
             parent.lead_directorate_id = directorate.id
             assert parent.id is not None
-            for position, (code, progress) in enumerate(
-                zip(SUB_ACTIONS, (100.0, 0.0), strict=True)
-            ):
-                sub = Trackable(
-                    kind=TrackableKind.action,
-                    code=code,
-                    title=LONG_TITLE,
-                    position=position,
-                    axis_id=parent.axis_id,
-                    parent_id=parent.id,
-                    weight=1.7e308,
-                    lead_directorate_id=directorate.id,
-                )
-                session.add(sub)
-                session.flush()
+            for code, progress in zip(SUB_ACTIONS, (100.0, 0.0), strict=True):
+                sub = _trackable(session, code)
+                sub.title = LONG_TITLE
+                sub.weight = 1.7e308
+                sub.lead_directorate_id = directorate.id
                 _report(session, sub, 2025, progress, budget_planned_investment=1e12)
 
             for code, weight, progress in zip(
@@ -265,11 +289,6 @@ def write_extremes(url: str) -> None:
             flagship = _trackable(session, FLAGSHIP)
             flagship.lead_directorate_id = directorate.id
             flagship.title = LONG_TITLE
-            assert flagship.id is not None
-            for code in (HEAVY_ACTION, PARENT_ACTION):
-                action_id = _trackable(session, code).id
-                assert action_id is not None
-                session.add(FlagshipAction(flagship_project_id=flagship.id, action_id=action_id))
             # Two 1.7e308 budgets in the same column: their sum overflows a double.
             _report(session, flagship, 2024, 0.0, budget_planned_investment=1.7e308)
             _report(
@@ -489,6 +508,7 @@ PAGES = [
     "/engagements/E1",
     "/engagements/E2",
     "/engagements/E3",
+    f"/engagements/{ENGAGEMENT}",
     "/actions",
     "/actions?sort=-progress",
     "/actions?sort=progress&limit=200",
@@ -520,9 +540,9 @@ API_READS = [
     "/api/v1/dashboard/directorates",
     "/api/v1/dashboard/communes",
     "/api/v1/dashboard/reporting?year=2025",
-    "/api/v1/engagements/E2",
-    "/api/v1/axes/E2.1",
-    "/api/v1/axes/E2.3",
+    f"/api/v1/engagements/{ENGAGEMENT}",
+    f"/api/v1/axes/{WEIGHTS_AXIS}",
+    f"/api/v1/axes/{ENERGY_AXIS}",
     "/api/v1/indicators",
     "/api/v1/indicators?limit=100",
     *(f"/api/v1/indicators/{code}" for code in INDICATOR_CODES),
@@ -658,10 +678,10 @@ def axis_progress(reader: TestClient, code: str) -> float | None:
 
 
 def test_rollups_over_weights_whose_sum_overflows(finite_reader: TestClient) -> None:
-    # E2.1.1 (weight 1.7e308, 100 %) outweighs E2.1.2 (5e-324, 0 %) and the others (1, 0 %).
-    assert axis_progress(finite_reader, "E2.1") == pytest.approx(100.0)
-    # E2.3.2 (1.7e308, 100 %) outweighs E2.3.1 (1, the mean of its two sub-actions of 1.7e308).
-    assert axis_progress(finite_reader, "E2.3") == pytest.approx(100.0)
+    # E7.1.1 (weight 1.7e308, 100 %) outweighs E7.1.2 (5e-324, 0 %) and E7.1.3 (1, 0 %).
+    assert axis_progress(finite_reader, WEIGHTS_AXIS) == pytest.approx(100.0)
+    # E7.2.2 (1.7e308, 100 %) outweighs E7.2.1 (1, the mean of its two sub-actions of 1.7e308).
+    assert axis_progress(finite_reader, ENERGY_AXIS) == pytest.approx(100.0)
     plan = strict_json(finite_reader.get("/api/v1/dashboard/summary").text)
     # The plan: the two actions of weight 1.7e308, both at 100 %, outweigh all others.
     assert plan["plan"]["rollup"]["progress"] == pytest.approx(100.0)
@@ -773,10 +793,10 @@ def test_infinities_and_nan_are_shown_as_such(non_finite_reader: TestClient) -> 
         body = strict_json(non_finite_reader.get(f"/api/v1/indicators/{code}").text)
         assert body["trajectory"]["trajectory"] == "no_data"
 
-    # An infinite weight outweighs every finite one (E2.3.2 at 50 % in 2026); E2.1.2's NaN weight
-    # counts for nothing, leaving E2.1.1's 100 % (on SQLite, its infinite weight and 0 % win).
-    assert axis_progress(non_finite_reader, "E2.3") == pytest.approx(50.0)
-    assert axis_progress(non_finite_reader, "E2.1") == pytest.approx(
+    # An infinite weight outweighs every finite one (E7.2.2 at 50 % in 2026); E7.1.2's NaN weight
+    # counts for nothing, leaving E7.1.1's 100 % (on SQLite, its infinite weight and 0 % win).
+    assert axis_progress(non_finite_reader, ENERGY_AXIS) == pytest.approx(50.0)
+    assert axis_progress(non_finite_reader, WEIGHTS_AXIS) == pytest.approx(
         100.0 if math.isnan(NAN) else 0.0
     )
 

@@ -18,7 +18,8 @@ from app.core.db import make_engine
 from app.main import create_app
 from app.web import charts
 from app.web.routes import latest_changes
-from tests.conftest import DEV_ACTION, Tokens, auth
+from tests import factories as make
+from tests.conftest import Tokens, auth
 from tests.helpers import problem
 
 PLAN_TITLE = "Projet de territoire 2024-2044"
@@ -181,6 +182,17 @@ def api_codes(client: TestClient, **params: Any) -> list[str]:
 
 
 @pytest.fixture
+def keys(db_url: str) -> Tokens:
+    """A token of every kind of caller; ENV and DEV lead nothing (the sample's DTE leads)."""
+    with make.session_on(db_url) as session:
+        env = make.directorate(session, code="ENV", name="Direction de l'environnement")
+        dev = make.directorate(session, code="DEV", name="Direction du développement économique")
+        made = make.keys(session, env=env, dev=dev)
+        session.commit()
+    return made
+
+
+@pytest.fixture
 def sample(client: TestClient, keys: Tokens) -> Tokens:
     write_sample(client, keys.admin)
     return keys
@@ -263,13 +275,22 @@ def test_the_stylesheet_has_focus_styles_and_a_phone_layout(client: TestClient) 
     [
         "/engagements/E9",
         "/actions/E9.9.9",
-        "/actions/PP5",  # a flagship project is not an action
+        "/actions/{flagship}",  # a flagship project is not an action
         "/projets-phares/PP99",
-        "/projets-phares/E1.1.1",
+        "/projets-phares/{action}",
         "/indicateurs/IND-INCONNU",
     ],
 )
-def test_an_unknown_code_answers_the_french_404_page(client: TestClient, path: str) -> None:
+def test_an_unknown_code_answers_the_french_404_page(
+    client: TestClient, db_url: str, path: str
+) -> None:
+    with make.session_on(db_url) as session:  # an action and a flagship project, to mistake
+        made = {
+            "action": make.action(session).code,
+            "flagship": make.flagship_project(session).code,
+        }
+        session.commit()
+    path = path.format(**made)
     markup = get_page(client, path, status=404)
     assert markup.all("html") == [{"lang": "fr"}]
     assert "Page introuvable" in markup.text
@@ -475,12 +496,19 @@ def test_an_engagement_lists_its_axes_and_their_actions(client: TestClient, samp
     assert "Faire face collectivement" in h1_of(client, "/engagements/E2")
 
 
-def test_an_action_page_shows_everything_tracked(client: TestClient, sample: Tokens) -> None:
+def test_an_action_page_shows_everything_tracked(
+    client: TestClient, sample: Tokens, db_url: str
+) -> None:
     # An editor writes too: the page shows its role and directorate, never the token's name.
+    with make.session_on(db_url) as session:
+        eco = make.directorate(session, code="ECO", name="Direction de l'économie")
+        eco_action = make.action(session, lead=eco).code
+        eco_editor = make.token(session, directorates=[eco], name="eco-editor")
+        session.commit()
     response = client.put(
-        f"/api/v1/actions/{DEV_ACTION}/progress/2025",
+        f"/api/v1/actions/{eco_action}/progress/2025",
         json={"progress": 10},
-        headers=auth(sample.dev),
+        headers=auth(eco_editor),
     )
     assert response.status_code == 201
     markup = get_page(client, f"/actions/{SAMPLE_ACTION}")
@@ -514,9 +542,9 @@ def test_an_action_page_shows_everything_tracked(client: TestClient, sample: Tok
     assert "admin" not in re.findall(
         r"<td>([^<]*)</td>", client.get(f"/actions/{SAMPLE_ACTION}").text
     )
-    dev_page = client.get(f"/actions/{DEV_ACTION}").text
-    assert "direction pilote (DEV)" in dev_page
-    assert "dev-editor" not in dev_page
+    eco_page = client.get(f"/actions/{eco_action}").text
+    assert "direction pilote (ECO)" in eco_page
+    assert "eco-editor" not in eco_page
     # The breadcrumb leads back up the tree.
     assert markup.all("nav", **{"aria-label": "Fil d'Ariane"}, class_="breadcrumb")
     assert markup.all("a", href="/engagements/E2#axe-E2.3")

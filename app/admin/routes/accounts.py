@@ -3,7 +3,8 @@
 app.accounts.accounts, audited as the admin. No mail server yet: an invitation link is shown once,
 on the page answering the form, for the admin to pass on."""
 
-from collections.abc import Mapping
+from collections.abc import Callable
+from functools import partial
 
 from fastapi import Request, Response
 from sqlmodel import Session
@@ -12,8 +13,6 @@ from starlette.datastructures import FormData
 from app.accounts import accounts
 from app.admin import pages
 from app.api.deps import SessionDep, SettingsDep
-from app.auth.sessions import SignedIn
-from app.core.errors import BoussoleError
 from app.models import Account, Role
 from app.web.signed_in import AdminPerson, CsrfForm
 
@@ -49,15 +48,15 @@ def _shown_once(
         request,
         session,
         "shown_once.html",
-        title="Lien d'invitation",
-        section="accounts",
-        heading=f"Invitation de {account.display_name}",
-        done=(
-            f"Le compte de {account.email} a été créé."
+        pages.Outcome(
+            done=f"Le compte de {account.email} a été créé."
             if new
             else f"Un nouveau lien d'invitation a été fait pour {account.email} ; les précédents "
             "ne servent plus."
         ),
+        title="Lien d'invitation",
+        section="accounts",
+        heading=f"Invitation de {account.display_name}",
         shown_label="Lien d'invitation",
         shown=_invitation_link(request, token),
         explanation=(
@@ -73,25 +72,15 @@ def _shown_once(
 # --- The list and the invitation ------------------------------------------------------------------
 
 
-def _list_page(
-    request: Request,
-    session: Session,
-    *,
-    refused: pages.Refusal | None = None,
-    entered: Mapping[str, object] | None = None,
-) -> Response:
-    return pages.admin_page(
-        request,
-        session,
-        "accounts.html",
-        title="Comptes",
-        section="accounts",
-        refused=refused,
-        views=accounts.get_all(session=session),
-        choices=pages.directorate_choices(session),
-        entered=entered
-        or {"email": "", "display_name": "", "role": Role.editor.value, "directorates": []},
-    )
+def _accounts_shown(session: Session) -> dict[str, object]:
+    return {
+        "views": accounts.get_all(session=session),
+        "choices": pages.directorate_choices(session),
+        "entered": {"email": "", "display_name": "", "role": Role.editor.value, "directorates": []},
+    }
+
+
+_list_page = pages.ListPage("accounts.html", "Comptes", "accounts", _accounts_shown)
 
 
 @router.get("/comptes", name="admin_accounts")
@@ -108,8 +97,8 @@ def invite(
     form: CsrfForm,
 ) -> Response:
     """Create the account: the answer shows its invitation link, once."""
-    entered = _entered(form)
-    try:
+
+    def create() -> Response:
         account, token = accounts.create(
             session=session,
             actor=person.actor,
@@ -119,37 +108,29 @@ def invite(
             directorate_codes=pages.texts(form, "directorates"),
             invitation_days=settings.invitation_days,
         )
-    except BoussoleError as error:
-        refused = pages.refusal(session, error, "email")
-        return _list_page(request, session, refused=refused, entered=entered)
-    return _shown_once(request, session, settings.invitation_days, account, token, new=True)
+        return _shown_once(request, session, settings.invitation_days, account, token, new=True)
+
+    redraw = partial(_list_page, request, session)
+    return pages.submit(session, create, redraw, entered=_entered(form), default_field="email")
 
 
 # --- One account ----------------------------------------------------------------------------------
 
 
 def _account_page(
-    request: Request,
-    session: Session,
-    account: Account,
-    *,
-    done_message: str | None = None,
-    refused: pages.Refusal | None = None,
-    entered: Mapping[str, object] | None = None,
+    request: Request, session: Session, account: Account, outcome: pages.Outcome = pages.FIRST_VIEW
 ) -> Response:
     view = next(v for v in accounts.get_all(session=session) if v.id == account.id)
     return pages.admin_page(
         request,
         session,
         "account.html",
+        outcome,
         title=f"Compte de {view.display_name}",
         section="accounts",
-        refused=refused,
         view=view,
         choices=pages.directorate_choices(session, kept=view.directorate_codes),
-        done=done_message,
-        entered=entered
-        or {
+        entered={
             "display_name": view.display_name,
             "role": view.role.value,
             "directorates": list(view.directorate_codes),
@@ -166,12 +147,16 @@ def account_page(
     fait: pages.DoneQuery = None,
 ) -> Response:
     account = accounts.get(session=session, account_id=account_id)
-    return _account_page(request, session, account, done_message=pages.confirmation(DONE, fait))
+    return _account_page(request, session, account, pages.confirmation(DONE, fait))
 
 
-def _back(request: Request, account: Account, key: str) -> Response:
+def _submitter(request: Request, session: Session, account: Account) -> Callable[..., Response]:
+    """``pages.submit_then_back`` for ``account``: the change, then back to its page; refused,
+    its page again with the refusal."""
     assert account.id is not None
-    return pages.done(pages.page_path(request, "admin_account", account_id=account.id), key)
+    back_to = pages.page_path(request, "admin_account", account_id=account.id)
+    redraw = partial(_account_page, request, session, account)
+    return partial(pages.submit_then_back, session, redraw=redraw, back_to=back_to)
 
 
 @router.post("/comptes/{account_id}/modifier", name="admin_account_update")
@@ -179,46 +164,40 @@ def update_account(
     account_id: int, request: Request, session: SessionDep, person: AdminPerson, form: CsrfForm
 ) -> Response:
     account = accounts.get(session=session, account_id=account_id)
-    try:
-        accounts.update(
+    return _submitter(request, session, account)(
+        lambda: accounts.update(
             session=session,
             actor=person.actor,
             account=account,
             display_name=pages.text(form, "display_name"),
             role=pages.role_of(form),
             directorate_codes=pages.texts(form, "directorates"),
-        )
-    except BoussoleError as error:
-        refused = pages.refusal(session, error, "role")
-        return _account_page(request, session, account, refused=refused, entered=_entered(form))
-    return _back(request, account, "modifie")
+        ),
+        key="modifie",
+        entered=_entered(form),
+        default_field="role",
+    )
 
 
-def _set_active(
-    request: Request, session: Session, person: SignedIn, account_id: int, active: bool
-) -> Response:
-    account = accounts.get(session=session, account_id=account_id)
-    change = accounts.reactivate if active else accounts.deactivate
-    try:
-        change(session=session, actor=person.actor, account=account)
-    except BoussoleError as error:
-        return _account_page(request, session, account, refused=pages.refusal(session, error))
-    return _back(request, account, "reactive" if active else "desactive")
+def _switch_route(path: str, name: str, service: Callable[..., object], key: str) -> None:
+    """A button of the account's page that calls ``service`` on it, with nothing to enter."""
+
+    @router.post(f"/comptes/{{account_id}}/{path}", name=name)
+    def switch(
+        account_id: int,
+        request: Request,
+        session: SessionDep,
+        person: AdminPerson,
+        _form: CsrfForm,
+    ) -> Response:
+        account = accounts.get(session=session, account_id=account_id)
+        change = partial(service, session=session, actor=person.actor, account=account)
+        return _submitter(request, session, account)(change, key=key)
 
 
-@router.post("/comptes/{account_id}/desactiver", name="admin_account_deactivate")
-def deactivate_account(
-    account_id: int, request: Request, session: SessionDep, person: AdminPerson, _form: CsrfForm
-) -> Response:
-    """The account can no longer sign in; its sessions end at once."""
-    return _set_active(request, session, person, account_id, active=False)
-
-
-@router.post("/comptes/{account_id}/reactiver", name="admin_account_reactivate")
-def reactivate_account(
-    account_id: int, request: Request, session: SessionDep, person: AdminPerson, _form: CsrfForm
-) -> Response:
-    return _set_active(request, session, person, account_id, active=True)
+# Deactivated, the account can no longer sign in and its sessions end at once.
+_switch_route("desactiver", "admin_account_deactivate", accounts.deactivate, "desactive")
+_switch_route("reactiver", "admin_account_reactivate", accounts.reactivate, "reactive")
 
 
 @router.post("/comptes/{account_id}/invitation", name="admin_account_invite_again")
@@ -232,13 +211,14 @@ def invite_again(
 ) -> Response:
     """A new invitation link, shown once; the earlier ones stop working."""
     account = accounts.get(session=session, account_id=account_id)
-    try:
+
+    def invite() -> Response:
         token = accounts.invite_again(
             session=session,
             actor=person.actor,
             account=account,
             invitation_days=settings.invitation_days,
         )
-    except BoussoleError as error:
-        return _account_page(request, session, account, refused=pages.refusal(session, error))
-    return _shown_once(request, session, settings.invitation_days, account, token, new=False)
+        return _shown_once(request, session, settings.invitation_days, account, token, new=False)
+
+    return pages.submit(session, invite, partial(_account_page, request, session, account))

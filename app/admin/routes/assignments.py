@@ -3,15 +3,16 @@ by the query (engagement, lead directorate or none, text), and the bulk form tha
 rows at once, all or nothing, through the service of ``boussole assign``
 (app.tooling.organisation.apply_assignments), audited as the admin."""
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from sqlmodel import Session
 
 from app.admin import pages, pilotage
 from app.admin.pilotage import BulkChange, Filters
 from app.api.deps import SessionDep
-from app.core.errors import BoussoleError
+from app.core.errors import InvalidInputError
 from app.reference import reference
 from app.tooling import organisation
 from app.trackables import trackables
@@ -25,21 +26,18 @@ def _page(
     request: Request,
     session: Session,
     filters: Filters,
-    *,
-    done_message: str | None = None,
-    refused: pages.Refusal | None = None,
+    outcome: pages.Outcome = pages.FIRST_VIEW,
     change: BulkChange | None = None,
 ) -> Response:
     table = pilotage.rows(session=session)
-    shown = [row for row in table if filters.keep(row)]
     return pages.admin_page(
         request,
         session,
         "assignments.html",
+        outcome,
         title="Pilotage des actions",
         section="assignments",
-        refused=refused,
-        shown=shown,
+        shown=[row for row in table if filters.keep(row)],
         total=len(table),
         filters=filters,
         engagements=trackables.get_all_engagements(session=session),
@@ -47,8 +45,16 @@ def _page(
         in_service=pages.directorate_choices(session),
         no_lead=pilotage.NO_LEAD,
         change=change or BulkChange(codes=()),
-        done=done_message,
     )
+
+
+def _filters(
+    engagement: Annotated[str | None, Query(max_length=30)] = None,
+    direction: Annotated[str | None, Query(max_length=30)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Filters:
+    """The filters of the page's address."""
+    return Filters.of({"engagement": engagement, "direction": direction, "q": q})
 
 
 @router.get("/pilotage", name="admin_assignments")
@@ -56,13 +62,10 @@ def assignments_page(
     request: Request,
     session: SessionDep,
     person: AdminPerson,
-    engagement: Annotated[str | None, Query(max_length=30)] = None,
-    direction: Annotated[str | None, Query(max_length=30)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    filters: Annotated[Filters, Depends(_filters)],
     fait: pages.DoneQuery = None,
     nombre: Annotated[int | None, Query(ge=0, le=pilotage.MAX_ROWS)] = None,
 ) -> Response:
-    filters = Filters.of({"engagement": engagement, "direction": direction, "q": q})
     message = None
     if fait == "affectees" and nombre is not None:
         message = (
@@ -70,7 +73,7 @@ def assignments_page(
             if nombre
             else "Rien n'a changé : les lignes cochées étaient déjà ainsi."
         )
-    return _page(request, session, filters, done_message=message)
+    return _page(request, session, filters, pages.Outcome(done=message))
 
 
 @router.post("/pilotage", name="admin_assignments_apply")
@@ -84,18 +87,18 @@ def apply_assignments(
         add=pages.text(form, "add").strip(),
         remove=pages.text(form, "remove").strip(),
     )
-    try:
+
+    def apply() -> Response:
         rows = change.assignments(
             table=pilotage.rows(session=session),
             directorates=reference.get_all_directorates(session=session),
         )
-        counts = organisation.apply_assignments(session=session, actor=person.actor, rows=rows)
-    except BoussoleError as error:
-        refused = pages.refusal(session, error, "codes")
-        return _page(request, session, filters, refused=refused, change=change)
-    except organisation.OrganisationError as error:
-        session.rollback()
-        refused = pages.Refusal(422, {"form": " ; ".join(error.problems)})
-        return _page(request, session, filters, refused=refused, change=change)
-    location = pages.page_path(request, "admin_assignments")
-    return pages.done(location, "affectees", **filters.query(), nombre=counts.updated)
+        try:
+            counts = organisation.apply_assignments(session=session, actor=person.actor, rows=rows)
+        except organisation.OrganisationError as error:
+            raise InvalidInputError(("form",), " ; ".join(error.problems)) from None
+        location = pages.page_path(request, "admin_assignments")
+        return pages.done(location, "affectees", **filters.query(), nombre=counts.updated)
+
+    redraw = partial(_page, request, session, filters, change=change)
+    return pages.submit(session, apply, redraw, default_field="codes")

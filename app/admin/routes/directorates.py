@@ -1,15 +1,15 @@
 """/admin/directions: the directorates (list, create), and one directorate's page (rename,
 archive, restore). Writes go through app.reference.writes, as the API's, audited as the admin."""
 
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
 
-from fastapi import Query, Request, Response
-from pydantic import ValidationError
+from fastapi import Request, Response
 from sqlmodel import Session
 
 from app.admin import pages
 from app.api.deps import SessionDep
-from app.core.errors import BoussoleError, ConflictError, NotFoundError
+from app.core.errors import NotFoundError
 from app.models.structure import DirectorateCreate, DirectorateUpdate
 from app.reference import writes as reference_writes
 from app.tooling import organisation
@@ -32,38 +32,22 @@ DONE = {
 }
 
 
-def _list_page(
-    request: Request,
-    session: Session,
-    *,
-    done_message: str | None = None,
-    refused: pages.Refusal | None = None,
-    entered: dict[str, str] | None = None,
-) -> Response:
-    return pages.admin_page(
-        request,
-        session,
-        "directorates.html",
-        title="Directions",
-        section="directorates",
-        refused=refused,
-        lines=organisation.list_directorates(session=session),
-        done=done_message,
-        entered=entered or {"code": "", "name": ""},
-    )
+def _directorates_shown(session: Session) -> dict[str, object]:
+    return {
+        "lines": organisation.list_directorates(session=session),
+        "entered": {"code": "", "name": ""},
+    }
+
+
+_list_page = pages.ListPage("directorates.html", "Directions", "directorates", _directorates_shown)
 
 
 @router.get("/directions", name="admin_directorates")
 def directorates_page(
-    request: Request,
-    session: SessionDep,
-    person: AdminPerson,
-    fait: pages.DoneQuery = None,
-    direction: Annotated[str | None, Query(max_length=30)] = None,
+    request: Request, session: SessionDep, person: AdminPerson, said: pages.SaidDep
 ) -> Response:
-    lines = organisation.list_directorates(session=session)
-    subject = direction if any(line.code == direction for line in lines) else None
-    return _list_page(request, session, done_message=pages.confirmation(DONE, fait, subject))
+    codes = {line.code for line in organisation.list_directorates(session=session)}
+    return _list_page(request, session, said.outcome(DONE, "direction", codes))
 
 
 @router.post("/directions", name="admin_directorate_create")
@@ -71,17 +55,15 @@ def create_directorate(
     request: Request, session: SessionDep, person: AdminPerson, form: CsrfForm
 ) -> Response:
     entered = {"code": pages.text(form, "code").strip(), "name": pages.text(form, "name")}
-    try:
+
+    def create() -> Response:
         data = DirectorateCreate.model_validate(entered)
         reference_writes.create_directorate(session=session, actor=person.actor, data=data)
-    except ValidationError as error:
-        return _list_page(
-            request, session, refused=pages.invalid_fields(error, RULES), entered=entered
-        )
-    except BoussoleError as error:
-        refused = pages.refusal(session, error, "code")
-        return _list_page(request, session, refused=refused, entered=entered)
-    return pages.done(pages.page_path(request, "admin_directorates"), "creee", direction=data.code)
+        location = pages.page_path(request, "admin_directorates")
+        return pages.done(location, "creee", direction=data.code)
+
+    redraw = partial(_list_page, request, session)
+    return pages.submit(session, create, redraw, entered=entered, default_field="code", rules=RULES)
 
 
 def _line(session: Session, code: str) -> DirectorateLine:
@@ -92,25 +74,18 @@ def _line(session: Session, code: str) -> DirectorateLine:
 
 
 def _directorate_page(
-    request: Request,
-    session: Session,
-    code: str,
-    *,
-    done_message: str | None = None,
-    refused: pages.Refusal | None = None,
-    name: str | None = None,
+    request: Request, session: Session, code: str, outcome: pages.Outcome = pages.FIRST_VIEW
 ) -> Response:
     line = _line(session, code)
     return pages.admin_page(
         request,
         session,
         "directorate.html",
+        outcome,
         title=f"Direction {line.code}",
         section="directorates",
-        refused=refused,
         line=line,
-        done=done_message,
-        name=line.name if name is None else name,
+        entered={"name": line.name},
     )
 
 
@@ -122,43 +97,46 @@ def directorate_page(
     person: AdminPerson,
     fait: pages.DoneQuery = None,
 ) -> Response:
-    return _directorate_page(request, session, code, done_message=pages.confirmation(DONE, fait))
+    return _directorate_page(request, session, code, pages.confirmation(DONE, fait))
 
 
-def _back(request: Request, code: str, key: str) -> Response:
-    return pages.done(pages.page_path(request, "admin_directorate", code=code), key)
+def _submitter(request: Request, session: Session, code: str) -> Callable[..., Response]:
+    """``pages.submit_then_back`` for the directorate ``code``: the change, then back to its page;
+    refused, its page again with the refusal."""
+    back_to = pages.page_path(request, "admin_directorate", code=code)
+    redraw = partial(_directorate_page, request, session, code)
+    return partial(pages.submit_then_back, session, redraw=redraw, back_to=back_to, rules=RULES)
 
 
 @router.post("/directions/{code}/nom", name="admin_directorate_rename")
 def rename_directorate(
     code: str, request: Request, session: SessionDep, person: AdminPerson, form: CsrfForm
 ) -> Response:
-    name = pages.text(form, "name")
-    try:
-        data = DirectorateUpdate.model_validate({"name": name})
+    entered = {"name": pages.text(form, "name")}
+
+    def rename() -> None:
+        data = DirectorateUpdate.model_validate(entered)
         reference_writes.update_directorate(
             session=session, actor=person.actor, code=code, data=data
         )
-    except ValidationError as error:
-        refused = pages.invalid_fields(error, RULES)
-        return _directorate_page(request, session, code, refused=refused, name=name)
-    return _back(request, code, "renommee")
+
+    return _submitter(request, session, code)(rename, key="renommee", entered=entered)
 
 
-@router.post("/directions/{code}/archiver", name="admin_directorate_archive")
-def archive_directorate(
-    code: str, request: Request, session: SessionDep, person: AdminPerson, _form: CsrfForm
-) -> Response:
-    try:
-        reference_writes.archive_directorate(session=session, actor=person.actor, code=code)
-    except ConflictError as error:
-        return _directorate_page(request, session, code, refused=pages.refusal(session, error))
-    return _back(request, code, "archivee")
+def _switch_route(path: str, name: str, service: Callable[..., object], key: str) -> None:
+    """A button of the directorate's page that calls ``service`` on it, with nothing to enter."""
+
+    @router.post(f"/directions/{{code}}/{path}", name=name)
+    def switch(
+        code: str, request: Request, session: SessionDep, person: AdminPerson, _form: CsrfForm
+    ) -> Response:
+        change = partial(service, session=session, actor=person.actor, code=code)
+        return _submitter(request, session, code)(change, key=key)
 
 
-@router.post("/directions/{code}/restaurer", name="admin_directorate_restore")
-def restore_directorate(
-    code: str, request: Request, session: SessionDep, person: AdminPerson, _form: CsrfForm
-) -> Response:
-    reference_writes.restore_directorate(session=session, actor=person.actor, code=code)
-    return _back(request, code, "restauree")
+_switch_route(
+    "archiver", "admin_directorate_archive", reference_writes.archive_directorate, "archivee"
+)
+_switch_route(
+    "restaurer", "admin_directorate_restore", reference_writes.restore_directorate, "restauree"
+)

@@ -2,18 +2,16 @@
 app.accounts.machine_tokens, audited as the admin. A new token is shown once, on the page answering
 the form; only its hash is kept."""
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated
+from functools import partial
 
-from fastapi import Query, Request, Response
+from fastapi import Request, Response
 from sqlmodel import Session
 
 from app.accounts import machine_tokens
 from app.admin import pages
 from app.api.deps import SessionDep
 from app.auth import tokens
-from app.core.errors import BoussoleError
 from app.models import Role
 from app.web.signed_in import AdminPerson, CsrfForm
 
@@ -22,42 +20,26 @@ router = pages.admin_router()
 DONE = {"revoque": "Le jeton « {subject} » a été révoqué : il est refusé dès maintenant."}
 
 
-def _list_page(
-    request: Request,
-    session: Session,
-    *,
-    done_message: str | None = None,
-    refused: pages.Refusal | None = None,
-    entered: Mapping[str, object] | None = None,
-) -> Response:
-    return pages.admin_page(
-        request,
-        session,
-        "tokens.html",
-        title="Jetons d'API",
-        section="tokens",
-        refused=refused,
-        infos=[
+def _tokens_shown(session: Session) -> dict[str, object]:
+    return {
+        "infos": [
             (info, datetime.fromisoformat(info.created_at))
             for info in tokens.get_all(session=session)
         ],
-        choices=pages.directorate_choices(session),
-        done=done_message,
-        entered=entered or {"name": "", "role": Role.editor.value, "directorates": []},
-    )
+        "choices": pages.directorate_choices(session),
+        "entered": {"name": "", "role": Role.editor.value, "directorates": []},
+    }
+
+
+_list_page = pages.ListPage("tokens.html", "Jetons d'API", "tokens", _tokens_shown)
 
 
 @router.get("/jetons", name="admin_tokens")
 def tokens_page(
-    request: Request,
-    session: SessionDep,
-    person: AdminPerson,
-    fait: pages.DoneQuery = None,
-    jeton: Annotated[str | None, Query(max_length=100)] = None,
+    request: Request, session: SessionDep, person: AdminPerson, said: pages.SaidDep
 ) -> Response:
     revoked = {info.name for info in tokens.get_all(session=session) if info.revoked}
-    known = jeton if jeton in revoked else None
-    return _list_page(request, session, done_message=pages.confirmation(DONE, fait, known))
+    return _list_page(request, session, said.outcome(DONE, "jeton", revoked))
 
 
 @router.post("/jetons", name="admin_token_create")
@@ -65,30 +47,32 @@ def create_token(
     request: Request, session: SessionDep, person: AdminPerson, form: CsrfForm
 ) -> Response:
     """Create the token: the answer shows it, once."""
-    entered = {
-        "name": pages.text(form, "name"),
-        "role": pages.text(form, "role"),
-        "directorates": pages.texts(form, "directorates"),
-    }
-    try:
+    name, directorates = pages.text(form, "name"), pages.texts(form, "directorates")
+
+    def create() -> Response:
         row, token = machine_tokens.create(
             session=session,
             actor=person.actor,
-            name=pages.text(form, "name"),
+            name=name,
             role=pages.role_of(form),
-            directorate_codes=pages.texts(form, "directorates"),
+            directorate_codes=directorates,
         )
-    except BoussoleError as error:
-        refused = pages.refusal(session, error, "name")
-        return _list_page(request, session, refused=refused, entered=entered)
+        return _shown_once(request, session, row.name, token)
+
+    entered = {"name": name, "role": pages.text(form, "role"), "directorates": directorates}
+    redraw = partial(_list_page, request, session)
+    return pages.submit(session, create, redraw, entered=entered, default_field="name")
+
+
+def _shown_once(request: Request, session: Session, name: str, token: str) -> Response:
     return pages.admin_page(
         request,
         session,
         "shown_once.html",
+        pages.Outcome(done=f"Le jeton « {name} » a été créé."),
         title="Nouveau jeton d'API",
         section="tokens",
-        heading=f"Jeton « {row.name} »",
-        done=f"Le jeton « {row.name} » a été créé.",
+        heading=f"Jeton « {name} »",
         shown_label="Jeton",
         shown=token,
         explanation=(

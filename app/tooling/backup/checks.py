@@ -9,15 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Table
 
-_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-}
-#: One bound: ``column >= 0``.
-_BOUND = re.compile(r"([A-Za-z_]\w*)\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)")
-
 
 @dataclass(frozen=True)
 class _Check:
@@ -30,6 +21,16 @@ class _Check:
 
     def holds(self, value: Any) -> bool:
         return all(compare(value, bound) for compare, bound in self.bounds)
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+#: One bound: ``column >= 0``.
+_BOUND = re.compile(r"([A-Za-z_]\w*)\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)")
 
 
 def simple_checks(table: Table) -> list[_Check]:
