@@ -26,6 +26,7 @@ from app.tooling import backup as backup_service
 from app.tooling import demo as demo_service
 from app.tooling import organisation
 from app.tooling import seed as seed_service
+from app.tooling.campaign_commands import campaign_app
 from app.tooling.users import DirectoratesOption, RoleOption, user_app
 from app.trackables import imports
 
@@ -253,6 +254,7 @@ def serve(
 
 
 app.add_typer(user_app, name="user")  # app/tooling/users.py
+app.add_typer(campaign_app, name="campaign")  # app/tooling/campaign_commands.py
 
 token_app = _commands("token", "API tokens (only their hash is stored).")
 

@@ -16,6 +16,8 @@ from app.api.method_not_allowed import install_method_not_allowed
 from app.api.responses import install_problem_documents
 from app.audit import routes as changes
 from app.auth.authentication import AuthenticationMiddleware, Authenticator
+from app.campaigns.routes import campaigns, imports, reports
+from app.campaigns.routes import pending as pending_reports
 from app.core.admission import Gate
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
@@ -35,10 +37,12 @@ from app.opendata import routes as opendata
 from app.plan.routes import axes, engagements, plan
 from app.reference.routes import communes, directorates
 from app.revision.http_cache import HttpCacheMiddleware, ResponseReplay, RevisionSource
-from app.trackables.routes import actions, flagship_projects, imports, milestones
+from app.trackables.routes import actions, flagship_projects, milestones
 from app.web import install_web
 from app.web.account_routes import install_account_pages
 from app.web.oidc_routes import install_oidc_sign_in
+from app.web.reporting_routes import install_reporting_pages
+from app.web.spreadsheet_routes import install_spreadsheet_pages, upload_limits
 
 #: The API's routers, mounted under /api/v1 in this order (the order of the OpenAPI document).
 api_router = APIRouter()
@@ -48,6 +52,7 @@ for module in (
     axes,
     actions,
     flagship_projects,
+    reports,
     milestones,
     indicators,
     dashboard,
@@ -55,6 +60,8 @@ for module in (
     communes,
     changes,
     imports,
+    campaigns,
+    pending_reports,
     opendata,
 ):
     api_router.include_router(module.router)
@@ -122,7 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimitMiddleware,
         default=settings.max_body_bytes,
-        limits={"/api/v1/progress/import": settings.import_max_bytes + 64 * 1024},
+        limits={
+            "/api/v1/progress/import": settings.import_max_bytes + 64 * 1024,
+            **upload_limits(settings),  # the spreadsheet's upload page, one path per year
+        },
         timeout=settings.request_body_timeout,
     )
     app.state.auth_limiter = FailedAuthLimiter(
@@ -165,5 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_web(app)  # the public dashboard: HTML pages and their static files
     install_account_pages(app)  # sign-in, sign-out, invitations, "Mon compte" (app.web.signed_in)
     install_oidc_sign_in(app)  # sign-in through the OpenID provider, when one is configured
+    install_reporting_pages(app)  # "Mes actions": the reporting campaign's list and report form
+    install_spreadsheet_pages(app)  # "Mes actions": download and upload the spreadsheet
     install_admin_pages(app)  # /admin/: directorates, accounts, assignments, tokens
     return app

@@ -5,13 +5,13 @@ and names are generated, unique in the database, when none is given. A factory m
 needs and is not given (an action's axis, its engagement, the plan row of an empty database).
 
 How they write. Through the app's own services wherever one exists (``app.trackables.writes``,
-``structure``, ``progress``, ``milestones``, ``indicators``, ``tokens``), as the admin actor
-``FACTORY_ACTOR``: the rows are those the API would have written, checked by the same input
-models, with the audit entries the revision contract asks for (app.revision: progress reports,
-milestones and indicator values need theirs at commit). So the data is never a "bulk load": no
-``revision.touch(session, bulk_load=True)``, and the tree reloads only what the entries name, as
-after real requests. The plan row and engagements have no service (the seed writes them): they
-are plain ORM rows, which take the revision at flush like any write.
+``structure``, ``progress``, ``milestones``, ``indicators``, ``tokens``, ``campaigns``,
+``pending``), as the admin actor ``FACTORY_ACTOR``: the rows are those the API would have
+written, checked by the same input models, with the audit entries the revision contract asks for
+(app.revision: progress reports, milestones and indicator values need theirs at commit). So the
+data is never a "bulk load": no ``revision.touch(session, bulk_load=True)``, and the tree reloads
+only what the entries name, as after real requests. The plan row and engagements have no service
+(the seed writes them): they are plain ORM rows, which take the revision at flush like any write.
 
 Factories flush, never commit: the test commits (``session.commit()``) before the API reads, and
 before any request writes (on PostgreSQL, an open write transaction would hold the revision row).
@@ -29,24 +29,30 @@ from sqlmodel import Session, SQLModel, col, select
 from app.accounts import accounts as account_service
 from app.auth import tokens
 from app.auth.tokens import Actor
+from app.campaigns import campaigns as campaign_service
+from app.campaigns import pending as pending_service
 from app.core.db import make_engine
 from app.indicators import indicators as indicator_service
 from app.models import (
     Account,
     ApiToken,
     Axis,
+    Campaign,
     Commune,
     Directorate,
     Engagement,
     Indicator,
     IndicatorValue,
     Milestone,
+    PendingReport,
     Plan,
     ProgressReport,
+    ReportState,
     Role,
     Status,
     Trackable,
 )
+from app.models.campaigns import CampaignOpen, PendingReportInput
 from app.models.indicators import Direction, IndicatorCreate, IndicatorValueInput, ValueStatus
 from app.models.structure import AxisCreate, DirectorateCreate
 from app.models.tracking import (
@@ -315,6 +321,71 @@ def report(
         data=ProgressReportInput(progress=progress, status=status, comment=comment, **budgets),
         if_match=None,
     )
+    return row
+
+
+def campaign(
+    session: Session,
+    *,
+    year: int = 2025,
+    deadline: date | None = None,
+    message: str = "",
+    closed: bool = False,
+) -> Campaign:
+    """The campaign of ``year``, opened (deadline: 31 March of the year after), and closed if
+    ``closed`` (which freezes the year's published reports)."""
+    row = campaign_service.create(
+        session=session,
+        actor=FACTORY_ACTOR,
+        data=CampaignOpen(year=year, deadline=deadline or date(year + 1, 3, 31), message=message),
+    )
+    if closed:
+        campaign_service.close(session=session, actor=FACTORY_ACTOR, campaign=row)
+    return row
+
+
+def pending_report(
+    session: Session,
+    *,
+    trackable: Trackable,
+    year: int = 2025,
+    state: ReportState = ReportState.draft,
+    progress: float = 40.0,
+    status: Status = Status.in_progress,
+    comment: str = "",
+    milestones: Sequence[dict[str, Any]] = (),
+    indicator_values: dict[str, float] | None = None,
+    **budgets: float,
+) -> PendingReport:
+    """The pending report of ``trackable`` for ``year``, in ``state`` (draft, submitted or
+    sent back), written by the admin actor (so with or without an open campaign)."""
+    row = pending_service.save(
+        session=session,
+        actor=FACTORY_ACTOR,
+        trackable=trackable,
+        year=year,
+        data=PendingReportInput.model_validate(
+            {
+                "progress": progress,
+                "status": status,
+                "comment": comment,
+                "milestones": list(milestones),
+                "indicator_values": indicator_values or {},
+                **budgets,
+            }
+        ),
+        if_match=None,
+        submit=state != ReportState.draft,
+    )
+    if state == ReportState.sent_back:
+        pending_service.send_back(
+            session=session,
+            actor=FACTORY_ACTOR,
+            trackable=trackable,
+            year=year,
+            comment="À compléter",
+            if_match=None,
+        )
     return row
 
 

@@ -50,6 +50,7 @@ SECTIONS = (
     ("admin_accounts", "accounts", "Comptes"),
     ("admin_assignments", "assignments", "Pilotage des actions"),
     ("admin_tokens", "tokens", "Jetons d'API"),
+    ("admin_campaigns", "campaigns", "Campagnes de bilan"),
 )
 
 

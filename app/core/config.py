@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.mail import SmtpServer, check_sender, parse_smtp_url
+
 #: Root of the repository (where ``alembic.ini``, ``migrations/`` and ``seed/`` live).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "boussole.db"
@@ -27,7 +29,12 @@ class Settings(BaseSettings):
     """Each setting is described by the text under it (``use_attribute_docstrings``)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BOUSSOLE_", env_file=".env", extra="ignore", use_attribute_docstrings=True
+        env_prefix="BOUSSOLE_",
+        env_file=".env",
+        extra="ignore",
+        use_attribute_docstrings=True,
+        # A refused value is never repeated in the error: URLs may hold passwords.
+        hide_input_in_errors=True,
     )
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -149,6 +156,54 @@ class Settings(BaseSettings):
         description="Sign-ins under way kept at once (each for ten minutes at most); beyond, a "
         "new one is refused (503) until some end.",
     )
+
+    # --- Mail: the reporting campaign's reminders (README "Reminders") --------------------------
+    smtp_url: SecretStr | None = None
+    """The SMTP server reminders go through: smtp+starttls://user:password@host:587 (STARTTLS,
+    required), smtps://user:password@host:465 (TLS from the start) or smtp://host:25 (no TLS: a
+    relay nearby, with no password unless on the loopback); user and password percent-encoded.
+    Unset: no mail is sent (`boussole campaign remind` lists who would be reminded)."""
+    mail_from: str | None = None
+    """Sender of the mails, e.g. Boussole <boussole@agglo-porteduhainaut.fr> (required with
+    BOUSSOLE_SMTP_URL)."""
+    smtp_timeout: Annotated[Seconds, Field(le=300)] = 30.0
+    """Seconds each exchange with the SMTP server may take before the sending fails."""
+    reminder_days: Annotated[int, Field(ge=0, le=90)] = 7
+    """Days before a campaign's deadline from which the directorates that have not submitted
+    every report are reminded (once; 0: on the day of the deadline only)."""
+
+    @field_validator("smtp_url", mode="after")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("mail_from", mode="after")
+    @classmethod
+    def _check_mail_from(cls, value: str | None) -> str | None:
+        return None if value is None else check_sender(value)
+
+    @model_validator(mode="after")
+    def _mail_all_or_nothing(self) -> "Settings":
+        if (self.smtp_url is None) != (self.mail_from is None):
+            raise ValueError(
+                "BOUSSOLE_SMTP_URL and BOUSSOLE_MAIL_FROM go together: set both or neither"
+            )
+        return self
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        """The SMTP server to send through, None when mail is not set up."""
+        if self.smtp_url is None:
+            return None
+        return parse_smtp_url(self.smtp_url.get_secret_value())
+
+    @property
+    def base_url(self) -> str:
+        """Where absolute links point (mails, invitation links): the public URL, else
+        ``http://HOST:PORT``; no trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @field_validator("oidc_issuer", mode="after")
     @classmethod

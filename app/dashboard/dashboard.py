@@ -5,11 +5,12 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
+from app.campaigns import campaigns
 from app.indicators import indicators
 from app.models import (
     Commune,
     Directorate,
-    ProgressReport,
+    ReportState,
     Status,
     Trackable,
     TrackableCommune,
@@ -30,7 +31,7 @@ from app.trackables import kept, rollups
 from app.trackables.progress import latest_progress
 from app.trackables.rollups import counts_by, weighted_mean
 
-UNASSIGNED = "Sans direction pilote"
+UNASSIGNED = campaigns.UNASSIGNED
 
 
 def summary(*, session: Session, year: int | None = None) -> DashboardSummary:
@@ -150,33 +151,44 @@ def communes(*, session: Session) -> list[CommuneSummary]:
 
 
 def reporting(*, session: Session, year: int) -> ReportingCampaign:
-    """Which live trackables have no progress report for ``year``, per lead directorate."""
-    trackables = _live_trackables(session)
-    reported = set(
-        session.exec(select(ProgressReport.trackable_id).where(col(ProgressReport.year) == year))
-    )
+    """Where each live trackable expected to report stands for ``year`` (app.campaigns: to do,
+    draft, submitted, sent back, validated), and those with no validated report, per lead
+    directorate. Four queries."""
+    trackables = campaigns.expected(session)
+    found = campaigns.states(session, year)
     names = {d.id: (d.code, d.name) for d in session.exec(select(Directorate))}
+    states: dict[int | None, list[ReportState]] = defaultdict(list)
     missing: dict[int | None, list[MissingReport]] = defaultdict(list)
     for t in trackables:
-        if t.id not in reported and t.status != Status.abandoned:
+        assert t.id is not None
+        state = found.get(t.id, ReportState.to_do)
+        states[t.lead_directorate_id].append(state)
+        if state != ReportState.validated:
             missing[t.lead_directorate_id].append(
-                MissingReport(code=t.code, title=t.title, kind=t.kind.value)
+                MissingReport(
+                    code=t.code,
+                    title=t.title,
+                    kind=t.kind.value,
+                    state=state,
+                    state_label=state.label,
+                )
             )
     groups = sorted(
         missing.items(), key=lambda item: (item[0] is None, names.get(item[0], ("",))[0])
     )
-    expected = sum(1 for t in trackables if t.status != Status.abandoned)
     count_missing = sum(len(items) for items in missing.values())
     return ReportingCampaign(
         year=year,
-        expected=expected,
-        reported=expected - count_missing,
+        expected=len(trackables),
+        reported=len(trackables) - count_missing,
         missing=count_missing,
+        states=campaigns.counts([s for group in states.values() for s in group]),
         directorates=[
             DirectorateReporting(
                 code=names[lead][0] if lead is not None else None,
                 name=names[lead][1] if lead is not None else UNASSIGNED,
                 missing=items,
+                states=campaigns.counts(states[lead]),
             )
             for lead, items in groups
         ],

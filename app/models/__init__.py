@@ -10,6 +10,14 @@ from app.models.accounts import (
 )
 from app.models.audit import AuditAction, AuditEntry
 from app.models.auth import ApiToken, ApiTokenDirectorate, Role
+from app.models.campaigns import (
+    Campaign,
+    CampaignSnapshot,
+    PendingReport,
+    ReminderKind,
+    ReportState,
+    SentReminder,
+)
 from app.models.indicators import (
     Direction,
     Indicator,
@@ -53,6 +61,8 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "Axis",
+    "Campaign",
+    "CampaignSnapshot",
     "ChronologyStep",
     "Commune",
     "Direction",
@@ -69,12 +79,16 @@ __all__ = [
     "Milestone",
     "OidcSignIn",
     "Partner",
+    "PendingReport",
     "Plan",
     "PlanValue",
     "Priority",
     "ProgressReport",
+    "ReminderKind",
+    "ReportState",
     "Revision",
     "Role",
+    "SentReminder",
     "Status",
     "Trackable",
     "TrackableCommune",

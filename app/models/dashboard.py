@@ -2,6 +2,7 @@
 
 from sqlmodel import Field, SQLModel
 
+from app.models.campaigns import ReportState, StateCount
 from app.models.indicators import Rollup
 from app.models.tracking import Status
 
@@ -48,17 +49,23 @@ class MissingReport(SQLModel):
     code: str
     title: str
     kind: str
+    state: ReportState = Field(description="to_do, draft, submitted or sent_back")
+    state_label: str
 
 
 class DirectorateReporting(SQLModel):
     code: str | None = Field(description="null: no lead directorate yet")
     name: str
-    missing: list[MissingReport]
+    missing: list[MissingReport] = Field(description="Its trackables with no validated report")
+    states: list[StateCount] = Field(description="How many of its trackables in each state")
 
 
 class ReportingCampaign(SQLModel):
     year: int
-    expected: int = Field(description="Live trackables expected to report")
-    reported: int
-    missing: int
-    directorates: list[DirectorateReporting]
+    expected: int = Field(description="Live trackables expected to report (not abandoned)")
+    reported: int = Field(description="With a validated (published) report")
+    missing: int = Field(description="With none: to do, draft, submitted or sent back")
+    states: list[StateCount] = Field(description="How many in each state")
+    directorates: list[DirectorateReporting] = Field(
+        description="The lead directorates with a report missing"
+    )

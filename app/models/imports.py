@@ -1,4 +1,4 @@
-"""Read models of the CSV import of yearly progress."""
+"""Read models of the import of yearly progress (CSV, XLSX or ODS)."""
 
 from sqlmodel import Field, SQLModel
 
@@ -24,8 +24,10 @@ class RowError(SQLModel):
     message: str = Field(description="What is wrong, in French")
     type: str = Field(
         default="invalid-row",
-        description="`invalid-row`, or `out-of-scope` for a row about what the token's "
-        "directorates do not lead",
+        description="`invalid-row`; `out-of-scope` for a row about what the token's "
+        "directorates do not lead; `campaign-closed` for an editor's row of a year without an "
+        "open campaign; `invalid-file` for a problem of the whole file (its format, a sheet, "
+        "a column of the header, too many rows)",
     )
 
 
@@ -35,6 +37,11 @@ class ImportReport(SQLModel):
     created: int
     updated: int
     unchanged: int
+    published: bool = Field(
+        default=True,
+        description="True: the reports are published (an admin's import); false: filed as "
+        "pending reports, submitted for an admin to validate (an editor's import)",
+    )
     errors: list[RowError] = Field(
         description="Always empty here: a file with a bad row is refused (422) and nothing is "
         "written"

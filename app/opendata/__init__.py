@@ -16,12 +16,14 @@ advises; numeric cells are never altered, so negative numbers stay numbers.
 
 Internal fields never leave: no token name (``reported_by``, ``recorded_by``), no audit detail.
 
-Layout: app.opendata.tables (the table-schema framework and the cell rules), .columns (the columns
-several resources share), .queries (what the resources' queries share), .resources_plan and
-.resources_tracking (the resources and their queries), .national (the national schema
-betagouv/projets-territoire), .package (the data package and the export), .routes (the API).
+Layout: app.opendata.tables (the table-schema framework and the cell rules; those every file
+Boussole writes shares are app.core.cells), .columns (the columns several resources share),
+.queries (what the resources' queries share), .resources_plan and .resources_tracking (the
+resources and their queries), .national (the national schema betagouv/projets-territoire),
+.package (the data package and the export), .routes (the API).
 """
 
+from app.core.cells import NON_FINITE, format_number, neutralise
 from app.opendata.national import NAMESPACE, NATIONAL_DATETIME_PATTERN, project_id
 from app.opendata.package import (
     EXPORT_FILE_COUNT,
@@ -30,7 +32,6 @@ from app.opendata.package import (
     export,
     get_resource,
 )
-from app.opendata.tables import NON_FINITE, format_number, neutralise
 
 __all__ = [
     "EXPORT_FILE_COUNT",

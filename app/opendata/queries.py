@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.audit.changes import PRIVATE_ENTITIES
 from app.core.text import natural_key
 from app.models import (
     AuditEntry,
@@ -77,12 +78,13 @@ class DataDates:
 
 def data_dates(session: Session) -> DataDates:
     """When the data set came to be (the first node created) and its latest change: the latest of
-    the audit trail (every write through the API), of the nodes' and indicators' updates (the seed
-    too), of the progress reports, milestones and indicator values. One query."""
-    latest = [
+    the public audit trail (every write through the API but those of what is not public: accounts,
+    tokens, reports pending validation), of the nodes' and indicators' updates (the seed too), of
+    the progress reports, milestones and indicator values. One query."""
+    public = col(AuditEntry.entity).not_in(PRIVATE_ENTITIES)
+    latest = [select(func.max(col(AuditEntry.at))).where(public).scalar_subquery()] + [
         select(func.max(column)).scalar_subquery()
         for column in (
-            col(AuditEntry.at),
             col(Trackable.updated_at),
             col(Indicator.updated_at),
             col(ProgressReport.reported_at),

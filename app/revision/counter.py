@@ -43,6 +43,7 @@ from sqlmodel import SQLModel
 
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
+from app.models.campaigns import PendingReport
 from app.models.indicators import Indicator, IndicatorValue
 from app.models.revision import REVISION_ROW, Revision
 from app.models.tracking import Milestone, ProgressReport
@@ -56,9 +57,10 @@ class RevisionContractError(RuntimeError):
 
 _TABLE: Any = Revision.__table__  # type: ignore[attr-defined]
 _REVISION_TABLE = str(Revision.__tablename__)
-#: What a progress-only transaction writes: anything else also moves the structure stamp.
-_PROGRESS_TABLES = frozenset({str(ProgressReport.__tablename__), str(AuditEntry.__tablename__)})
-_PROGRESS_ONLY = (ProgressReport, AuditEntry)
+#: What a progress-only transaction writes: anything else also moves the structure stamp. A
+#: pending report (a draft saved, submitted, sent back) is none of the tree's either.
+_PROGRESS_ONLY = (ProgressReport, PendingReport, AuditEntry)
+_PROGRESS_TABLES = frozenset(str(model.__tablename__) for model in _PROGRESS_ONLY)
 #: The rows whose writes need an audit entry, by model; the entry's ``entity`` is the table.
 _AUDITED = {
     model: str(model.__tablename__) for model in (ProgressReport, Milestone, IndicatorValue)
@@ -145,9 +147,10 @@ def touch(target: Session | Connection, *, structure: bool = True, bulk_load: bo
     return it. The row lock taken here is held until commit, so writers pass it one at a time,
     in commit order (see app.models.revision): take it before reading what the write depends on.
 
-    ``structure=False``: this transaction writes yearly progress reports and their audit entries
-    only. ``bulk_load=True``: it loads whole data sets (demo, restore) whose progress reports,
-    milestones and indicator values need no audit entry each; the structure stamp moves."""
+    ``structure=False``: this transaction writes yearly progress reports (published or pending)
+    and their audit entries only. ``bulk_load=True``: it loads whole data sets (demo, restore)
+    whose progress reports, milestones and indicator values need no audit entry each; the
+    structure stamp moves."""
     connection = target.connection() if isinstance(target, Session) else target
     value = _take(connection, structure=structure, bulk_load=bulk_load).value
     assert value is not None

@@ -13,7 +13,8 @@ One rule for people who sign in: a request carrying the session cookie (``SESSIO
 whatever its value, on any path) is never answered from the kept answers nor kept
 (``ResponseReplay``), gets no validators, and its answer is ``Cache-Control: private, no-store``
 (``HttpCacheMiddleware``): what a signed-in person sees is never stored, by us or by any cache on
-the way. Anonymous answers stay public and kept as before.
+the way. Anonymous answers stay public and kept as before. So are the answers about the reports
+not yet published (``NEVER_STORED``), whoever asks.
 """
 
 import asyncio
@@ -53,6 +54,12 @@ SIGNED_IN_RULE = "private, no-store"
 #: Answers that depend on the caller's token (token names shown to authenticated callers only)
 #: must not be shared by caches.
 PRIVATE_PATHS = re.compile(rf"/history$|/progress(/\d+)?$|^{API_PREFIX}/indicators/[^/]+$")
+
+
+#: The answers about the reports not yet published (app.campaigns): the caller's only, so like a
+#: signed-in person's, never stored and never validated by the revision (a 304 to a request that
+#: names it would answer before the route checks the token).
+NEVER_STORED = re.compile(rf"^{API_PREFIX}/pending-reports$|/progress/\d+/pending(/[a-z-]+)?$")
 
 
 def _cache_control(path: str) -> str:
@@ -405,7 +412,7 @@ class HttpCacheMiddleware(HttpMiddleware):
         self.revisions = revisions
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if signed_in(scope):
+        if signed_in(scope) or NEVER_STORED.search(scope["path"]):
             await self.app(scope, receive, _private(send))
             return
         if scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(API_PREFIX):

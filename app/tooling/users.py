@@ -37,8 +37,7 @@ DirectoratesOption = Annotated[
 
 def invitation_link(settings: Settings, token: str) -> str:
     """The page where the invited person chooses a password."""
-    base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    return f"{base}/invitation/{token}"
+    return f"{settings.base_url}/invitation/{token}"
 
 
 def _refused(title: str, error: BoussoleError) -> None:

@@ -1,16 +1,18 @@
-"""The refusals of the CSV import (app.trackables.imports) as problems: every problem of the
-file in ``errors``, located in the file (``file``, line, column)."""
+"""The refusals of the import (app.trackables.imports) as problems: every problem of the file in
+``errors``, located in the file (``file``, line, column)."""
 
 from collections.abc import Sequence
 from typing import Any
 
-from app.core.errors import BoussoleError, ForbiddenError
+from app.core.errors import BoussoleError, ConflictError, ForbiddenError
 from app.models.imports import RowError
 
-#: The ``type`` of a row's problem in the problem's ``errors``: a bad value, or a row about
-#: what the caller may not write.
+#: The ``type`` of a row's problem in the problem's ``errors``: a bad value, a row about what
+#: the caller may not write, a row of a year whose campaign is not open (an editor's import);
+#: a problem of the whole file is ``invalid-file`` (app.trackables.import_files).
 INVALID_ROW = "invalid-row"
 OUT_OF_SCOPE = "out-of-scope"
+CAMPAIGN_CLOSED = "campaign-closed"
 
 
 def row_problems(rows: Sequence[RowError]) -> list[dict[str, Any]]:
@@ -56,6 +58,21 @@ class ImportForbiddenError(ForbiddenError):
 
     def __init__(self, message: str, rows: Sequence[RowError]) -> None:
         super().__init__(message)
+        self.rows = list(rows)
+
+    def field_problems(self) -> list[dict[str, Any]]:
+        return row_problems(self.rows)
+
+
+class ImportConflictError(ConflictError):
+    """The file's only problems are rows of years whose campaign is not open (listed): 409, as
+    an editor's write of such a report."""
+
+    def __init__(self, rows: Sequence[RowError]) -> None:
+        super().__init__(
+            "Aucune campagne de bilan n'est ouverte pour les années de ce fichier : rien n'a été "
+            "écrit."
+        )
         self.rows = list(rows)
 
     def field_problems(self) -> list[dict[str, Any]]:

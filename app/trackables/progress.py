@@ -120,7 +120,8 @@ def get_all(
     return [public(r, show_names=show_names) for r in reports]
 
 
-def _find(session: Session, trackable: Trackable, year: int) -> ProgressReport | None:
+def find(session: Session, trackable: Trackable, year: int) -> ProgressReport | None:
+    """The published report of ``year``, if there is one."""
     return session.exec(
         select(ProgressReport).where(
             col(ProgressReport.trackable_id) == trackable.id, col(ProgressReport.year) == year
@@ -139,7 +140,7 @@ def latest(session: Session, trackable: Trackable) -> ProgressReport | None:
 
 
 def get(*, session: Session, trackable: Trackable, year: int) -> ProgressReport:
-    report = _find(session, trackable, year)
+    report = find(session, trackable, year)
     if report is None:
         raise NotFoundError("progress report", f"{trackable.code}/{year}")
     return report
@@ -163,12 +164,12 @@ def write(
     (``app.trackables.routes.deps.writable_trackable``); the caller then applies the status rule
     (``app.trackables.writes.follow_report``)."""
     key = f"{trackable.code}/{year}"
-    fields = _fields(trackable, data) | {"reported_by": actor.name, "reported_at": utcnow()}
+    fields = written_fields(trackable, data) | {"reported_by": actor.name, "reported_at": utcnow()}
     # Writers pass the revision counter one at a time (app.revision): taken before
     # looking for the report, two concurrent PUTs of a new year cannot both find none and both
     # insert it (on PostgreSQL, where reads do not wait; the second got a 409).
     revision.touch(session, structure=False)
-    report = _find(session, trackable, year)
+    report = find(session, trackable, year)
     before = None
     if report is None:
         if isinstance(data, ProgressReportUpdate):
@@ -194,7 +195,7 @@ def write(
 _NOT_NULL = frozenset({"progress", "status", "comment"})
 
 
-def _fields(
+def written_fields(
     trackable: Trackable, data: ProgressReportInput | ProgressReportUpdate
 ) -> dict[str, Any]:
     """What a write sets: every field for a PUT, the fields sent for a PATCH."""

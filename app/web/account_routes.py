@@ -1,5 +1,5 @@
-"""The pages of the people who sign in: sign-in, sign-out, the invitation link, "Mon compte" and
-"Mes actions" (a placeholder until the tracking campaign).
+"""The pages of the people who sign in: sign-in, sign-out, the invitation link and "Mon compte"
+("Mes actions", the reporting campaign, is app.web.reporting_routes).
 
 Answers, each tested (tests/web/test_sign_in.py):
 
@@ -266,7 +266,7 @@ def accept_invitation(
     return response
 
 
-# --- Mon compte, Mes actions ----------------------------------------------------------------------
+# --- Mon compte ----------------------------------------------------------------------------------
 
 
 def _my_account_page(
@@ -334,8 +334,3 @@ def change_password(
     response = _redirect("/mon-compte?mot_de_passe=change")
     set_session_cookie(request, response, raw)
     return response
-
-
-@router.get("/mes-actions", name="web_my_actions")
-def my_actions(request: Request, session: SessionDep, person: SignedInPerson) -> Response:
-    return page(request, "my_actions.html", load_plan(session), title="Mes actions")

@@ -11,8 +11,8 @@ notation, infinities as ∞, NaN in words, and never more than ``MAX_DECIMALS`` 
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
+from app.core.dates import PARIS, french_day
 from app.models.audit import AuditAction
 from app.models.indicators import Direction, Trajectory, ValueStatus
 from app.models.tracking import Priority, Status
@@ -31,22 +31,6 @@ SCIENTIFIC_DIGITS = 6
 #: a stored value outside 0 to 6 is brought back into it.
 MAX_DECIMALS = 6
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-PARIS = ZoneInfo("Europe/Paris")
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 TRAJECTORY_LABELS: dict[Trajectory, str] = {
     Trajectory.target_achieved: "Cible atteinte",
@@ -151,10 +135,7 @@ def quantity(value: float | None, unit: str = "", decimals: int = 0) -> str:
 
 def day(value: date | None) -> str:
     """``date(2023, 10, 16)`` → ``"16 octobre 2023"``; the first of a month is "1er"."""
-    if value is None:
-        return NOT_KNOWN
-    number_of_day = "1er" if value.day == 1 else str(value.day)
-    return f"{number_of_day} {MONTHS[value.month - 1]} {value.year}"
+    return NOT_KNOWN if value is None else french_day(value)
 
 
 def moment(value: datetime | None) -> str:

@@ -72,7 +72,7 @@ def test_a_body_that_is_not_utf8_is_a_422(client, keys):
 
 def test_well_formed_json_goes_through_unchanged(client, keys):
     body = '{"progress": 12.5, "comment": "Énergie — 50 % ✓ 𝄞"}'
-    response = client.put(REPORT, content=body, headers={**JSON, **auth(keys.env)})
+    response = client.put(REPORT, content=body, headers={**JSON, **auth(keys.admin)})
     assert response.status_code == 201, response.text
     assert response.json()["comment"] == "Énergie — 50 % ✓ 𝄞"
 
@@ -128,7 +128,7 @@ def test_a_valid_token_is_never_refused_for_others_failures(db_url, keys):
         for _ in range(5):
             client.put(REPORT, json={"progress": 1}, headers=auth("bsl_guess"))
         assert client.put(REPORT, json={"progress": 1}, headers=auth("x")).status_code == 429
-        good = client.put(REPORT, json={"progress": 30}, headers=auth(keys.env))
+        good = client.put(REPORT, json={"progress": 30}, headers=auth(keys.admin))
         assert good.status_code == 201
         assert client.get(REPORT).json()["progress"] == 30
 
@@ -173,7 +173,7 @@ def test_a_write_lock_held_elsewhere_is_a_503_not_a_wait_without_end(db_url, key
         holder = _hold_write_lock(db_url)
         try:
             started = time.monotonic()
-            response = client.put(REPORT, json={"progress": 5}, headers=auth(keys.env))
+            response = client.put(REPORT, json={"progress": 5}, headers=auth(keys.admin))
             waited = time.monotonic() - started
             # Reads go on meanwhile.
             assert client.get(f"/api/v1/actions/{ENV_ACTION}").status_code == 200
@@ -186,7 +186,7 @@ def test_a_write_lock_held_elsewhere_is_a_503_not_a_wait_without_end(db_url, key
         assert body["retry_after"] == int(response.headers["Retry-After"]) >= 1
         assert waited < 5
         # Once the lock is gone the write goes through.
-        assert client.put(REPORT, json={"progress": 5}, headers=auth(keys.env)).status_code == 201
+        assert client.put(REPORT, json={"progress": 5}, headers=auth(keys.admin)).status_code == 201
 
 
 def _hold_write_lock(db_url: str):

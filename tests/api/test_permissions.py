@@ -41,6 +41,8 @@ class Call:
     csv: str | None = None
     #: The 403 of an editor of DEV (writing what ENV leads); None: the admin-only refusal.
     refusal: str | None = None
+    #: A request an admin makes first (method, url with placeholders), for the data it needs.
+    setup: tuple[str, str] | None = None
 
 
 def out_of_scope(code: str, what: str = "modifier") -> str:
@@ -48,6 +50,32 @@ def out_of_scope(code: str, what: str = "modifier") -> str:
         f"Le jeton « dev-editor » ne peut pas {what} {code} : la direction qui le pilote n'est "
         "pas DEV."
     )
+
+
+def out_of_scope_to_read(code: str) -> str:
+    return out_of_scope(code, "consulter le bilan en attente de")
+
+
+def pending_calls(kind: str, code: str) -> dict[tuple[str, str], Call]:
+    """The writes of a kind's pending report of 2025 (the scene holds a draft of it)."""
+    route = f"/api/v1/{kind}/{{code}}/progress/{{year}}/pending"
+    url = f"/api/v1/{kind}/{{{code}}}/progress/2025/pending"
+    submit = ("POST", f"{url}/submit")
+    return {
+        ("PUT", route): Call(
+            Permission.write_tracking,
+            url,
+            {"progress": 10, "status": "in_progress"},
+            refusal=out_of_scope(f"{{{code}}}"),
+        ),
+        ("POST", f"{route}/submit"): Call(
+            Permission.write_tracking, f"{url}/submit", refusal=out_of_scope(f"{{{code}}}")
+        ),
+        ("POST", f"{route}/send-back"): Call(
+            Permission.admin, f"{url}/send-back", {"comment": "À compléter"}, setup=submit
+        ),
+        ("POST", f"{route}/validate"): Call(Permission.admin, f"{url}/validate", setup=submit),
+    }
 
 
 #: Every write route of the app, by method and path: what it declares, and a request for it.
@@ -75,10 +103,11 @@ CALLS: dict[tuple[str, str], Call] = {
     ),
     ("PATCH", "/api/v1/actions/{code}/progress/{year}"): Call(
         Permission.write_tracking,
-        "/api/v1/actions/{action}/progress/2030",
+        "/api/v1/actions/{action}/progress/2025",
         {"progress": 25},
         refusal=out_of_scope("{action}"),
     ),
+    **pending_calls("actions", "action"),
     ("POST", "/api/v1/actions/{code}/milestones"): Call(
         Permission.write_tracking,
         "/api/v1/actions/{action}/milestones",
@@ -98,16 +127,17 @@ CALLS: dict[tuple[str, str], Call] = {
     ),
     ("PUT", "/api/v1/flagship-projects/{code}/progress/{year}"): Call(
         Permission.write_tracking,
-        "/api/v1/flagship-projects/{flagship}/progress/2024",
+        "/api/v1/flagship-projects/{flagship}/progress/2025",
         {"progress": 5},
         refusal=out_of_scope("{flagship}"),
     ),
     ("PATCH", "/api/v1/flagship-projects/{code}/progress/{year}"): Call(
         Permission.write_tracking,
-        "/api/v1/flagship-projects/{flagship}/progress/2030",
+        "/api/v1/flagship-projects/{flagship}/progress/2025",
         {"comment": "Étude livrée"},
         refusal=out_of_scope("{flagship}"),
     ),
+    **pending_calls("flagship-projects", "flagship"),
     ("POST", "/api/v1/flagship-projects/{code}/milestones"): Call(
         Permission.write_tracking,
         "/api/v1/flagship-projects/{flagship}/milestones",
@@ -146,6 +176,18 @@ CALLS: dict[tuple[str, str], Call] = {
     ),
     ("PATCH", "/api/v1/directorates/{code}"): Call(
         Permission.admin, "/api/v1/directorates/ENV", {"name": "Direction de l'écologie"}
+    ),
+    ("POST", "/api/v1/campaigns"): Call(
+        Permission.admin,
+        "/api/v1/campaigns",
+        {"year": 2026, "deadline": "2027-03-31"},
+        setup=("POST", "/api/v1/campaigns/2025/close"),  # one campaign open at a time
+    ),
+    ("PATCH", "/api/v1/campaigns/{year}"): Call(
+        Permission.admin, "/api/v1/campaigns/2025", {"message": "Échéance repoussée"}
+    ),
+    ("POST", "/api/v1/campaigns/{year}/close"): Call(
+        Permission.admin, "/api/v1/campaigns/2025/close"
     ),
     ("POST", "/api/v1/progress/import"): Call(
         Permission.write_tracking,
@@ -234,8 +276,12 @@ def scene(db_url: str) -> Scene:
         flagship = make.flagship_project(session, engagement=engagement, lead=env)
         indicator = make.indicator(session, lead=env, measures=[action])
         milestone = make.milestone(session, trackable=action, title="Étude de potentiel")
-        for trackable in (action, flagship):  # what the PATCH of a yearly report changes
-            make.report(session, trackable=trackable, year=2030)
+        # The campaign of 2025 open (editors write within it), and what the writes of a yearly
+        # report change: the report published, a draft pending.
+        make.campaign(session, year=2025)
+        for trackable in (action, flagship):
+            make.report(session, trackable=trackable, year=2025)
+            make.pending_report(session, trackable=trackable, year=2025)
         keys = make.keys(session, env=env, dev=dev)
         session.commit()
         assert milestone.id is not None
@@ -267,6 +313,9 @@ def test_401_then_403_then_success(
     client: TestClient, scene: Scene, db_url: str, key: tuple[str, str]
 ) -> None:
     method, call, keys = key[0], CALLS[key], scene.keys
+    if call.setup is not None:
+        made = client.request(call.setup[0], scene.fill(call.setup[1]), headers=auth(keys.admin))
+        assert made.status_code == 200, made.text
     before = snapshot(db_url)
 
     anonymous = send(client, method, call, None, scene)
@@ -291,7 +340,42 @@ def test_401_then_403_then_success(
     assert snapshot(db_url) == before
 
     allowed = send(client, method, call, allowed_token, scene)
-    assert allowed.status_code in (200, 201, 204), allowed.text
+    assert allowed.status_code in (200, 201, 202, 204), allowed.text
+
+
+#: The reads that need a token: the reports not yet published (app.campaigns).
+PRIVATE_READS = (
+    ("/api/v1/actions/{action}/progress/2025/pending", out_of_scope_to_read("{action}")),
+    (
+        "/api/v1/flagship-projects/{flagship}/progress/2025/pending",
+        out_of_scope_to_read("{flagship}"),
+    ),
+    ("/api/v1/pending-reports", None),
+)
+
+
+@pytest.mark.parametrize(("url", "refusal"), PRIVATE_READS, ids=[url for url, _ in PRIVATE_READS])
+def test_pending_reports_are_read_with_a_token_in_its_scope(
+    client: TestClient, scene: Scene, url: str, refusal: str | None
+) -> None:
+    url, keys = scene.fill(url), scene.keys
+    anonymous = client.get(url)
+    assert problem(anonymous, 401, "unauthorized")["detail"] == (
+        "Cette opération demande un jeton : Authorization: Bearer <jeton>."
+    )
+    for token in ("bsl_not-a-token", keys.revoked):
+        assert problem(client.get(url, headers=auth(token)), 401)["detail"] == (
+            "Jeton invalide ou révoqué."
+        )
+    dev = client.get(url, headers=auth(keys.dev))
+    if refusal is None:  # the list: what the token's directorates lead, nothing here
+        assert dev.status_code == 200 and dev.json()["items"] == []
+    else:
+        assert problem(dev, 403, "forbidden")["detail"] == scene.fill(refusal)
+    for token in (keys.env, keys.admin):
+        allowed = client.get(url, headers=auth(token))
+        assert allowed.status_code == 200, allowed.text
+        assert "draft" in allowed.text
 
 
 # --- The order of the answers ------------------------------------------------------------------
@@ -354,7 +438,13 @@ def test_the_scope_is_403_before_a_stale_if_match(client: TestClient, scene: Sce
     for method, url, body in (
         ("PATCH", f"/api/v1/actions/{action}", {"status": "in_progress"}),
         ("PUT", f"/api/v1/actions/{action}/progress/2025", {"progress": 1}),
-        ("PATCH", f"/api/v1/actions/{action}/progress/2030", {"progress": 1}),
+        ("PATCH", f"/api/v1/actions/{action}/progress/2025", {"progress": 1}),
+        (
+            "PUT",
+            f"/api/v1/actions/{action}/progress/2025/pending",
+            {"progress": 1, "status": "planned"},
+        ),
+        ("POST", f"/api/v1/actions/{action}/progress/2025/pending/submit", None),
         ("PATCH", f"/api/v1/milestones/{milestone}", {"done": True}),
         ("DELETE", f"/api/v1/milestones/{milestone}", None),
     ):

@@ -19,6 +19,7 @@ from app.core.errors import ENTITY_NAMES, PROBLEM_MEDIA_TYPE
 from app.main import create_app
 from app.models.tree import TrackableKind
 from tests.api.test_edges import _hold_write_lock as hold_write_lock
+from tests.campaigns.sheets import open_campaign_on
 from tests.conftest import DEV_ACTION, ENV_ACTION, auth
 from tests.helpers import ENGLISH, field_errors, problem
 
@@ -168,7 +169,8 @@ def test_415_not_a_csv(client, keys):
     )
     body = problem(refused, 415, "unsupported-media-type")
     assert body["detail"] == (
-        "Envoyez le CSV en text/csv ou dans un formulaire multipart, pas en « application/json »."
+        "Envoyez le fichier en text/csv (ou au type d'un classeur XLSX ou ODS) ou dans un "
+        "formulaire multipart, pas en « application/json »."
     )
 
 
@@ -283,12 +285,13 @@ def test_422_from_a_rule_of_the_domain(client, keys):
     )
 
 
-def test_the_import_lists_row_and_scope_problems_in_one_answer(client, keys):
+def test_the_import_lists_row_and_scope_problems_in_one_answer(client, keys, db_url):
+    open_campaign_on(db_url, 2025)  # an editor's rows are filed within the open campaign
     csv = (
         "trackable_code;year;progress;status\n"
         f"{DEV_ACTION};2025;50;Terminé\n"  # out of the ENV editor's scope
         f"{ENV_ACTION};1990;x;Réalisé\n"  # two bad values
-        f"{ENV_ACTION};2026;10;fini\n"  # an unknown status
+        f"{ENV_ACTION};2025;10;fini\n"  # an unknown status
     )
     refused = client.post(
         "/api/v1/progress/import",
@@ -311,9 +314,9 @@ def test_the_import_lists_row_and_scope_problems_in_one_answer(client, keys):
         f"{DEV_ACTION} est piloté par DEV, pas par ENV : le jeton « env-editor » ne peut pas en "
         "faire le bilan"
     )
-    assert [(e["line"], e["column"], e["detail"]) for e in body["errors"][1:]] == [
-        (3, "year", "doit être une année de 2024 à 2044"),
-        (3, "progress", "« x » n'est pas un nombre"),
+    assert [(e["line"], e["column"], e["detail"].split(" ; ")[0]) for e in body["errors"][1:]] == [
+        (3, "year", "« 1990 » : attendu une année de 2024 à 2044"),
+        (3, "progress", "« x » n'est pas un nombre : attendu un avancement en %, de 0 à 100"),
         (4, "status", "statut inconnu : « fini »"),
     ]
     # Only scope problems: 403, the rows listed all the same.

@@ -353,17 +353,32 @@ def test_dashboard_communes(client, scene, keys):
 
 
 def test_dashboard_reporting_campaign(client, scene, keys):
-    _report(client, keys.env, scene.action, 2025, 10)
+    _report(client, keys.admin, scene.action, 2025, 10)  # published
     client.put(
         f"/api/v1/flagship-projects/{scene.flagship}/progress/2024",
         json={"progress": 5},
+        headers=auth(keys.admin),
+    )
+    # An editor's report of 2025, filed during the campaign: submitted, not yet validated.
+    opened = client.post(
+        "/api/v1/campaigns", json={"year": 2025, "deadline": "2026-03-31"}, headers=auth(keys.admin)
+    )
+    assert opened.status_code == 201, opened.text
+    filed = client.put(
+        f"/api/v1/flagship-projects/{scene.flagship}/progress/2025",
+        json={"progress": 5},
         headers=auth(keys.env),
     )
+    assert filed.status_code == 202, filed.text
     campaign = client.get("/api/v1/dashboard/reporting", params={"year": 2025}).json()
     assert campaign["expected"] == 4  # three actions and the flagship project
     assert (campaign["reported"], campaign["missing"]) == (1, 3)
+    counts = {s["state"]: s["count"] for s in campaign["states"] if s["count"]}
+    assert counts == {"validated": 1, "submitted": 1, "to_do": 2}
     groups = {g["code"]: g for g in campaign["directorates"]}
-    assert [m["code"] for m in groups["ENV"]["missing"]] == [scene.flagship]
+    assert [(m["code"], m["state"]) for m in groups["ENV"]["missing"]] == [
+        (scene.flagship, "submitted")
+    ]
     assert [m["code"] for m in groups["DEV"]["missing"]] == [scene.dev_action]
     assert [m["code"] for m in groups[None]["missing"]] == [scene.sibling]
     assert campaign["directorates"][-1]["code"] is None

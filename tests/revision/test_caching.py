@@ -29,7 +29,9 @@ def test_etag_304_and_a_new_etag_after_any_write(client, keys):
     assert client.get("/api/v1/plan", headers={"If-None-Match": etag}).status_code == 304
 
     write = client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 5}, headers=auth(keys.env)
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025",
+        json={"progress": 5},
+        headers=auth(keys.admin),
     )
     assert write.status_code == 201
     assert "no-cache" not in write.headers.get("Cache-Control", "")  # writes are not cached
@@ -115,7 +117,7 @@ def test_change_feed_pages_lose_and_repeat_nothing(client, keys):
         client.put(
             f"/api/v1/actions/{ENV_ACTION}/progress/{year}",
             json={"progress": year - 2020},
-            headers=auth(keys.env),
+            headers=auth(keys.admin),
         )
     client.patch(
         f"/api/v1/actions/{ENV_ACTION}", json={"status": "in_progress"}, headers=auth(keys.env)
@@ -171,7 +173,9 @@ def test_anonymous_answers_are_kept_until_the_next_write(client, keys):
     # With a token the route runs (what it shows may depend on the token).
     assert count_queries_with(client, "/api/v1/tree", auth(keys.env)) > kept
     client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 9}, headers=auth(keys.env)
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025",
+        json={"progress": 9},
+        headers=auth(keys.admin),
     )
     after = client.get("/api/v1/tree")
     assert after.headers["ETag"] != first.headers["ETag"]
@@ -259,7 +263,9 @@ def test_progress_writes_keep_the_structure_stamp_and_other_writes_move_it(
     client.get("/api/v1/tree")
     revision, structure = stamps()
     put = client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 40}, headers=auth(keys.env)
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025",
+        json={"progress": 40},
+        headers=auth(keys.admin),
     )
     assert put.status_code == 201
     assert stamps() == (revision + 1, structure)
@@ -331,7 +337,9 @@ def test_the_tree_after_progress_writes_reads_only_what_the_audit_trail_names(
     before = client.get("/api/v1/tree").json()
     assert action(before, 1, 2, 1) is None  # ENV_ACTION, no report yet
     put = client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2024", json={"progress": 12}, headers=auth(keys.env)
+        f"/api/v1/actions/{ENV_ACTION}/progress/2024",
+        json={"progress": 12},
+        headers=auth(keys.admin),
     )
     assert put.status_code == 201
     assert action(client.get("/api/v1/tree").json(), 1, 2, 1) == 12
@@ -340,14 +348,14 @@ def test_the_tree_after_progress_writes_reads_only_what_the_audit_trail_names(
         client.put(
             f"/api/v1/actions/{ENV_ACTION}/progress/{year}",
             json={"progress": value},
-            headers=auth(keys.env),
+            headers=auth(keys.admin),
         )
     assert action(client.get("/api/v1/tree").json(), 1, 2, 1) == 30
     # The CSV import writes with bulk statements: its audit entries name the trackables too.
     imported = client.post(
         "/api/v1/progress/import",
         content=f"trackable_code,year,progress\r\n{ENV_ACTION},2027,55\r\n",
-        headers={**auth(keys.env), "Content-Type": "text/csv"},
+        headers={**auth(keys.admin), "Content-Type": "text/csv"},
     )
     assert imported.status_code == 200, imported.text
     after = client.get("/api/v1/tree").json()

@@ -78,7 +78,9 @@ def test_if_modified_since_gives_304_until_a_write_moves_the_revision(
     assert _get(client, "/api/v1/plan", **{"If-Modified-Since": earlier}).status_code == 200
 
     write = client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 7}, headers=auth(keys.env)
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025",
+        json={"progress": 7},
+        headers=auth(keys.admin),
     )
     assert write.status_code == 201
     after = _get(client, "/api/v1/plan", **{"If-Modified-Since": PINNED_DATE})
@@ -151,7 +153,9 @@ def test_if_none_match_lists_weak_comparison_and_star(pinned: TestClient, keys: 
     assert {h: star.headers[h] for h in VALIDATORS} == {h: action.headers[h] for h in VALIDATORS}
 
     client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2025", json={"progress": 3}, headers=auth(keys.env)
+        f"/api/v1/actions/{ENV_ACTION}/progress/2025",
+        json={"progress": 3},
+        headers=auth(keys.admin),
     )
     assert _get(client, "/api/v1/plan", **{"If-None-Match": etag}).status_code == 200
     # A representation still exists.

@@ -275,18 +275,26 @@ def test_a_savepoint_rolled_back_gives_back_what_was_taken_in_it(engine: Engine)
 
 
 def test_the_services_keep_the_contract(client: TestClient, keys: Any, engine: Engine) -> None:
-    # (method, path, body, whether the structure stamp moves)
-    calls: list[tuple[str, str, Any, bool]] = [
-        ("PUT", f"/api/v1/actions/{ENV_ACTION}/progress/2025", {"progress": 20}, False),
-        ("PUT", f"/api/v1/actions/{ENV_ACTION}/progress/2025", {"progress": 30}, False),
-        ("POST", f"/api/v1/actions/{ENV_ACTION}/milestones", {"title": "Étude"}, True),
-        ("PUT", f"/api/v1/indicators/{ENERGY}/values/2025", {"value": 14.5}, True),
+    report = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
+    # (method, path, body, token, whether the structure stamp moves)
+    calls: list[tuple[str, str, Any, str, bool]] = [
+        ("PUT", report, {"progress": 20}, keys.admin, False),
+        ("PUT", report, {"progress": 30}, keys.admin, False),
+        ("POST", f"/api/v1/actions/{ENV_ACTION}/milestones", {"title": "Étude"}, keys.env, True),
+        ("PUT", f"/api/v1/indicators/{ENERGY}/values/2025", {"value": 14.5}, keys.env, True),
+        # A campaign, then a report pending validation (a draft, submitted): none of the tree.
+        ("POST", "/api/v1/campaigns", {"year": 2025, "deadline": "2026-03-31"}, keys.admin, True),
+        ("PUT", report, {"progress": 35}, keys.env, False),
+        ("PUT", f"{report}/pending", {"progress": 36, "status": "planned"}, keys.env, False),
+        ("POST", f"{report}/pending/submit", None, keys.env, False),
+        ("POST", f"{report}/pending/validate", None, keys.admin, False),
     ]
-    for method, path, body, structure in calls:
+    for method, path, body, token, structure in calls:
         before = stamps(engine)
-        response = client.request(method, path, json=body, headers=auth(keys.env))
-        assert response.status_code in (200, 201), response.text
-        assert stamps(engine) == (before[0] + 1, before[1] + structure)
+        response = client.request(method, path, json=body, headers=auth(token))
+        assert response.status_code in (200, 201, 202), response.text
+        assert stamps(engine) == (before[0] + 1, before[1] + structure), (method, path)
+    assert tree_progress(client, ENV_ACTION) == 36
     milestone = client.get(f"/api/v1/actions/{ENV_ACTION}/milestones").json()["items"][0]["id"]
     for method, body in (("PATCH", {"done": True}), ("DELETE", None)):
         response = client.request(
@@ -295,7 +303,7 @@ def test_the_services_keep_the_contract(client: TestClient, keys: Any, engine: E
         assert response.status_code in (200, 204), response.text
     csv = f"trackable_code,year,progress\n{ENV_ACTION},2026,50\n{ENV_ACTION},2025,35\n".encode()
     response = client.post(
-        IMPORT, files={"file": ("p.csv", csv, "text/csv")}, headers=auth(keys.env)
+        IMPORT, files={"file": ("p.csv", csv, "text/csv")}, headers=auth(keys.admin)
     )
     assert response.status_code == 200, response.text
     assert ProgressReport.__tablename__ == progress.PROGRESS_ENTITY  # the entity is the table
@@ -344,7 +352,7 @@ def test_without_the_guard_a_progress_write_without_audit_leaves_the_tree_stale(
     client: TestClient, keys: Any, engine: Engine, request: pytest.FixtureRequest
 ) -> None:
     path = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
-    assert client.put(path, json={"progress": 20}, headers=auth(keys.env)).status_code == 201
+    assert client.put(path, json={"progress": 20}, headers=auth(keys.admin)).status_code == 201
     assert tree_progress(client, ENV_ACTION) == 20
     with pytest.raises(RevisionContractError):
         unaudited_progress(engine, 80)
@@ -359,7 +367,7 @@ def test_a_report_deleted_with_its_audit_entry_leaves_the_tree_right(
     client: TestClient, keys: Any, engine: Engine, how: str
 ) -> None:
     path = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
-    assert client.put(path, json={"progress": 20}, headers=auth(keys.env)).status_code == 201
+    assert client.put(path, json={"progress": 20}, headers=auth(keys.admin)).status_code == 201
     assert tree_progress(client, ENV_ACTION) == 20
     with Session(engine) as session:
         tid = trackable_id(session, ENV_ACTION)

@@ -1,10 +1,12 @@
 """`boussole dump FILE` / `boussole restore FILE`: the whole database in one versioned JSON file.
 
 A database is tracked through the API (directorates, tokens, an action updated, progress reports,
-milestones, a sub-action, a move, an archive), dumped, restored into an empty migrated database,
-and both then answer every public GET with the same bytes. Refusals leave the target untouched:
-a file changed after it was written (its SHA-256), a file not signed with BOUSSOLE_DUMP_KEY when
-it is set (its HMAC), a value its column cannot take (one line each, never a secret).
+milestones, a sub-action, a move, an archive, a closed campaign and its snapshot, an open one with
+a report pending validation), dumped, restored into an empty migrated database, and both then
+answer every public GET (and the pending report's) with the same bytes. Refusals leave the target
+untouched: a file changed after it was written (its SHA-256), a file not signed with
+BOUSSOLE_DUMP_KEY when it is set (its HMAC), a value its column cannot take (one line each, never a
+secret).
 """
 
 import hashlib
@@ -92,18 +94,21 @@ def tracked(db_url: str, keys: Tokens) -> Tracked:
                 headers={**env_token, "If-Match": etag},
             )
         )
-        for year, body in (
-            (
-                2024,
-                {"progress": 12.5, "comment": "Études lancées", "budget_planned_investment": 0.1},
-            ),
-            (2025, {"progress": 30, "status": "delayed", "budget_spent_operating": 1234.56}),
-            (2025, {"progress": 100 / 3, "budget_planned_operating": 0.1 + 0.2}),  # replaced
+        # The campaign of 2024: the editor's report validated, then frozen by the close.
+        campaign = {"year": 2024, "deadline": "2025-03-31", "message": "Bilan 2024 « urgent »"}
+        _ok(client.post("/api/v1/campaigns", json=campaign, headers=admin), 201)
+        report = f"/api/v1/actions/{ACTION}/progress"
+        first = {"progress": 12.5, "comment": "Études lancées", "budget_planned_investment": 0.1}
+        _ok(client.put(f"{report}/2024", json=first, headers=env_token), 202)
+        _ok(client.post(f"{report}/2024/pending/validate", headers=admin))
+        _ok(client.post("/api/v1/campaigns/2024/close", headers=admin))
+        # The campaign of 2025, open: a report published by an admin, then the editor's draft.
+        _ok(client.post("/api/v1/campaigns", json=campaign | {"year": 2025}, headers=admin), 201)
+        for body in (
+            {"progress": 30, "status": "delayed", "budget_spent_operating": 1234.56},
+            {"progress": 100 / 3, "budget_planned_operating": 0.1 + 0.2},  # replaced
         ):
-            response = client.put(
-                f"/api/v1/actions/{ACTION}/progress/{year}", json=body, headers=env_token
-            )
-            _ok(response, 200, 201)
+            _ok(client.put(f"{report}/2025", json=body, headers=admin), 200, 201)
         milestone_ids = [
             _ok(
                 client.post(
@@ -137,9 +142,21 @@ def tracked(db_url: str, keys: Tokens) -> Tracked:
         response = client.put(
             f"/api/v1/flagship-projects/{FLAGSHIP}/progress/2024",
             json={"progress": 5},
-            headers=env_token,
+            headers=admin,
         )
         _ok(response, 201)
+        # A draft with milestones (one changed, one new) and an indicator value (JSON columns).
+        draft = {
+            "progress": 45.5,
+            "status": "in_progress",
+            "comment": "Brouillon — « 2025 »",
+            "milestones": [
+                {"id": milestone_ids[0], "title": "Étude rendue", "done": True},
+                {"title": "Chantier", "planned_on": "2026-09-30"},
+            ],
+            "indicator_values": {INDICATOR: 13.25},
+        }
+        _ok(client.put(f"{report}/2025/pending", json=draft, headers=env_token), 201)
         _ok(
             client.post(
                 "/api/v1/directorates", json={"code": "CULT", "name": "Culture"}, headers=admin
@@ -219,6 +236,10 @@ def public_paths(tracked: Tracked) -> list[str]:
         "/api/v1/dashboard/communes",
         "/api/v1/dashboard/reporting?year=2025",
         "/api/v1/changes",
+        "/api/v1/campaigns",
+        "/api/v1/campaigns/2025",
+        "/api/v1/campaigns/2024/snapshot",
+        "/api/v1/campaigns/2024/snapshot.csv",
     ]
     for base in (
         f"/api/v1/actions/{code}"
@@ -230,6 +251,12 @@ def public_paths(tracked: Tracked) -> list[str]:
     paths += [f"/api/v1/actions/{ACTION}/progress/{year}" for year in (2024, 2025)]
     paths += [f"/api/v1/milestones/{mid}" for mid in tracked.milestone_ids]
     return paths
+
+
+PENDING_PATHS = [
+    f"/api/v1/actions/{ACTION}/progress/2025/pending",
+    "/api/v1/pending-reports?limit=200",
+]
 
 
 def read_all(url: str, paths: list[str], headers: dict[str, str]) -> dict[str, tuple[int, bytes]]:
@@ -258,6 +285,10 @@ def test_round_trip_serves_the_same_bodies_and_keeps_the_tokens(
     anonymous = read_all(tracked.url, paths, {})
     as_admin = read_all(tracked.url, paths, auth(tracked.admin))
     assert all(status == 200 for status, _ in anonymous.values() if status), anonymous
+    # The reports pending validation, which only their directorate and admins read.
+    pending = read_all(tracked.url, PENDING_PATHS, auth(tracked.env))
+    assert all(status == 200 for status, _ in pending.values() if status), pending
+    assert b"Brouillon" in pending[PENDING_PATHS[0]][1]
 
     file = tmp_path / "boussole.json"
     dumped = cli(monkeypatch, tracked.url, "dump", str(file))
@@ -287,6 +318,7 @@ def test_round_trip_serves_the_same_bodies_and_keeps_the_tokens(
 
     assert read_all(empty_db_url, paths, {}) == anonymous
     assert read_all(empty_db_url, paths, auth(tracked.admin)) == as_admin
+    assert read_all(empty_db_url, PENDING_PATHS, auth(tracked.env)) == pending
     # Row for row, the restored database dumps to the same tables.
     again = tmp_path / "again.json"
     assert cli(monkeypatch, empty_db_url, "dump", str(again)).exit_code == 0
@@ -342,9 +374,15 @@ def test_new_rows_after_a_restore_get_fresh_ids(
         assert milestone.status_code == 201, milestone.text
         assert milestone.json()["id"] > max(tracked.milestone_ids)
         report = client.put(
-            f"/api/v1/actions/{ACTION}/progress/2026", json={"progress": 45}, headers=env
+            f"/api/v1/actions/{ACTION}/progress/2026", json={"progress": 45}, headers=admin
         )
         assert report.status_code == 201, report.text
+        # A new pending report, beside the restored one (its id is a fresh one).
+        filed = client.put(
+            f"/api/v1/flagship-projects/{FLAGSHIP}/progress/2025", json={"progress": 9}, headers=env
+        )
+        assert filed.status_code == 202, filed.text
+        assert len(client.get("/api/v1/pending-reports", headers=admin).json()["items"]) == 2
         action = client.post(
             "/api/v1/actions", json={"axis": "E2.3", "title": "Méthanisation"}, headers=admin
         )

@@ -89,8 +89,18 @@ def test_first_setup_walk(empty_cli_env, tmp_path):
         assert action["lead_directorate"] == "DEV-ECO"
         assert sorted(action["contributing_directorates"]) == ["ENV", "SIG"]
         body = {"progress": 20, "comment": "Premier bilan"}
+        # Outside a campaign an editor files nothing (README: "Reporting campaign").
+        early = client.put("/api/v1/actions/E1.1.1/progress/2025", json=body, headers=auth(token))
+        assert early.status_code == 409, early.text
+        admin = run("token", "create", "--name", "pilotage", "--role", "admin")
+        opened = client.post(
+            "/api/v1/campaigns",
+            json={"year": 2025, "deadline": "2026-03-31"},
+            headers=auth(admin.strip().splitlines()[-1]),
+        )
+        assert opened.status_code == 201, opened.text
         led = client.put("/api/v1/actions/E1.1.1/progress/2025", json=body, headers=auth(token))
-        assert led.status_code == 201, led.text
+        assert led.status_code == 202, led.text  # filed for an admin to validate
         # Contributing is not leading: PP5 and E2.3.2 are led by ENV.
         for path in ("/api/v1/flagship-projects/PP5", "/api/v1/actions/E2.3.2"):
             refused = client.put(f"{path}/progress/2025", json=body, headers=auth(token))

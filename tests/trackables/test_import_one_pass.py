@@ -1,4 +1,4 @@
-"""The CSV import checks values and scope in one pass, and reads statuses in every vocabulary.
+"""The import checks values and scope in one pass, and reads statuses in every vocabulary.
 
 A file with bad values and rows out of the token's scope is answered once, 422, listing both
 kinds of problem (the scope rows naming who leads them); a file whose only problems are scope
@@ -13,19 +13,21 @@ from app.main import create_app
 from app.models import Status
 from app.opendata.national import NATIONAL_PHASE_STATUSES, PHASES
 from app.trackables import status_words
+from tests.campaigns.sheets import open_campaign_on
 from tests.conftest import DEV_ACTION, ENV_ACTION, ENV_FLAGSHIP
 from tests.helpers import problem, snapshot
 from tests.trackables.test_imports import HEADER, post_csv, row_errors
 
 
 def test_values_and_scope_are_listed_in_one_answer(client, keys, db_url):
+    open_campaign_on(db_url, 2025)  # an editor's rows are filed within the open campaign
     before = snapshot(db_url)
     body = (
         HEADER
         + f"{ENV_ACTION},2025,130,,too much\n"  # line 2: a bad value
         + f"{DEV_ACTION},2025,10,,\n"  # line 3: led by DEV, the token is ENV's
         + f"{ENV_FLAGSHIP},2025,10,,fine\n"
-        + f"{DEV_ACTION},2026,10,bof,\n"  # line 5: out of scope, and a bad status
+        + f"{DEV_ACTION},2025,15,bof,\n"  # line 5: out of scope, and a bad status
     )
     response = post_csv(client, body, keys.env)
     errors = row_errors(response)
@@ -61,9 +63,10 @@ def test_values_and_scope_are_listed_in_one_answer(client, keys, db_url):
 
 
 def test_scope_problems_count_toward_the_problem_limit(db_url, keys):
+    open_campaign_on(db_url, 2025)
     settings = Settings(database_url=db_url, import_max_problems=2)
     with TestClient(create_app(settings)) as small:
-        body = HEADER + "".join(f"{DEV_ACTION},{year},1,,\n" for year in (2025, 2026, 2027))
+        body = HEADER + "".join(f"{DEV_ACTION},2025,{progress},,\n" for progress in (1, 2, 3))
         answer = post_csv(small, body, keys.env)
         # More scope problems than the limit: the rest of the file is unchecked, so 422.
         assert (len(row_errors(answer)), answer.json()["truncated"]) == (2, True)
@@ -113,7 +116,7 @@ def test_every_label_and_national_phase_status_is_read():
 
 def test_a_national_label_is_imported(client, keys):
     body = HEADER + f"{ENV_ACTION},2025,100,Terminé,\n{ENV_FLAGSHIP},2025,0,IDÉE,\n"
-    response = post_csv(client, body, keys.env)
+    response = post_csv(client, body, keys.admin)
     assert response.status_code == 200, response.text
     action = client.get(f"/api/v1/actions/{ENV_ACTION}").json()
     assert action["status"] == "completed"

@@ -1,5 +1,7 @@
-"""CSV import of yearly progress: round trip with the export, all or nothing, spreadsheet dialects,
-scope and limits."""
+"""The import of yearly progress through the API and the command line, as an admin publishes it:
+round trip with the export, all or nothing, spreadsheet dialects, scope and limits. (An editor
+token's import, filed as pending reports: tests/campaigns/test_spreadsheet_api.py; workbooks:
+tests/campaigns/test_spreadsheet_files.py.)"""
 
 import csv
 import io
@@ -18,7 +20,9 @@ from app.cli import app as cli_app
 from app.core.config import Settings, get_settings
 from app.main import create_app
 from app.models.imports import RowError
-from app.trackables import imports
+from app.trackables import import_encoding
+from app.trackables.import_rows import parse
+from tests.campaigns.sheets import open_campaign_on
 from tests.conftest import DEV_ACTION, ENV_ACTION, auth
 from tests.helpers import problem, snapshot
 
@@ -48,7 +52,7 @@ def test_export_edit_import_round_trip(client, keys):
         client.put(
             f"/api/v1/{kind}/{code}/progress/{year}",
             json={"progress": value, "comment": "=Suivi annuel", "budget_spent_operating": 1200.5},
-            headers=auth(keys.env),
+            headers=auth(keys.admin),
         )
     exported = client.get("/api/v1/open-data/progress.csv")
     assert exported.status_code == 200
@@ -63,7 +67,7 @@ def test_export_edit_import_round_trip(client, keys):
     writer.writeheader()
     writer.writerows(rows)
 
-    response = post_csv(client, edited.getvalue(), keys.env)
+    response = post_csv(client, edited.getvalue(), keys.admin)
     assert response.status_code == 200, response.text
     assert response.json() == {
         "dry_run": False,
@@ -71,6 +75,7 @@ def test_export_edit_import_round_trip(client, keys):
         "created": 0,
         "updated": 1,
         "unchanged": 2,
+        "published": True,
         "errors": [],
     }
     report = client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2025").json()
@@ -80,7 +85,7 @@ def test_export_edit_import_round_trip(client, keys):
     assert client.get(f"/api/v1/actions/{ENV_ACTION}").json()["progress"] == 40
     again = client.get("/api/v1/open-data/progress.csv").text
     assert "'=Suivi annuel" in again  # made inert for spreadsheets…
-    assert post_csv(client, again, keys.env).json()["unchanged"] == 3  # …and read back as it was
+    assert post_csv(client, again, keys.admin).json()["unchanged"] == 3  # …and read back as it was
     assert client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2024").json()["comment"] == (
         "=Suivi annuel"
     )
@@ -118,7 +123,7 @@ def test_spreadsheet_dialects(client, keys):
         f"{ENV_ACTION};2025;12,5;En cours;Études lancées;1 250 000,50\r\n"
         f"{ENV_ACTION};2026;20;en retard;;\r\n"
     )
-    response = post_csv(client, b"\xef\xbb\xbf" + body.encode("utf-8"), keys.env)
+    response = post_csv(client, b"\xef\xbb\xbf" + body.encode("utf-8"), keys.admin)
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 2
     report = client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2025").json()
@@ -128,7 +133,7 @@ def test_spreadsheet_dialects(client, keys):
     assert client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2026").json()["status"] == "delayed"
     # Windows-1252, as Excel writes it on Windows.
     latin = f"{HEADER}{ENV_ACTION},2027,30,,Réalisé à moitié\n".encode("cp1252")
-    assert post_csv(client, latin, keys.env).status_code == 200
+    assert post_csv(client, latin, keys.admin).status_code == 200
     assert (
         client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2027").json()["comment"]
         == "Réalisé à moitié"
@@ -137,27 +142,31 @@ def test_spreadsheet_dialects(client, keys):
 
 def test_dry_run_reports_and_writes_nothing(client, keys, db_url):
     client.put(
-        f"/api/v1/actions/{ENV_ACTION}/progress/2024", json={"progress": 5}, headers=auth(keys.env)
+        f"/api/v1/actions/{ENV_ACTION}/progress/2024",
+        json={"progress": 5},
+        headers=auth(keys.admin),
     )
     before = snapshot(db_url)
     body = HEADER + f"{ENV_ACTION},2024,5,,\n{ENV_ACTION},2025,9,,\n{ENV_ACTION},2024,6,,\n"
-    duplicate = post_csv(client, body, keys.env, dry_run="true")
+    duplicate = post_csv(client, body, keys.admin, dry_run="true")
     (error,) = row_errors(duplicate)
     assert (error["line"], error["detail"]) == (4, f"{ENV_ACTION} 2024 figure déjà ligne 2")
     body = HEADER + f"{ENV_ACTION},2024,7,,\n{ENV_ACTION},2025,9,,\n"
-    response = post_csv(client, body, keys.env, dry_run="true")
+    response = post_csv(client, body, keys.admin, dry_run="true")
     assert response.json() == {
         "dry_run": True,
         "rows": 2,
         "created": 1,
         "updated": 1,
         "unchanged": 0,
+        "published": True,
         "errors": [],
     }
     assert snapshot(db_url) == before
 
 
 def test_import_is_scoped_and_recorded(client, keys, db_url):
+    open_campaign_on(db_url, 2025)
     body = HEADER + f"{ENV_ACTION},2025,10,,\n{DEV_ACTION},2025,10,,\n"
     before = snapshot(db_url)
     assert post_csv(client, body, "bsl_nope").status_code == 401
@@ -185,10 +194,11 @@ def test_multipart_upload_and_media_types(client, keys):
     upload = client.post(
         IMPORT,
         files={"file": ("suivi.csv", body, "application/vnd.ms-excel")},
-        headers=auth(keys.env),
+        headers=auth(keys.admin),
     )
     assert upload.status_code == 200, upload.text
     assert upload.json()["created"] == 1
+    # A workbook's type is accepted, its content then read: a broken one is refused, 422.
     spreadsheet = client.post(
         IMPORT,
         files={
@@ -198,32 +208,53 @@ def test_multipart_upload_and_media_types(client, keys):
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         },
-        headers=auth(keys.env),
+        headers=auth(keys.admin),
     )
-    assert spreadsheet.status_code == 415
-    as_json = client.post(IMPORT, json={"rows": []}, headers=auth(keys.env))
+    (error,) = row_errors(spreadsheet)
+    assert (error["type"], error["detail"]) == (
+        "invalid-file",
+        "ce fichier compressé (ZIP) est illisible ou incomplet : envoyez le tableau en XLSX, en "
+        "ODS ou en CSV",
+    )
+    pdf = client.post(
+        IMPORT,
+        files={"file": ("bilan.pdf", b"%PDF-1.7\n", "application/pdf")},
+        headers=auth(keys.admin),
+    )
+    assert "ni un CSV, ni un classeur XLSX ou ODS" in problem(pdf, 415)["detail"]
+    as_json = client.post(IMPORT, json={"rows": []}, headers=auth(keys.admin))
     assert "text/csv" in problem(as_json, 415, "unsupported-media-type")["detail"]
 
 
 def test_size_limit(db_url, keys):
     with TestClient(create_app(Settings(database_url=db_url, import_max_bytes=200))) as small:
         body = HEADER + "".join(f"{ENV_ACTION},{2024 + i % 20},10,,{'x' * 20}\n" for i in range(20))
-        response = post_csv(small, body, keys.env)
+        response = post_csv(small, body, keys.admin)
         assert response.status_code == 413
         upload = small.post(
-            IMPORT, files={"file": ("big.csv", body.encode(), "text/csv")}, headers=auth(keys.env)
+            IMPORT, files={"file": ("big.csv", body.encode(), "text/csv")}, headers=auth(keys.admin)
         )
         assert upload.status_code == 413
 
 
 def test_header_and_garbage(client, keys):
+    # "code" and "annee" are the French titles of two columns; the third is missing.
     missing = post_csv(client, "code,annee\nE1.1.1,2025\n", keys.admin)
-    assert row_errors(missing)[0]["detail"] == (
-        "colonne(s) manquante(s) : trackable_code, year, progress"
-    )
+    (error,) = row_errors(missing)
+    assert (error["line"], error["type"]) == (1, "invalid-file")
+    assert error["detail"].startswith("la colonne « Avancement (%) » (progress) manque : ")
+    renamed = row_errors(post_csv(client, "trackable_code,year,avancement\n", keys.admin))
+    assert [e["detail"].split(" : ")[0] for e in renamed] == [
+        "la 3e colonne, « avancement », n'est pas une colonne du tableau (renommée ?)",
+        "la colonne « Avancement (%) » (progress) manque",
+    ]
     assert row_errors(post_csv(client, b"", keys.admin))[0]["detail"] == "le fichier est vide"
     garbage = post_csv(client, b"\x00\xff\xfe\x89PNG\r\n\x1a\n", keys.admin)
-    assert row_errors(garbage)
+    assert row_errors(garbage)[0]["detail"].startswith("ce fichier n'est pas un tableur")
+    not_a_header = row_errors(post_csv(client, "%PDF-1.7\n%\xe2\xe3\n", keys.admin))
+    assert not_a_header[0]["detail"].startswith(
+        "la première ligne n'est pas l'en-tête du tableau des bilans"
+    )
 
 
 def test_cli_import(cli_env, tmp_path, client):
@@ -241,7 +272,7 @@ def test_cli_import(cli_env, tmp_path, client):
     assert refused.exit_code == 1
     output = " ".join(refused.output.split())
     assert "1 problème dans le fichier : rien n'a été écrit." in output
-    assert "ligne 2, colonne progress : 333 est hors de 0–100" in output
+    assert "ligne 2, colonne progress : « 333 » : attendu un avancement en %, de 0 à 100" in output
 
 
 # --- Encodings ------------------------------------------------------------------------------------
@@ -254,7 +285,7 @@ def test_a_utf8_file_with_one_stray_byte_is_refused_naming_its_line(client, keys
         + f"{ENV_ACTION},2026,20,,".encode()
         + "Réalisé\n".encode("cp1252")  # pasted from elsewhere: é is one byte, 0xE9
     )
-    response = post_csv(client, body, keys.env)
+    response = post_csv(client, body, keys.admin)
     offset = body.index(b"\xe9")
     assert row_errors(response) == [
         {
@@ -269,7 +300,7 @@ def test_a_utf8_file_with_one_stray_byte_is_refused_naming_its_line(client, keys
     assert snapshot(db_url) == before
     # With a BOM, the file says it is UTF-8: one bad byte is refused even with no other accent.
     bom = b"\xef\xbb\xbf" + (HEADER + f"{ENV_ACTION},2025,10,,\n").encode() + b"caf\xe9,2026,1,,\n"
-    refused = row_errors(post_csv(client, bom, keys.env))
+    refused = row_errors(post_csv(client, bom, keys.admin))
     assert (refused[0]["line"], "marque d'ordre des octets" in refused[0]["detail"]) == (3, True)
 
 
@@ -278,7 +309,7 @@ def test_a_windows_1252_file_is_read_whole_as_windows_1252(client, keys):
         "trackable_code;year;progress;status;comment\r\n"
         f"{ENV_ACTION};2025;12,5;Réalisé;Coût : 1 200 € — œuvre « achevée »\r\n"
     ).encode("cp1252")
-    response = post_csv(client, body, keys.env)
+    response = post_csv(client, body, keys.admin)
     assert response.status_code == 200, response.text
     report = client.get(f"/api/v1/actions/{ENV_ACTION}/progress/2025").json()
     assert (report["status"], report["comment"]) == (
@@ -287,10 +318,10 @@ def test_a_windows_1252_file_is_read_whole_as_windows_1252(client, keys):
     )
     # 0x81 is defined neither in UTF-8 (alone) nor in Windows-1252.
     undefined = (HEADER + f"{ENV_ACTION},2026,1,,\n").encode() + b"\r\nx\x81,2027,1,,\n"
-    errors = row_errors(post_csv(client, undefined, keys.env))
+    errors = row_errors(post_csv(client, undefined, keys.admin))
     assert errors[0]["line"] == 4
     assert "n'est ni de l'UTF-8 ni du Windows-1252" in errors[0]["detail"]
-    utf16 = post_csv(client, (HEADER + f"{ENV_ACTION},2026,1,,\n").encode("utf-16"), keys.env)
+    utf16 = post_csv(client, (HEADER + f"{ENV_ACTION},2026,1,,\n").encode("utf-16"), keys.admin)
     assert (
         row_errors(utf16)[0]["detail"] == "le fichier est en UTF-16 : enregistrez-le en CSV UTF-8"
     )
@@ -299,18 +330,18 @@ def test_a_windows_1252_file_is_read_whole_as_windows_1252(client, keys):
 def test_encoding_checks_across_chunk_boundaries():
     # A character cut in two by the 64 KiB chunks the check reads is still valid UTF-8.
     filler = f"{ENV_ACTION},2025,10,,"
-    pad = "x" * (imports.CHUNK - len(HEADER) - len(filler) - 1)
+    pad = "x" * (import_encoding.CHUNK - len(HEADER) - len(filler) - 1)
     body = (HEADER + filler + pad + "é\n").encode()
-    assert body[imports.CHUNK - 1 : imports.CHUNK + 1] == "é".encode()
-    assert imports.decide_encoding(io.BytesIO(body)) == "utf-8-sig"
+    assert body[import_encoding.CHUNK - 1 : import_encoding.CHUNK + 1] == "é".encode()
+    assert import_encoding.decide_encoding(io.BytesIO(body)) == "utf-8-sig"
     # A stray byte just past a boundary, after a CR LF cut in two by it: its offset and line.
-    lines = HEADER + f"{ENV_ACTION},2025,10,,é\r\n" * ((imports.CHUNK // 20) + 1)
-    head = lines.encode()[: imports.CHUNK - 1]
+    lines = HEADER + f"{ENV_ACTION},2025,10,,é\r\n" * ((import_encoding.CHUNK // 20) + 1)
+    head = lines.encode()[: import_encoding.CHUNK - 1]
     head = head[: head.rindex(b"\r\n") + 1]  # ends with CR: its LF opens the next chunk
-    body = head + b"\n" + b"x" * (imports.CHUNK - len(head) - 1) + b"\xe9,2026,1,,\n"
-    problem = imports.decide_encoding(io.BytesIO(body))
+    body = head + b"\n" + b"x" * (import_encoding.CHUNK - len(head) - 1) + b"\xe9,2026,1,,\n"
+    problem = import_encoding.decide_encoding(io.BytesIO(body))
     assert isinstance(problem, RowError)
-    assert f"(position {imports.CHUNK})" in problem.message
+    assert f"(position {import_encoding.CHUNK})" in problem.message
     assert problem.line == head.count(b"\n") + 2
 
 
@@ -325,7 +356,7 @@ def test_an_unterminated_quote_is_refused_naming_its_line(client, keys, db_url):
         + f'{ENV_ACTION},2026,10,,"never closed\n'
         + f"{ENV_ACTION},2027,10,,\n"
     )
-    response = post_csv(client, body, keys.env)
+    response = post_csv(client, body, keys.admin)
     assert [(e["line"], e["column"], e["detail"]) for e in row_errors(response)] == [
         (
             4,
@@ -333,7 +364,7 @@ def test_an_unterminated_quote_is_refused_naming_its_line(client, keys, db_url):
             "guillemet jamais fermé : une cellule entre guillemets de cette ligne ne finit pas",
         )
     ]
-    text_after_quote = post_csv(client, HEADER + f'{ENV_ACTION},2025,10,,"ok"not ok\n', keys.env)
+    text_after_quote = post_csv(client, HEADER + f'{ENV_ACTION},2025,10,,"ok"not ok\n', keys.admin)
     (error,) = row_errors(text_after_quote)
     assert (error["line"], error["detail"]) == (
         2,
@@ -345,16 +376,16 @@ def test_an_unterminated_quote_is_refused_naming_its_line(client, keys, db_url):
 def test_a_nul_character_is_refused_on_every_database(client, keys, db_url):
     before = snapshot(db_url)
     body = (
-        "trackable_code,year,progress,status,comment,note\n"
+        "trackable_code,year,progress,status,comment,reported_at\n"
         f"{ENV_ACTION},2025,10,,a\x00b,\n"
         f"{ENV_ACTION},2026,10,,,ignored\x00column\n"
         f"{ENV_ACTION},2027,10,,\x00,\x00\n"
     )
-    response = post_csv(client, body, keys.env)
+    response = post_csv(client, body, keys.admin)
     message = "contient un caractère NUL (U+0000), qui ne peut pas être enregistré"
     assert [(e["line"], e["column"], e["detail"]) for e in row_errors(response)] == [
         (2, "comment", message),
-        (3, "note", message),
+        (3, "reported_at", message),
         (4, "comment", message),
     ]
     assert snapshot(db_url) == before
@@ -372,7 +403,7 @@ def bad_rows(size: int) -> bytes:
 def test_five_mib_of_bad_rows_are_refused_quickly_listing_the_first_problems(client, keys):
     body = bad_rows(5 * 1024 * 1024)
     start = time.perf_counter()
-    response = post_csv(client, body, keys.env)
+    response = post_csv(client, body, keys.admin)
     elapsed = time.perf_counter() - start
     answer = problem(response, 422, "import-refused")
     assert len(answer["errors"]) == 1000  # BOUSSOLE_IMPORT_MAX_PROBLEMS
@@ -407,7 +438,7 @@ def test_an_upload_stops_being_read_at_the_size_limit(db_url, keys):
     limit = 100_000
     chunk = b"x" * 8192
     with TestClient(create_app(Settings(database_url=db_url, import_max_bytes=limit))) as small:
-        status, read = send_in_chunks(small, "text/csv", [chunk] * 100, keys.env)
+        status, read = send_in_chunks(small, "text/csv", [chunk] * 100, keys.admin)
         assert status == 413
         assert read <= limit + len(chunk)
         boundary = "b0undary"
@@ -416,7 +447,7 @@ def test_an_upload_stops_being_read_at_the_size_limit(db_url, keys):
             "Content-Type: text/csv\r\n\r\n"
         ).encode()
         status, read = send_in_chunks(
-            small, f"multipart/form-data; boundary={boundary}", [head] + [chunk] * 100, keys.env
+            small, f"multipart/form-data; boundary={boundary}", [head] + [chunk] * 100, keys.admin
         )
         assert status == 413
         assert read <= limit + len(head) + len(chunk)
@@ -427,13 +458,13 @@ def test_a_file_of_exactly_the_size_limit_is_accepted(db_url, keys):
     body = (HEADER + row + "x" * (200 - len(HEADER) - len(row) - 1) + "\n").encode()
     assert len(body) == 200
     with TestClient(create_app(Settings(database_url=db_url, import_max_bytes=200))) as small:
-        assert post_csv(small, body, keys.env).status_code == 200
+        assert post_csv(small, body, keys.admin).status_code == 200
         upload = small.post(
-            IMPORT, files={"file": ("suivi.csv", body, "text/csv")}, headers=auth(keys.env)
+            IMPORT, files={"file": ("suivi.csv", body, "text/csv")}, headers=auth(keys.admin)
         )
         assert upload.json()["unchanged"] == 1
         over = small.post(
-            IMPORT, files={"file": ("suivi.csv", body + b"x", "text/csv")}, headers=auth(keys.env)
+            IMPORT, files={"file": ("suivi.csv", body + b"x", "text/csv")}, headers=auth(keys.admin)
         )
         assert over.status_code == 413
 
@@ -444,19 +475,19 @@ def test_malformed_forms(client, keys):
         IMPORT,
         data={"note": "ignored"},
         files={"file": ("suivi.csv", body, "text/csv")},
-        headers=auth(keys.env),
+        headers=auth(keys.admin),
     )
     assert with_other_fields.json()["created"] == 1
     two_files = client.post(
         IMPORT,
         files=[("file", ("a.csv", body, "text/csv")), ("file", ("b.csv", body, "text/csv"))],
-        headers=auth(keys.env),
+        headers=auth(keys.admin),
     )
     assert two_files.status_code == 400
-    not_a_file = client.post(IMPORT, data={"file": body.decode()}, headers=auth(keys.env))
+    not_a_file = client.post(IMPORT, data={"file": body.decode()}, headers=auth(keys.admin))
     assert not_a_file.status_code == 415
     no_boundary = client.post(
-        IMPORT, content=body, headers={**auth(keys.env), "Content-Type": "multipart/form-data"}
+        IMPORT, content=body, headers={**auth(keys.admin), "Content-Type": "multipart/form-data"}
     )
     assert no_boundary.status_code == 400
 
@@ -529,7 +560,7 @@ def send_in_chunks(
 @example(comment=" @x ")
 def test_any_comment_round_trips_through_export_and_import(client, keys, comment):
     path = f"/api/v1/actions/{ENV_ACTION}/progress/2025"
-    put = client.put(path, json={"progress": 10, "comment": comment}, headers=auth(keys.env))
+    put = client.put(path, json={"progress": 10, "comment": comment}, headers=auth(keys.admin))
     assert put.status_code in (200, 201), put.text
     exported = client.get("/api/v1/open-data/progress.csv").content
     cells = next(csv.DictReader(io.StringIO(exported.decode(), newline="")))
@@ -537,7 +568,7 @@ def test_any_comment_round_trips_through_export_and_import(client, keys, comment
         assert cells["comment"] == "'" + comment  # inert in a spreadsheet
     else:
         assert cells["comment"] == comment
-    response = post_csv(client, exported, keys.env)
+    response = post_csv(client, exported, keys.admin)
     assert response.json()["unchanged"] == 1, response.text
     assert client.get(path).json()["comment"] == comment
 
@@ -553,7 +584,7 @@ def test_the_export_marks_and_the_import_unmarks_the_same_cells():
         ("\tx", "'\tx"),
     ):
         assert opendata.neutralise(text) == exported
-        assert imports.parse((HEADER + f'{ENV_ACTION},2025,1,,"{exported}"\n').encode()).rows[
+        assert parse((HEADER + f'{ENV_ACTION},2025,1,,"{exported}"\n').encode()).rows[
             0
         ].comment == (text)
 

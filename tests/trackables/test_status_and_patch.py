@@ -56,7 +56,7 @@ def history(client: TestClient, token: str, base: str = ACTION) -> list[dict[str
 def test_the_latest_report_sets_the_status_everywhere(client, keys):
     assert client.get(ACTION).json()["status"] == "planned"
     assert national(client, ENV_ACTION) == ("Idée", "En cours")
-    put(client, keys.env, 2025, {"status": "in_progress", "progress": 45.5})
+    put(client, keys.admin, 2025, {"status": "in_progress", "progress": 45.5})
 
     detail = client.get(ACTION).json()
     assert (detail["status"], detail["status_label"]) == ("in_progress", "En cours")
@@ -72,25 +72,25 @@ def test_the_latest_report_sets_the_status_everywhere(client, keys):
 
 
 def test_a_later_year_becomes_the_latest_and_an_older_year_changes_nothing(client, keys):
-    put(client, keys.env, 2025, {"status": "in_progress", "progress": 40})
-    put(client, keys.env, 2024, {"status": "completed", "progress": 10})
+    put(client, keys.admin, 2025, {"status": "in_progress", "progress": 40})
+    put(client, keys.admin, 2024, {"status": "completed", "progress": 10})
     assert client.get(ACTION).json()["status"] == "in_progress"
-    put(client, keys.env, 2026, {"status": "delayed", "progress": 50})
+    put(client, keys.admin, 2026, {"status": "delayed", "progress": 50})
     assert client.get(ACTION).json()["status"] == "delayed"
     assert page_status(client, ENV_ACTION) == "delayed En retard"
     assert national(client, ENV_ACTION) == ("Opération", "En retard")
 
 
 def test_a_put_without_status_keeps_the_current_one(client, keys):
-    put(client, keys.env, 2025, {"status": "blocked", "progress": 40})
-    report = put(client, keys.env, 2025, {"progress": 41}).json()
+    put(client, keys.admin, 2025, {"status": "blocked", "progress": 40})
+    report = put(client, keys.admin, 2025, {"progress": 41}).json()
     assert report["status"] == "blocked"
     assert client.get(ACTION).json()["status"] == "blocked"
 
 
 def test_patching_the_trackable_status_updates_the_latest_report(client, keys):
-    put(client, keys.env, 2024, {"status": "in_progress", "progress": 10})
-    first = put(client, keys.env, 2025, FULL_REPORT).json()
+    put(client, keys.admin, 2024, {"status": "in_progress", "progress": 10})
+    first = put(client, keys.admin, 2025, FULL_REPORT).json()
     response = client.patch(ACTION, json={"status": "paused"}, headers=auth(keys.env))
     assert response.status_code == 200, response.text
 
@@ -108,17 +108,17 @@ def test_patching_the_trackable_status_updates_the_latest_report(client, keys):
 
 
 def test_patching_other_fields_leaves_the_reports_alone(client, keys):
-    report = put(client, keys.env, 2025, FULL_REPORT).json()
+    report = put(client, keys.admin, 2025, FULL_REPORT).json()
     response = client.patch(ACTION, json={"priority": "high"}, headers=auth(keys.env))
     assert response.status_code == 200, response.text
     assert client.get(f"{ACTION}/progress/2025").json()["version"] == report["version"]
 
 
 def test_flagship_projects_follow_the_same_rule(client, keys):
-    put(client, keys.env, 2024, {"status": "completed", "progress": 100}, base=FLAGSHIP)
+    put(client, keys.admin, 2024, {"status": "completed", "progress": 100}, base=FLAGSHIP)
     assert client.get(FLAGSHIP).json()["status"] == "completed"
     response = client.patch(
-        f"{FLAGSHIP}/progress/2024", json={"status": "delayed"}, headers=auth(keys.env)
+        f"{FLAGSHIP}/progress/2024", json={"status": "delayed"}, headers=auth(keys.admin)
     )
     assert response.status_code == 200, response.text
     assert client.get(FLAGSHIP).json()["status"] == "delayed"
@@ -129,7 +129,7 @@ def test_the_csv_import_follows_the_rule(client, keys):
     response = client.post(
         "/api/v1/progress/import",
         content=csv.encode(),
-        headers={**auth(keys.env), "Content-Type": "text/csv"},
+        headers={**auth(keys.admin), "Content-Type": "text/csv"},
     )
     assert response.status_code == 200, response.text
     assert client.get(ACTION).json()["status"] == "in_progress"
@@ -141,11 +141,11 @@ def test_the_csv_import_follows_the_rule(client, keys):
 
 
 def test_patch_changes_only_the_fields_sent(client, keys):
-    created = put(client, keys.env, 2025, FULL_REPORT)
+    created = put(client, keys.admin, 2025, FULL_REPORT)
     response = client.patch(
         f"{ACTION}/progress/2025",
         json={"progress": 60},
-        headers={**auth(keys.env), "If-Match": created.headers["ETag"]},
+        headers={**auth(keys.admin), "If-Match": created.headers["ETag"]},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -162,40 +162,42 @@ def test_patch_changes_only_the_fields_sent(client, keys):
 
     # A budget sent as null is removed; the others stay.
     body = client.patch(
-        f"{ACTION}/progress/2025", json={"budget_spent_operating": None}, headers=auth(keys.env)
+        f"{ACTION}/progress/2025", json={"budget_spent_operating": None}, headers=auth(keys.admin)
     ).json()
     assert body["budget_spent_operating"] is None
     assert body["budget_planned_investment"] == 1000.0
 
 
 def test_put_is_a_full_replacement(client, keys):
-    put(client, keys.env, 2025, FULL_REPORT)
-    body = put(client, keys.env, 2025, {"progress": 40}).json()
+    put(client, keys.admin, 2025, FULL_REPORT)
+    body = put(client, keys.admin, 2025, {"progress": 40}).json()
     assert body["comment"] == ""
     assert body["budget_planned_investment"] is None
     assert body["status"] == "in_progress"  # the trackable's, which the first PUT set
 
 
 def test_patch_of_a_missing_report_is_404(client, keys):
-    response = client.patch(f"{ACTION}/progress/2030", json={"progress": 5}, headers=auth(keys.env))
+    response = client.patch(
+        f"{ACTION}/progress/2030", json={"progress": 5}, headers=auth(keys.admin)
+    )
     assert response.status_code == 404, response.text
     assert client.get(f"{ACTION}/progress/2030").status_code == 404
 
 
 def test_patch_with_a_stale_if_match_is_412(client, keys):
-    first = put(client, keys.env, 2025, FULL_REPORT)
-    put(client, keys.env, 2025, FULL_REPORT | {"progress": 50})
+    first = put(client, keys.admin, 2025, FULL_REPORT)
+    put(client, keys.admin, 2025, FULL_REPORT | {"progress": 50})
     response = client.patch(
         f"{ACTION}/progress/2025",
         json={"progress": 70},
-        headers={**auth(keys.env), "If-Match": first.headers["ETag"]},
+        headers={**auth(keys.admin), "If-Match": first.headers["ETag"]},
     )
     assert response.status_code == 412, response.text
     assert client.get(f"{ACTION}/progress/2025").json()["progress"] == 50
 
 
 def test_patch_refuses_bad_input(client, keys):
-    put(client, keys.env, 2025, FULL_REPORT)
+    put(client, keys.admin, 2025, FULL_REPORT)
     for body in (
         {"progress": None},
         {"status": None},
@@ -208,7 +210,7 @@ def test_patch_refuses_bad_input(client, keys):
         {"budget_spent_operating": -5},
         {"staus": "planned"},
     ):
-        response = client.patch(f"{ACTION}/progress/2025", json=body, headers=auth(keys.env))
+        response = client.patch(f"{ACTION}/progress/2025", json=body, headers=auth(keys.admin))
         assert response.status_code == 422, (body, response.text)
     assert client.get(f"{ACTION}/progress/2025").json()["progress"] == 45.5
 
@@ -223,7 +225,7 @@ def test_the_update_model_takes_finite_bounded_numbers_only(value):
 
 
 def test_patch_is_refused_outside_the_scope(client, keys):
-    put(client, keys.env, 2025, FULL_REPORT)
+    put(client, keys.admin, 2025, FULL_REPORT)
     url = f"{ACTION}/progress/2025"
     assert client.patch(url, json={"progress": 1}).status_code == 401
     assert client.patch(url, json={"progress": 1}, headers=auth(keys.dev)).status_code == 403
@@ -291,7 +293,7 @@ def test_migration_0007_sets_each_status_from_the_latest_report(db_url):
 
 
 def test_the_change_feed_shows_both_writes_of_a_status_change(client, keys):
-    put(client, keys.env, 2026, {"progress": 6})  # planned, as the action
+    put(client, keys.admin, 2026, {"progress": 6})  # planned, as the action
     since = client.get("/api/v1/changes", params={"limit": 1000}).json()["next"]
     response = client.patch(ACTION, json={"status": "in_progress"}, headers=auth(keys.env))
     assert response.status_code == 200, response.text

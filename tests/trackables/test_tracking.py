@@ -44,6 +44,13 @@ def make_milestone(client: TestClient, token: str, code: str) -> dict[str, Any]:
     return dict(response.json())
 
 
+def open_campaign(db_url: str) -> None:
+    """The campaign of 2025, open: editors file their reports of 2025 within it."""
+    with make.session_on(db_url) as session:
+        make.campaign(session, year=2025)
+        session.commit()
+
+
 # --- Scope: 401, 403, success on every write route ----------------------------------------------
 
 # Routes an editor of the lead directorate may use: (method, path, body).
@@ -54,7 +61,7 @@ EDITOR_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/api/v1/milestones/{milestone}", {"done": True}),
     ("DELETE", "/api/v1/milestones/{milestone}", None),
     ("PATCH", "/api/v1/flagship-projects/{flagship}", {"priority": "high"}),
-    ("PUT", "/api/v1/flagship-projects/{flagship}/progress/2024", {"progress": 5}),
+    ("PUT", "/api/v1/flagship-projects/{flagship}/progress/2025", {"progress": 5}),
     ("POST", "/api/v1/flagship-projects/{flagship}/milestones", {"title": "Étude"}),
 ]
 # Routes reserved to admins.
@@ -106,12 +113,13 @@ def test_editor_of_another_directorate_is_403_and_lead_editor_succeeds(
     client, scene, keys, db_url, route
 ):
     milestone = make_milestone(client, keys.admin, scene.action)["id"]
+    open_campaign(db_url)  # an editor's yearly report is filed within it (202)
     before, audits = snapshot(db_url), audit_count(db_url)
     refused = call(client, route, keys.dev, scene, milestone)
     assert "ne peut pas modifier" in problem(refused, 403, "forbidden")["detail"]
     assert snapshot(db_url) == before
     allowed = call(client, route, keys.env, scene, milestone)
-    assert allowed.status_code in (200, 201, 204), allowed.text
+    assert allowed.status_code in (200, 201, 202, 204), allowed.text
     assert audit_count(db_url) == audits + 1
 
 
@@ -148,7 +156,8 @@ def test_reads_stay_public(client, scene, keys):
 # --- A directorate's year of reporting ----------------------------------------------------------
 
 
-def test_a_directorate_takes_its_action_through_a_year(client, scene, keys):
+def test_a_directorate_takes_its_action_through_a_year(client, scene, keys, db_url):
+    open_campaign(db_url)
     headers = auth(keys.env)
     action = client.get(f"/api/v1/actions/{scene.action}")
     assert action.json()["lead_directorate"] == "ENV"
@@ -187,7 +196,15 @@ def test_a_directorate_takes_its_action_through_a_year(client, scene, keys):
         },
         headers=headers,
     )
-    assert report.status_code == 201, report.text
+    # Filed for validation (not public yet), then published by an admin.
+    assert report.status_code == 202, report.text
+    assert report.json()["state"] == "submitted"
+    assert client.get(f"/api/v1/actions/{scene.action}/progress/2025").status_code == 404
+    validated = client.post(
+        f"/api/v1/actions/{scene.action}/progress/2025/pending/validate", headers=auth(keys.admin)
+    )
+    assert validated.status_code == 200, validated.text
+    report = client.get(f"/api/v1/actions/{scene.action}/progress/2025", headers=headers)
     assert report.json()["budget_planned"] == 1_280_000
     assert report.json()["budget_spent"] == 950_000
     assert report.json()["status"] == "in_progress"  # defaults to the action's status
@@ -223,6 +240,7 @@ def test_a_directorate_takes_its_action_through_a_year(client, scene, keys):
     assert history["items"][3]["before"]["status"] == "planned"
     assert history["items"][3]["after"]["status"] == "in_progress"
     assert history["items"][0]["actor"] == "env-editor"
+    assert history["items"][2]["actor"] == "admin"  # who published the report
     anonymous = client.get(f"/api/v1/actions/{scene.action}/history").json()
     assert anonymous["items"][0]["actor"] is None
     assert anonymous["items"][0]["actor_directorates"] == ["ENV"]
@@ -233,7 +251,7 @@ def test_yearly_reports_2024_to_2030_and_current_progress(client, scene, keys):
         response = client.put(
             f"/api/v1/actions/{scene.action}/progress/{year}",
             json={"progress": value},
-            headers=auth(keys.env),
+            headers=auth(keys.admin),
         )
         assert response.status_code == 201
     reports = client.get(f"/api/v1/actions/{scene.action}/progress").json()
@@ -244,7 +262,7 @@ def test_yearly_reports_2024_to_2030_and_current_progress(client, scene, keys):
     replaced = client.put(
         f"/api/v1/actions/{scene.action}/progress/2026",
         json={"progress": 25, "status": "delayed"},
-        headers=auth(keys.env),
+        headers=auth(keys.admin),
     )
     assert replaced.status_code == 200
     assert replaced.json()["version"] == 2
@@ -284,17 +302,17 @@ def test_stale_if_match_is_412_with_the_current_version(client, scene, keys, db_
 
 def test_stale_if_match_on_progress_and_milestones(client, scene, keys, db_url):
     url = f"/api/v1/actions/{scene.action}/progress/2025"
-    created = client.put(url, json={"progress": 10}, headers=auth(keys.env))
+    created = client.put(url, json={"progress": 10}, headers=auth(keys.admin))
     etag = created.headers["ETag"]
     assert client.get(url).headers["ETag"].startswith(etag.rstrip('"') + ".r")  # "1.r<revision>"
-    ok = client.put(url, json={"progress": 15}, headers={**auth(keys.env), "If-Match": etag})
+    ok = client.put(url, json={"progress": 15}, headers={**auth(keys.admin), "If-Match": etag})
     assert ok.status_code == 200
-    stale = client.put(url, json={"progress": 99}, headers={**auth(keys.env), "If-Match": etag})
+    stale = client.put(url, json={"progress": 99}, headers={**auth(keys.admin), "If-Match": etag})
     assert stale.status_code == 412 and stale.json()["current_version"] == 2
     missing = client.put(
         f"/api/v1/actions/{scene.action}/progress/2026",
         json={"progress": 1},
-        headers={**auth(keys.env), "If-Match": '"1"'},
+        headers={**auth(keys.admin), "If-Match": '"1"'},
     )
     assert missing.status_code == 412  # If-Match on a report that does not exist yet
     milestone = make_milestone(client, keys.env, scene.action)
@@ -322,19 +340,17 @@ def test_writes_without_if_match_are_accepted_and_recorded(client, scene, keys, 
 
 
 def test_audit_rows_match_writes_one_for_one(client, scene, keys, db_url):
+    open_campaign(db_url)
     writes = audit_count(db_url)  # the seed's own entries
     for route in EDITOR_ROUTES[:3] + EDITOR_ROUTES[5:]:
-        assert call(client, route, keys.env, scene).status_code in (200, 201)
+        assert call(client, route, keys.env, scene).status_code in (200, 201, 202)
         writes += 1
         assert call(client, route, keys.dev, scene).status_code == 403  # refused: not recorded
     assert audit_count(db_url) == writes
     history = client.get(f"/api/v1/flagship-projects/{scene.flagship}/history").json()
-    assert history["total"] == 3 + 1  # and its creation by the factory
-    assert {h["entity"] for h in history["items"]} == {
-        "flagship_project",
-        "progress_report",
-        "milestone",
-    }
+    # Its report is pending validation: recorded, but not in its public history yet.
+    assert history["total"] == 2 + 1  # and its creation by the factory
+    assert {h["entity"] for h in history["items"]} == {"flagship_project", "milestone"}
 
 
 # --- Bad input ----------------------------------------------------------------------------------

@@ -1,22 +1,24 @@
 """Every route of a kind of trackable, mounted under ``/actions`` and ``/flagship-projects``: the
 list, one of them, its creation and update, its yearly progress, milestones and history. The two
 kinds share every route: ``trackable_router`` builds them for one kind, told what differs (the
-models of its answers and bodies, its services, the wording of its documentation)."""
+models of its answers and bodies, its services, the wording of its documentation).
+
+The writes of a yearly report (PUT and PATCH of ``/{code}/progress/{year}``) are the campaign's
+(app.campaigns.routes.reports): an editor's is filed as a pending report, which app.trackables
+may not know of."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from inspect import cleandoc
 from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from app.api.deps import IfMatch, OptionalActor, PagingDep, SessionDep
 from app.api.permissions import AdminActor, TrackingWriter, check_admin_only
-from app.api.routing import creating, reading, replacing, updating
+from app.api.routing import creating, reading, updating
 from app.audit import audit
-from app.auth.tokens import Actor
 from app.core.versioning import version_etag
 from app.models import Trackable, TrackableKind
 from app.models.inputs import YEAR_FORMAT, StrictInput
@@ -27,9 +29,7 @@ from app.models.tracking import (
     HistoryEntry,
     MilestoneInput,
     MilestonePublic,
-    ProgressReportInput,
     ProgressReportPublic,
-    ProgressReportUpdate,
 )
 from app.models.tree import ActionDetail, FlagshipProjectDetail
 from app.trackables import milestones, progress, trackables, writes
@@ -85,27 +85,6 @@ def _cleaned(doc: str | None) -> str | None:
 
 def _with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = version_etag(version)
-
-
-def _write_report(
-    kind: TrackableKind,
-    code: str,
-    year: int,
-    data: ProgressReportInput | ProgressReportUpdate,
-    session: Session,
-    actor: Actor,
-    if_match: int | None,
-    response: Response,
-) -> ProgressReportPublic:
-    """A PUT or a PATCH of a yearly report, then the status rule."""
-    trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
-    report, created = progress.write(
-        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
-    )
-    writes.follow_report(session=session, actor=actor, trackable=trackable, report=report)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    _with_etag(response, report.version)
-    return progress.public(report)
 
 
 def trackable_router(
@@ -217,55 +196,6 @@ def trackable_router(
         report = progress.get(session=session, trackable=trackable, year=year)
         _with_etag(response, report.version)
         return progress.public(report, show_names=actor is not None)
-
-    @router.put(
-        "/{code}/progress/{year}",
-        **replacing(
-            ProgressReportPublic,
-            f"Create or replace one yearly report of a {noun}",
-            unknown,
-            if_match=True,
-        ),
-    )
-    def put_progress(
-        code: str,
-        year: Year,
-        data: ProgressReportInput,
-        session: SessionDep,
-        actor: TrackingWriter,
-        if_match: IfMatch,
-        response: Response,
-    ) -> ProgressReportPublic:
-        """Editors of the lead directorate and admins. A full replacement: fields left out are
-        cleared (comment emptied, budgets removed) and the status defaults to the trackable's
-        current status; use PATCH to change some fields only. Writing the latest year's report
-        (the highest year with one) sets the trackable's current status to the report's status;
-        an older year's report leaves it alone."""
-        return _write_report(kind, code, year, data, session, actor, if_match, response)
-
-    @router.patch(
-        "/{code}/progress/{year}",
-        **updating(
-            ProgressReportPublic,
-            f"Change some fields of one yearly report of a {noun}",
-            no_report,
-            if_match=True,
-        ),
-    )
-    def patch_progress(
-        code: str,
-        year: Year,
-        data: ProgressReportUpdate,
-        session: SessionDep,
-        actor: TrackingWriter,
-        if_match: IfMatch,
-        response: Response,
-    ) -> ProgressReportPublic:
-        """Editors of the lead directorate and admins. Only the fields sent change (a budget sent
-        as null is removed; progress, status and comment may not be null); the report must exist
-        (PUT creates it). Patching the latest year's status sets the trackable's current status
-        too."""
-        return _write_report(kind, code, year, data, session, actor, if_match, response)
 
     @router.get(
         "/{code}/milestones", **reading(Page[MilestonePublic], f"Milestones of a {noun}", unknown)

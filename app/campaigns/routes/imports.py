@@ -1,18 +1,30 @@
+"""``POST /api/v1/progress/import``: yearly reports from a file (CSV, XLSX or ODS), all or
+nothing. An admin token's import publishes them (app.trackables.imports.run, as the command line's
+`boussole import-progress`); an editor token's files them as pending reports, submitted, within
+the open campaign of their year (app.campaigns.upload), answered 202.
+
+Here rather than in app.trackables (where the import's reading and checks live): what an
+editor's write becomes is the campaign's rule, and app.trackables may not import app.campaigns.
+The file is streamed into a temporary file before the session takes its turn (``file_upload``).
+"""
+
 import tempfile
 from collections.abc import AsyncIterator
 from typing import IO, TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.api.deps import SessionDep, SettingsDep
 from app.api.permissions import TrackingWriter
 from app.api.responses import WRITE, problem
+from app.campaigns import upload
 from app.core.errors import BoussoleError, PayloadTooLargeError, UnsupportedMediaTypeError
 from app.models.imports import PROGRESS_COLUMNS, ImportReport
 from app.models.inputs import FLAG_FORMAT
 from app.trackables import imports
+from app.trackables.import_files import MAX_SHEET_ROWS, NOTICE_SHEET
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -20,8 +32,14 @@ if TYPE_CHECKING:
 router = APIRouter(tags=["tracking"])
 
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
-#: What browsers and spreadsheets announce for a .csv file in a form upload.
-UPLOAD_TYPES = CSV_TYPES | {"application/vnd.ms-excel", "application/octet-stream", ""}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+#: The types a body may be sent as (its content tells the format: app.trackables.import_files).
+BODY_TYPES = CSV_TYPES | {XLSX_TYPE, ODS_TYPE}
+#: What browsers and spreadsheets announce for a .csv, .xlsx or .ods file in a form upload.
+UPLOAD_TYPES = BODY_TYPES | {"application/vnd.ms-excel", "application/octet-stream", ""}
+#: The names a file of a type announced vaguely may have.
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".ods")
 #: Bytes of an upload kept in memory; beyond, the spool moves to a temporary file on disk.
 SPOOL_IN_MEMORY = 1024 * 1024
 #: What a form upload may hold besides the file (boundaries, part headers, small fields): the
@@ -29,7 +47,7 @@ SPOOL_IN_MEMORY = 1024 * 1024
 FORM_OVERHEAD = 64 * 1024
 #: Headers of one part of a form, at most.
 MAX_PART_HEADERS = 8 * 1024
-SEND_AS_FILE = "Envoyez le CSV dans le champ « file » du formulaire."
+SEND_AS_FILE = "Envoyez le fichier dans le champ « file » du formulaire."
 
 
 def file_too_large(limit: int) -> PayloadTooLargeError:
@@ -42,17 +60,18 @@ class MalformedFormError(BoussoleError):
     title = "Formulaire mal formé"
 
 
-async def csv_upload(request: Request, settings: SettingsDep) -> AsyncIterator[IO[bytes]]:
-    """The CSV sent as the body (text/csv) or as the `file` field of a form upload, streamed
+async def file_upload(request: Request, settings: SettingsDep) -> AsyncIterator[IO[bytes]]:
+    """The file sent as the body (text/csv, or a spreadsheet's type) or as the `file` field of a
+    form upload, streamed
     into a temporary file (in memory up to 1 MiB, then on disk): 413 as soon as it passes the
     size limit, so that no more of it is read."""
     limit = settings.import_max_bytes
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     form = content_type == "multipart/form-data"
-    if not form and content_type not in CSV_TYPES:
+    if not form and content_type not in BODY_TYPES:
         raise UnsupportedMediaTypeError(
-            "Envoyez le CSV en text/csv ou dans un formulaire multipart, pas en "
-            f"« {content_type or 'rien'} »."
+            "Envoyez le fichier en text/csv (ou au type d'un classeur XLSX ou ODS) ou dans un "
+            f"formulaire multipart, pas en « {content_type or 'rien'} »."
         )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + (FORM_OVERHEAD if form else 0):
@@ -160,9 +179,11 @@ class _FormFileReceiver:
         upload_type = part_type.split(";")[0].strip().lower()
         # Checked before the file's first byte is read.
         if upload_type not in UPLOAD_TYPES or (
-            upload_type not in CSV_TYPES and not name.lower().endswith(".csv")
+            upload_type not in BODY_TYPES and not name.lower().endswith(UPLOAD_SUFFIXES)
         ):
-            raise UnsupportedMediaTypeError(f"Ce n'est pas un fichier CSV : {upload_type or name}.")
+            raise UnsupportedMediaTypeError(
+                f"Ce n'est ni un CSV, ni un classeur XLSX ou ODS : {upload_type or name}."
+            )
         self.found = self.in_file = True
 
     def part_data(self, data: bytes, start: int, end: int) -> None:
@@ -179,35 +200,53 @@ class _FormFileReceiver:
 
 
 IMPORT_DESCRIPTION = (
-    "The columns of the progress export (`/open-data/progress.csv`): "
+    "A CSV file, or an XLSX or ODS workbook (its format told by its content, not its name), with "
+    "the columns of the progress export (`/open-data/progress.csv`): "
     + ", ".join(f"`{c}`" for c in PROGRESS_COLUMNS)
-    + """. `trackable_code`, `year` and `progress` are required and other columns are ignored, so
-export → edit in a spreadsheet → import round-trips. Comma or semicolon separator, decimal comma
-accepted; statuses as keys, French labels ("En cours"), the national schema's words ("Terminé",
-"Idée") or usual synonyms ("Réalisée", "Suspendu"), whatever their case or accents.
+    + f""", or their French titles (those of the campaign's spreadsheet, "Télécharger mon tableau":
+`Code`, `Année`, `Avancement (%)`, `Statut`, `Commentaire`, `Budget prévu, investissement (€)`…),
+whatever their case or accents. `trackable_code`, `year` and `progress` are required; the
+spreadsheet's reference columns are read past; **any other column is refused**, naming it (a
+renamed column would otherwise be read as missing and its values lost). Comma or semicolon
+separator, decimal comma accepted; statuses as keys, French labels ("En cours"), the national
+schema's words ("Terminé", "Idée") or usual synonyms ("Réalisée", "Suspendu"), whatever their case
+or accents.
 
-**Encoding**, decided once for the whole file: UTF-8 (with or without BOM) when every byte of the
-file is valid UTF-8; otherwise Windows-1252 (what Excel writes on Windows), but only when the file
-has no UTF-8 BOM and not a single valid accented UTF-8 character. A file that mixes the two (a
-UTF-8 file with one stray byte), a UTF-8 BOM followed by invalid UTF-8, a byte that Windows-1252
-leaves undefined, or UTF-16 is refused, naming the line and byte offset (from 0) of the first
-byte that cannot be read: nothing is guessed.
+**Encoding** of a CSV, decided once for the whole file: UTF-8 (with or without BOM) when every
+byte of the file is valid UTF-8; otherwise Windows-1252 (what Excel writes on Windows), but only
+when the file has no UTF-8 BOM and not a single valid accented UTF-8 character. A file that mixes
+the two (a UTF-8 file with one stray byte), a UTF-8 BOM followed by invalid UTF-8, a byte that
+Windows-1252 leaves undefined, or UTF-16 is refused, naming the line and byte offset (from 0) of
+the first byte that cannot be read: nothing is guessed.
 
 **Cells**: a quote never closed, or text after a closing quote, is refused, as is a NUL character
-in any cell. The export makes cells inert for spreadsheets by a leading `'` when they start with
-`=`, `+`, `-`, `@`, a tab or a carriage return, after any number of `'`; the import takes one `'`
-off exactly those cells, so `'=1+1` round-trips as itself and `'hello` is left as it is. Comments
-are kept as they are (not trimmed).
+in any cell and a value in a column without a title. The export makes cells inert for
+spreadsheets by a leading `'` when they start with `=`, `+`, `-`, `@`, a tab or a carriage
+return, after any number of `'`; the import takes one `'` off exactly those cells of a CSV, so
+`'=1+1` round-trips as itself and `'hello` is left as it is. Comments are kept as they are (not
+trimmed).
+
+**Workbooks**: one sheet of data (a sheet named `{NOTICE_SHEET}` aside): another sheet is refused;
+a cell holding a formula is refused, naming it (`E5`); a cell shown as a percentage is read as
+shown (0.45 shown "45 %" is 45); at most {MAX_SHEET_ROWS} data rows; `line` is the sheet's row.
+Excel 97-2003 (`.xls`), `.xlsb` and password-protected workbooks are refused.
 
 **All or nothing**: one bad row and nothing is written; the answer lists the problems (line,
 column, message) in the order of the file. After `BOUSSOLE_IMPORT_MAX_PROBLEMS` (1,000) problems
 the import stops reading: `truncated` is then true and the rest of the file is unchecked.
 `dry_run=true` reports what would be created, updated or left unchanged.
 
-**Scope**, checked in the same pass as the values: an editor's row about something its
-directorates do not lead is a problem of its row, naming who leads it. Among other problems, it is
-listed in the one 422 with them; when the file's only problems are such rows, the answer is 403
-(as every write route answers a token out of its scope), naming their codes.
+**Scope and campaign**, checked in the same pass as the values: an editor's row about something
+its directorates do not lead is a problem of its row, naming who leads it, and so is a row of a
+year whose reporting campaign is not open. Among other problems, they are listed in the one 422;
+when the file's only problems are rows out of scope, the answer is 403 (as every write route
+answers a token out of its scope), when they are only rows of years without an open campaign, 409.
+
+**What the import becomes**: an admin token's rows are published at once (200; the latest
+year's report of a trackable sets its status). An editor token's are filed as pending reports,
+**submitted** for an admin to validate (202, `published` false): the public API, pages and open
+data show them once validated. A pending report already there keeps its milestones and indicator
+values.
 
 Each created or changed report is recorded in the audit trail. Size limit:
 `BOUSSOLE_IMPORT_MAX_BYTES` (5 MiB) of file, as the body or the form field `file`;
@@ -218,22 +257,32 @@ Each created or changed report is recorded in the audit trail. Size limit:
 @router.post(
     "/progress/import",
     response_model=ImportReport,
-    summary="Import yearly progress from a CSV file",
+    summary="Import yearly progress from a CSV, XLSX or ODS file",
     description=IMPORT_DESCRIPTION,
     responses={
+        status.HTTP_202_ACCEPTED: {
+            "model": ImportReport,
+            "description": "An editor's import, filed as pending reports (submitted) for an admin "
+            "to validate",
+        },
         **WRITE,
         400: problem("A malformed multipart form"),
         403: problem(
             "The file's only problems are rows about what the token's directorates do not lead, "
             "listed in `errors` (with other problems, they are listed in the 422)"
         ),
+        409: problem(
+            "An editor's file whose only problems are rows of years without an open campaign, "
+            "listed in `errors`"
+        ),
         413: problem("The file is larger than `BOUSSOLE_IMPORT_MAX_BYTES`"),
-        415: problem("Not a CSV file"),
+        415: problem("Neither a CSV file nor an XLSX or ODS workbook"),
         422: problem(
             "Bad rows (problem type `import-refused`), listed in `errors` in the order of the "
             "file, each with its `line` and `column` (the first `BOUSSOLE_IMPORT_MAX_PROBLEMS` at "
             "most, then `truncated` is true), rows out of the token's scope included (`type` "
-            "`out-of-scope`); or a bad query parameter (`validation-error`): nothing was written"
+            "`out-of-scope`), and problems of the whole file (`invalid-file`); or a bad query "
+            "parameter (`validation-error`): nothing was written"
         ),
     },
     openapi_extra={
@@ -241,14 +290,17 @@ Each created or changed report is recorded in the audit trail. Size limit:
             "required": True,
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                ODS_TYPE: {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
                         "properties": {"file": {"type": "string", "format": "binary"}},
                         "required": ["file"],
                     },
-                    # A part of another type is refused with 415, unless its filename ends in .csv.
-                    "encoding": {"file": {"contentType": "text/csv"}},
+                    # A part of another type is refused with 415, unless its filename ends in
+                    # .csv, .xlsx or .ods.
+                    "encoding": {"file": {"contentType": f"text/csv, {XLSX_TYPE}, {ODS_TYPE}"}},
                 },
             },
         }
@@ -257,21 +309,53 @@ Each created or changed report is recorded in the audit trail. Size limit:
 def import_progress(
     # The file first: it is received before the session takes its turn (and, for a write, the
     # database's writer lock), which a slow upload must not hold.
-    upload: Annotated[IO[bytes], Depends(csv_upload)],
+    upload_file: Annotated[IO[bytes], Depends(file_upload)],
     session: SessionDep,
-    # Who leads each row's trackable is known once the file is read: imports.run checks them all.
+    # Who leads each row's trackable is known once the file is read: the checks see them all.
     actor: TrackingWriter,
     settings: SettingsDep,
+    response: Response,
     dry_run: Annotated[
         bool,
         Query(description="Validate and report what would change, write nothing"),
         FLAG_FORMAT,
     ] = False,
 ) -> ImportReport:
-    return imports.run(
+    if actor.is_admin:
+        return imports.run(
+            session=session,
+            actor=actor,
+            source=upload_file,
+            dry_run=dry_run,
+            max_problems=settings.import_max_problems,
+        )
+    who = f"Le jeton « {actor.name} »"
+    parsed, trackables = imports.check(
         session=session,
         actor=actor,
-        source=upload,
-        dry_run=dry_run,
+        source=upload_file,
         max_problems=settings.import_max_problems,
+        year_check=upload.open_years(session),
+    )
+    refused = imports.refusal(parsed, actor, who)
+    if refused is not None:
+        raise refused
+    filed = upload.file(
+        session=session,
+        actor=actor,
+        parsed=parsed,
+        trackables=trackables,
+        submit=True,
+        dry_run=dry_run,
+    )
+    if not dry_run:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return ImportReport(
+        dry_run=dry_run,
+        rows=filed.rows,
+        created=filed.created,
+        updated=filed.updated,
+        unchanged=filed.unchanged,
+        published=False,
+        errors=[],
     )
