@@ -183,9 +183,9 @@ def test_an_extra_sheet_is_refused_and_the_notice_is_not():
 def test_ten_thousand_rows_are_refused_quickly():
     rows = [HEADER, *((f"E1.1.{n}", 2025, "", 10, f"ligne {n}") for n in range(10_000))]
     content = workbook(rows)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: what it costs, whatever else the machine runs
     parsed = parse(content, max_problems=1000)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     (error,) = parsed.errors
     assert (error.type, error.line) == ("invalid-file", 5002)
     assert error.message == (

@@ -402,9 +402,12 @@ def bad_rows(size: int) -> bytes:
 
 def test_five_mib_of_bad_rows_are_refused_quickly_listing_the_first_problems(client, keys):
     body = bad_rows(5 * 1024 * 1024)
-    start = time.perf_counter()
+    # CPU time of this process (TestClient runs the app in it), not wall time: what the import
+    # costs, whatever else the machine runs meanwhile (a wall-clock bound failed in CI at 11.7 s
+    # on a machine shared with other test runs; the call takes 0.2 s alone).
+    start = time.process_time()
     response = post_csv(client, body, keys.admin)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     answer = problem(response, 422, "import-refused")
     assert len(answer["errors"]) == 1000  # BOUSSOLE_IMPORT_MAX_PROBLEMS
     assert answer["truncated"] is True

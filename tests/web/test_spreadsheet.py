@@ -202,9 +202,9 @@ def test_ten_thousand_rows_are_refused_quickly(editor: TestClient, known: Codes,
     rows: list[tuple[str | int, ...]] = [("Code", "Année", "Avancement (%)")]
     rows += [(known.action, 2025, n % 100) for n in range(10_000)]
     content = workbook(rows)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time (TestClient runs the app in this process)
     response = upload(editor, content)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert response.status_code == 422
     assert "le tableau a plus de 5\u202f000 lignes de bilans" in html.unescape(response.text)
     assert elapsed < 10, elapsed
