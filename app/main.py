@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import __version__
 from app.admin import install_admin_pages
 from app.api import health
+from app.api.deps import refuse_unknown_write_parameters
 from app.api.docs import install_docs
 from app.api.method_not_allowed import install_method_not_allowed
 from app.api.responses import install_problem_documents
@@ -45,7 +46,7 @@ from app.web.reporting_routes import install_reporting_pages
 from app.web.spreadsheet_routes import install_spreadsheet_pages, upload_limits
 
 #: The API's routers, mounted under /api/v1 in this order (the order of the OpenAPI document).
-api_router = APIRouter()
+api_router = APIRouter(dependencies=[Depends(refuse_unknown_write_parameters)])
 for module in (
     plan,
     engagements,

@@ -4,7 +4,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.api.pagination import ListParams, Paging
@@ -13,7 +16,7 @@ from app.auth.tokens import Actor
 from app.core.admission import Gate
 from app.core.config import Settings
 from app.core.db import SQLITE_BEGIN, session_scope
-from app.core.errors import TOKEN_NEEDED, UnauthorizedError
+from app.core.errors import TOKEN_NEEDED, InvalidInputError, UnauthorizedError
 from app.core.versioning import parse_version_etag
 from app.models.inputs import DIGITS_FORMAT
 
@@ -130,3 +133,47 @@ IfMatch = Annotated[int | None, Depends(get_if_match)]
 
 #: The largest id or cursor a path or query may name (ids are 32-bit integers on PostgreSQL).
 MAX_ID = 2**31 - 1
+
+
+#: The query parameters each write reads, by path and methods (the same in every app instance).
+_QUERY_NAMES: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    """The query parameters ``route`` reads, its dependencies' included."""
+    key = (route.path_format, frozenset(route.methods or ()))
+    if key not in _QUERY_NAMES:
+        _QUERY_NAMES[key] = _declared_query(route)
+    return _QUERY_NAMES[key]
+
+
+def _declared_query(route: APIRoute) -> frozenset[str]:
+    names: set[str] = set()
+    stack: list[Dependant] = [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        for field in dependant.query_params:
+            model = field.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names.update(f.alias or name for name, f in model.model_fields.items())
+            else:
+                names.add(field.alias)
+        stack.extend(dependant.dependencies)
+    return frozenset(names)
+
+
+async def refuse_unknown_write_parameters(request: Request) -> None:
+    """A write's query may name only what its route reads (422 otherwise, nothing written): a
+    mistyped ``?comune=59172`` would else write the whole territory's value. Reads stay lenient
+    (a cache-busting parameter is harmless there)."""
+    route = request.scope.get("route")
+    if request.method in READ_METHODS or not isinstance(route, APIRoute):
+        return
+    known = _query_names(route)
+    for name in request.query_params:
+        if name not in known:
+            expected = ", ".join(f"« {n} »" for n in sorted(known)) or "aucun"
+            raise InvalidInputError(
+                ("query", name),
+                f"paramètre inconnu « {name} » (paramètres de cette écriture : {expected})",
+            )

@@ -1,5 +1,6 @@
 """Application settings, read from the environment (prefix ``BOUSSOLE_``) or a ``.env`` file."""
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -171,6 +172,51 @@ class Settings(BaseSettings):
     reminder_days: Annotated[int, Field(ge=0, le=90)] = 7
     """Days before a campaign's deadline from which the directorates that have not submitted
     every report are reminded (once; 0: on the day of the deadline only)."""
+
+    # --- The pages a French public body must publish (README "Legal pages") -------------------
+    publisher_name: str | None = None
+    """Who publishes the site (legal notice); unset: the plan's organisation."""
+    publisher_address: str | None = None
+    """Postal address of the publisher (legal notice, contact page); unset: shown as to be
+    filled in, and flagged on the admin overview."""
+    publisher_siren: str | None = "200042190"
+    """SIREN number of the publisher (default: the CAPH's)."""
+    publication_director: str | None = None
+    """Director of publication, by name and office (e.g. "Aymeric Robin, président"); unset:
+    shown as to be filled in, and flagged on the admin overview."""
+    hosting_provider: str | None = None
+    """Name of the host of the site (legal notice); unset: flagged as to be filled in."""
+    hosting_address: str | None = None
+    """Postal address of the host."""
+    hosting_phone: str | None = None
+    """Telephone number of the host."""
+    contact_email: str | None = None
+    """E-mail address the contact page and the accessibility statement give; unset: flagged."""
+    contact_phone: str | None = None
+    """Telephone number the contact page gives."""
+    accessibility_status: Literal[
+        "non_conforme", "partiellement_conforme", "totalement_conforme"
+    ] = "non_conforme"
+    """The site's RGAA conformity, as its last audit found it (non_conforme without an audit)."""
+    accessibility_audit_date: date | None = None
+    """Day of the last RGAA audit (YYYY-MM-DD); unset: no audit yet."""
+    accessibility_audit_rate: Annotated[float, Field(ge=0, le=100)] | None = None
+    """Share of the RGAA criteria the audit found respected, in %."""
+    accessibility_audited_by: str | None = None
+    """Who carried out the audit."""
+    accessibility_statement_date: date | None = None
+    """Day the accessibility statement was written or last updated (YYYY-MM-DD)."""
+    accessibility_file: Path | None = None
+    """A Markdown file (UTF-8) describing what is not accessible (non-conformities,
+    derogations, contents outside the law's scope), shown on /accessibilite in place of the
+    default text; read at each request, so an edit shows at once."""
+
+    @field_validator("accessibility_file", mode="after")
+    @classmethod
+    def _check_accessibility_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
     @field_validator("smtp_url", mode="after")
     @classmethod

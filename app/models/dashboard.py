@@ -69,3 +69,49 @@ class ReportingCampaign(SQLModel):
     directorates: list[DirectorateReporting] = Field(
         description="The lead directorates with a report missing"
     )
+
+
+class ProgressPoint(SQLModel):
+    year: int
+    progress: float | None = Field(description="null: no action to measure")
+
+
+class NodeSeries(SQLModel):
+    code: str = Field(description='"plan" or the engagement\'s code')
+    title: str
+    points: list[ProgressPoint] = Field(description="One per year, in order")
+
+
+class ProgressSeries(SQLModel):
+    first_year: int
+    last_year: int
+    plan: NodeSeries
+    engagements: list[NodeSeries]
+
+
+class BudgetTotals(SQLModel):
+    planned_investment: float
+    planned_operating: float
+    planned: float = Field(description="Investment plus operating")
+    spent_investment: float
+    spent_operating: float
+    spent: float = Field(description="Investment plus operating")
+    reports: int = Field(description="Yearly reports counted (with or without a budget)")
+
+
+class BudgetLine(BudgetTotals):
+    code: str | None = Field(description="null: trackables with no lead directorate")
+    title: str
+
+
+class BudgetSummary(SQLModel):
+    year: int
+    total: BudgetTotals = Field(description="Every live action, sub-action and flagship project")
+    engagements: list[BudgetLine] = Field(
+        description="Its axes' actions and sub-actions, and its flagship projects' own reports"
+    )
+    axes: list[BudgetLine] = Field(description="Its actions and their sub-actions")
+    directorates: list[BudgetLine] = Field(description="The trackables it leads")
+    flagship_projects: list[BudgetLine] = Field(
+        description="Its own reports and those of the actions it serves (and their sub-actions)"
+    )

@@ -32,9 +32,9 @@ class Status(LabelledEnum):
 
 
 class Priority(LabelledEnum):
-    high = "high", "Élevé"
-    medium = "medium", "Moyen"
-    low = "low", "Bas"
+    high = "high", "Haute"
+    medium = "medium", "Moyenne"
+    low = "low", "Basse"
 
 
 class TrackableDirectorate(SQLModel, table=True):

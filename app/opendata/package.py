@@ -23,6 +23,7 @@ from app.opendata.resources_plan import (
     TRACKABLES,
 )
 from app.opendata.resources_tracking import (
+    BUDGETS,
     INDICATOR_TARGETS,
     INDICATOR_VALUES,
     INDICATORS,
@@ -50,6 +51,7 @@ RESOURCES: tuple[Resource, ...] = (
     TRACKABLES,
     TRACKABLE_FLAGSHIP_ACTIONS,
     PROGRESS,
+    BUDGETS,
     MILESTONES,
     INDICATORS,
     INDICATOR_TARGETS,

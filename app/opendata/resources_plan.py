@@ -195,7 +195,7 @@ TRACKABLES = Resource(
         ),
         choice(
             "priority",
-            "Priorité : high (Élevé), medium (Moyen), low (Bas) ; vide si non fixée",
+            "Priorité : high (haute), medium (moyenne), low (basse) ; vide si non fixée",
             Priority,
         ),
         code_of(

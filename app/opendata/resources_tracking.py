@@ -8,6 +8,7 @@ from sqlalchemy import String, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.campaigns.campaigns import UNASSIGNED
 from app.core.text import natural_key
 from app.indicators import indicators as indicator_service
 from app.models import (
@@ -25,6 +26,7 @@ from app.models.imports import PROGRESS_COLUMNS
 from app.opendata import columns
 from app.opendata.queries import natural_keys, sorted_rows
 from app.opendata.tables import Column, ForeignKey, Resource, Row
+from app.trackables import history
 
 #: The code of the action or flagship project a row is about, and its key.
 TRACKABLE_CODE = columns.code_of(
@@ -294,4 +296,89 @@ INDICATOR_VALUES = Resource(
     primary_key=("indicator_code", "year", "commune"),
     foreign_keys=(INDICATOR_KEY, ForeignKey(("commune",), "communes", ("insee_code",))),
     rows=_indicator_values,
+)
+
+# --- Budgets ------------------------------------------------------------------------------------
+
+#: The code of the line of the whole plan, and of the trackables with no lead directorate.
+PLAN_CODE, NO_DIRECTORATE_CODE = "plan", "sans-direction-pilote"
+BUDGET_LEVELS = ("plan", "engagement", "axis", "directorate", "flagship_project")
+_BUDGET_AMOUNTS = (
+    ("planned_investment", "Budget prévu, investissement"),
+    ("planned_operating", "Budget prévu, fonctionnement"),
+    ("planned", "Budget prévu, investissement et fonctionnement"),
+    ("spent_investment", "Budget consommé, investissement"),
+    ("spent_operating", "Budget consommé, fonctionnement"),
+    ("spent", "Budget consommé, investissement et fonctionnement"),
+)
+
+
+def _budgets(session: Session) -> list[Row]:
+    """The same totals as the API's ``/dashboard/budgets``, for every year with a report (six
+    queries: app.trackables.history.budgets)."""
+    rows: list[Row] = []
+    for year, summary in history.budgets(session=session, unassigned=UNASSIGNED).items():
+        levels = (
+            ("engagement", summary.engagements),
+            ("axis", summary.axes),
+            ("directorate", summary.directorates),
+            ("flagship_project", summary.flagship_projects),
+        )
+        lines = [("plan", PLAN_CODE, "Ensemble du plan", summary.total)] + [
+            (level, line.code or NO_DIRECTORATE_CODE, line.title, line)
+            for level, items in levels
+            for line in items
+        ]
+        for level, code, title, totals in lines:
+            amounts = {name: getattr(totals, name) for name, _ in _BUDGET_AMOUNTS}
+            rows.append(
+                {"year": year, "level": level, "code": code, "title": title, **amounts}
+                | {"reports": totals.reports}
+            )
+    return rows
+
+
+BUDGETS = Resource(
+    name="budgets",
+    title="Budgets par année",
+    description="Les budgets prévus et consommés de chaque année, additionnés à partir des "
+    "bilans annuels publiés (un montant non renseigné compte pour 0), pour l'ensemble du plan "
+    "(niveau plan, code « plan ») et par engagement, axe, direction pilote (code "
+    f"« {NO_DIRECTORATE_CODE} » : sans direction pilote) et projet phare. Les budgets d'une "
+    "sous-action comptent dans l'axe, l'engagement et les projets phares de son action ; ceux "
+    "d'un projet phare, dans son engagement et sa propre ligne. Mêmes totaux que l'API "
+    "/dashboard/budgets.",
+    fields=(
+        columns.plan_year("year", "Année des bilans", required=True),
+        Column(
+            name="level",
+            type="string",
+            description="Niveau : plan, engagement, axis (axe), directorate (direction "
+            "pilote) ou flagship_project (projet phare)",
+            required=True,
+            enum=BUDGET_LEVELS,
+        ),
+        Column(
+            name="code",
+            type="string",
+            description="Code de l'engagement, de l'axe, de la direction ou du projet phare",
+            required=True,
+        ),
+        Column(name="title", type="string", description="Titre ou nom", required=True),
+        *(
+            Column(
+                name=name, type="number", description=f"{what} (euros)", required=True, minimum=0
+            )
+            for name, what in _BUDGET_AMOUNTS
+        ),
+        Column(
+            name="reports",
+            type="integer",
+            description="Nombre de bilans additionnés",
+            required=True,
+            minimum=0,
+        ),
+    ),
+    primary_key=("year", "level", "code"),
+    rows=_budgets,
 )

@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import errors
+from app.web.budget_routes import router as budget_router
+from app.web.legal_routes import router as legal_router
 from app.web.routes import error_page, not_found_page, router
 from app.web.signed_in import (
     NO_STORE,
@@ -21,6 +23,7 @@ from app.web.signed_in import (
     sign_in_location,
 )
 from app.web.templating import STATIC_DIR
+from app.web.territory_routes import router as territory_router
 
 API_PREFIX = "/api/"
 
@@ -38,6 +41,9 @@ def install_web(app: FastAPI) -> None:
     French 503 page when the database is out of reach; every other client (and every API path)
     keeps the problem of the handler installed before."""
     app.include_router(router)
+    app.include_router(legal_router)
+    app.include_router(budget_router)
+    app.include_router(territory_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     json_handler = app.exception_handlers[StarletteHTTPException]
 

@@ -95,10 +95,19 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [round(index * step, 10) for index in range(start, end + 1)]
 
 
-def _svg_open(chart_id: str, title: str, description: str, kind: str, **data: int) -> str:
+def _svg_open(
+    chart_id: str,
+    title: str,
+    description: str,
+    kind: str,
+    *,
+    width: float = WIDTH,
+    height: float = HEIGHT,
+    **data: int,
+) -> str:
     attributes = " ".join(f'data-{name}="{value}"' for name, value in data.items())
     return (
-        f'<svg class="chart chart--{kind}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="chart chart--{kind}" role="img" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" {attributes} '
         'xmlns="http://www.w3.org/2000/svg" focusable="false">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
@@ -138,6 +147,13 @@ def _empty(message: str) -> str:
 
 # --- Yearly progress ----------------------------------------------------------------------------
 
+#: The compact charts (yearly bars, progress over the years) are drawn in a narrow view box so
+#: that, scaled to a phone's width, their 14-unit text stays at least 12 px high (the stylesheet
+#: caps their width on a wide screen).
+NARROW = 360
+#: The height of a year's row of the yearly bars.
+ROW = 26
+
 
 def progress_chart(
     chart_id: str,
@@ -147,8 +163,9 @@ def progress_chart(
     first_year: int,
     last_year: int,
 ) -> Markup:
-    """Bars of the yearly progress reports (0–100 %), one band per year from ``first_year`` to
-    ``last_year`` (years without a report stay empty)."""
+    """Horizontal bars of the yearly progress reports (0–100 %), one row per year from
+    ``first_year`` to ``last_year`` (years without a report stay empty), the year on the left and
+    the value after the bar: labels never overlap, however many years."""
     points = sorted(points)
     if points:
         first_year = min(first_year, points[0][0])
@@ -156,55 +173,65 @@ def progress_chart(
     years = (
         list(range(first_year, last_year + 1))
         if last_year - first_year < MAX_BANDS
-        else [year for year, _ in points] or [last_year]  # a far stored year: no empty bars
+        else [year for year, _ in points] or [last_year]  # a far stored year: no empty rows
     )
     title = f"Avancement annuel de {subject} : " + (
         " ; ".join(f"{year} : {fr.percent(value)}" for year, value in points)
         if points
         else "aucun bilan annuel enregistré pour l'instant."
     )
-    description = "Diagramme en barres, de 0 à 100 %, une barre par année de bilan."
-    parts = [_svg_open(chart_id, title, description, "progress", points=len(points))]
-    frame = FRAME
-
-    def y_of(value: float) -> float:
-        # Reports are 0–100 % (the database checks it); held there all the same.
-        return frame.bottom - min(100.0, max(0.0, value)) / 100 * frame.height
-
-    for tick in (0, 25, 50, 75, 100):
-        y = _n(y_of(tick))
-        parts.append(
-            f'<line class="grid" x1="{_n(frame.left)}" x2="{_n(frame.right)}" y1="{y}" y2="{y}"/>'
-            f'<text class="tick" x="{_n(frame.left - 6)}" y="{y}" text-anchor="end" '
-            f'dominant-baseline="middle">{escape(fr.percent(tick))}</text>'
+    description = "Diagramme en barres horizontales, de 0 à 100 %, une barre par année de bilan."
+    left, right, top = 62.0, NARROW - 64.0, 8.0
+    height = top + ROW * len(years) + 26
+    parts = [
+        _svg_open(
+            chart_id,
+            title,
+            description,
+            "progress",
+            width=NARROW,
+            height=height,
+            points=len(points),
         )
-    band = frame.width / len(years)
-    label_every = 1 if len(years) <= 12 else 2 if len(years) <= 24 else 5
+    ]
+    bottom = top + ROW * len(years)
+
+    def x_of(value: float) -> float:
+        # Reports are 0–100 % (the database checks it); held there all the same.
+        return left + min(100.0, max(0.0, value)) / 100 * (right - left)
+
+    for tick in (0, 50, 100):
+        x = _n(x_of(tick))
+        anchor = "start" if tick == 0 else "end" if tick == 100 else "middle"
+        parts.append(
+            f'<line class="grid" x1="{x}" x2="{x}" y1="{_n(top)}" y2="{_n(bottom)}"/>'
+            f'<text class="tick" x="{x}" y="{_n(bottom + 18)}" text-anchor="{anchor}">'
+            f"{escape(fr.percent(tick))}</text>"
+        )
     values = dict(points)
-    value_class = "value" if len(years) <= 12 else "value value--small"
     for index, year in enumerate(years):
-        x = frame.left + index * band
-        if index % label_every == 0:
-            parts.append(
-                f'<text class="tick" x="{_n(x + band / 2)}" y="{_n(frame.bottom + 18)}" '
-                f'text-anchor="middle">{year}</text>'
-            )
+        middle = top + index * ROW + ROW / 2
+        parts.append(
+            f'<text class="tick year" x="4" y="{_n(middle)}" dominant-baseline="middle">'
+            f"{year}</text>"
+        )
         if year in values and not math.isnan(values[year]):
             value = values[year]
-            top = y_of(value)
-            width = band * 0.7
+            end = x_of(value)
             parts.append(
-                f'<rect class="bar" x="{_n(x + (band - width) / 2)}" y="{_n(top)}" '
-                f'width="{_n(width)}" height="{_n(frame.bottom - top)}"/>'
-                f'<text class="{value_class}" x="{_n(x + band / 2)}" y="{_n(top - 5)}" '
-                f'text-anchor="middle">{escape(fr.percent(value))}</text>'
+                f'<rect class="bar" x="{_n(left)}" y="{_n(middle - 8)}" '
+                f'width="{_n(max(end - left, 0))}" height="16"/>'
+                f'<text class="value" x="{_n(end + 4)}" y="{_n(middle)}" '
+                f'dominant-baseline="middle">{escape(fr.percent(value))}</text>'
             )
     parts.append(
-        f'<line class="axis" x1="{_n(frame.left)}" x2="{_n(frame.right)}" '
-        f'y1="{_n(frame.bottom)}" y2="{_n(frame.bottom)}"/>'
+        f'<line class="axis" x1="{_n(left)}" x2="{_n(left)}" y1="{_n(top)}" y2="{_n(bottom)}"/>'
     )
     if not points:
-        parts.append(_empty("Aucun bilan annuel pour l'instant"))
+        parts.append(
+            f'<text class="chart-empty" x="{_n(NARROW / 2)}" y="{_n(bottom + 18)}" '
+            'text-anchor="middle">Aucun bilan annuel pour l\'instant</text>'
+        )
     parts.append("</svg>")
     table = _table(
         f"Avancement annuel de {subject}",
@@ -212,6 +239,127 @@ def progress_chart(
         [(str(year), fr.percent(value)) for year, value in points],
     )
     return _figure("".join(parts), f"Avancement déclaré chaque année ({subject}).", table)
+
+
+# --- Progress over the years --------------------------------------------------------------------
+
+#: How each line is told apart without colour: its dash pattern and the shape of its marks.
+_STROKES = ("", "8 4", "2 4", "10 4 2 4")
+_SHAPES = ("circle", "square", "triangle", "diamond")
+
+
+def _polygon(points: Sequence[tuple[float, float]]) -> str:
+    return '<path d="M' + " L".join(f"{_n(x)} {_n(y)}" for x, y in points) + ' Z"/>'
+
+
+def _mark(shape: str, x: float, y: float, size: float = 4.5) -> str:
+    big = size + 1
+    if shape == "circle":
+        return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size)}"/>'
+    if shape == "square":
+        side = _n(2 * size)
+        return f'<rect x="{_n(x - size)}" y="{_n(y - size)}" width="{side}" height="{side}"/>'
+    if shape == "triangle":
+        return _polygon([(x, y - big), (x + big, y + size), (x - big, y + size)])
+    return _polygon([(x, y - big), (x + big, y), (x, y + big), (x - big, y)])
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of ``series_chart``: its name, the short one that heads its column of the table
+    (narrow enough for a phone), and its ``(year, progress)`` points."""
+
+    name: str
+    short: str
+    points: Sequence[tuple[int, float | None]]
+
+
+def series_chart(chart_id: str, subject: str, lines: Sequence[Line]) -> Markup:
+    """Lines of progress (0–100 %) over the years: each with its own dash pattern and marks,
+    named in a legend with its latest value; the year axis labels as many years as fit (the
+    table gives every one)."""
+    series = [(line.name, line.points) for line in lines]
+    years = sorted({year for _, points in series for year, _ in points})
+    sentences = [
+        f"{name} : " + ", ".join(f"{year} : {fr.percent(value)}" for year, value in points)
+        for name, points in series
+    ]
+    title = f"Avancement au fil des années ({subject}). " + " ; ".join(sentences) + "."
+    description = (
+        "Courbes de l'avancement, de 0 à 100 %, une par "
+        + ("élément" if len(series) > 1 else "courbe")
+        + ", un point par année."
+    )
+    width, height = NARROW, 230.0
+    left, right, top, bottom = 52.0, NARROW - 14.0, 14.0, height - 32
+    parts = [
+        _svg_open(
+            chart_id, title, description, "series", width=width, height=height, lines=len(series)
+        )
+    ]
+    first, last = (years[0], years[-1]) if years else (0, 1)
+    span = max(last - first, 1)
+
+    def x_of(year: int) -> float:
+        return left + 8 + (year - first) / span * (right - left - 16)
+
+    def y_of(value: float) -> float:
+        return bottom - min(100.0, max(0.0, value)) / 100 * (bottom - top)
+
+    for tick in (0, 25, 50, 75, 100):
+        y = _n(y_of(tick))
+        parts.append(
+            f'<line class="grid" x1="{_n(left)}" x2="{_n(right)}" y1="{y}" y2="{y}"/>'
+            f'<text class="tick" x="{_n(left - 6)}" y="{y}" text-anchor="end" '
+            f'dominant-baseline="middle">{escape(fr.percent(tick))}</text>'
+        )
+    # A four-digit year is about 36 units wide at 14: at most one label per 48 units.
+    fit = max(int((right - left) // 48), 1)
+    step = max(math.ceil(len(years) / fit), 1)
+    for year in years[::step]:
+        parts.append(
+            f'<text class="tick" x="{_n(x_of(year))}" y="{_n(bottom + 20)}" '
+            f'text-anchor="middle">{year}</text>'
+        )
+    parts.append(
+        f'<line class="axis" x1="{_n(left)}" x2="{_n(right)}" y1="{_n(bottom)}" y2="{_n(bottom)}"/>'
+    )
+    legend = []
+    for n, (name, points) in enumerate(series):
+        style = n % len(_STROKES)
+        drawn = [(y, v) for y, v in points if v is not None and not math.isnan(v)]
+        coordinates = " ".join(f"{_n(x_of(y))},{_n(y_of(v))}" for y, v in drawn)
+        dash = f' stroke-dasharray="{_STROKES[style]}"' if _STROKES[style] else ""
+        parts.append(f'<g class="series series-{style}">')
+        if len(drawn) > 1:
+            parts.append(f'<polyline class="line" points="{coordinates}"{dash}/>')
+        parts.extend(_mark(_SHAPES[style], x_of(y), y_of(v)) for y, v in drawn)
+        parts.append("</g>")
+        latest = fr.percent(points[-1][1]) if points else fr.percent(None)
+        legend.append(
+            f'<li><svg class="swatch series series-{style}" viewBox="0 0 28 12" '
+            'aria-hidden="true" focusable="false">'
+            f'<line class="line" x1="1" y1="6" x2="27" y2="6"{dash}/>'
+            f"{_mark(_SHAPES[style], 14, 6, 4)}</svg>"
+            f"{escape(name)} ({escape(latest)} en {points[-1][0] if points else ''})</li>"
+        )
+    if not years:
+        parts.append(_empty("Aucune année à montrer"))
+    parts.append("</svg>")
+    table = _table(
+        f"Avancement au fil des années ({subject})",
+        ("Année", *(line.short for line in lines)),
+        [
+            (str(year), *(fr.percent(dict(points).get(year)) for _, points in series))
+            for year in years
+        ],
+    )
+    return _figure(
+        "".join(parts),
+        f"Avancement au fil des années ({subject}), d'après les bilans publiés.",
+        table,
+        '<ul class="chart-legend">' + "".join(legend) + "</ul>",
+    )
 
 
 # --- Indicators ---------------------------------------------------------------------------------

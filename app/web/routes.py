@@ -20,13 +20,12 @@ from starlette.concurrency import run_in_threadpool
 
 from app import __version__, opendata
 from app.api.deps import LimitQuery, OffsetQuery, SessionDep
-from app.audit import audit, changes
+from app.audit import audit
 from app.core.errors import NotFoundError
 from app.core.text import fold
 from app.dashboard import dashboard
 from app.indicators import indicators
 from app.models import AuditEntry, Trackable, TrackableKind
-from app.models.changes import Change, ChangePage
 from app.models.indicators import IndicatorDetail
 from app.models.plan import PlanPublic
 from app.models.tracking import FIRST_YEAR, Priority, ProgressReportPublic, Status
@@ -43,12 +42,12 @@ from app.reference import reference
 from app.trackables import milestones, progress, rollups, trackables
 from app.trackables.filters import Sort, TrackableFilters
 from app.trackables.routes.deps import get_trackable_filters
-from app.web import charts
+from app.web import charts, history_charts, news
+from app.web import map as territory_map
 from app.web.signed_in import PAGE_DEPENDENCIES
 from app.web.templating import render
 
 HISTORY_SIZE = 50
-LATEST_CHANGES = 10
 PAGE_SIZES = (20, 50, 100, 200)
 
 
@@ -236,33 +235,6 @@ def all_actions(session: Session, filters: TrackableFilters) -> list[ActionPubli
             return items
 
 
-def latest_changes(session: Session, count: int = LATEST_CHANGES) -> list[Change]:
-    """The newest ``count`` entries of the change feed, newest first.
-
-    The feed reads forwards from a cursor (``has_more`` says whether more than a page follows),
-    so the cursor with at most ``count`` entries after it is found by doubling, then halving:
-    about 2·log₂(entries) small pages, whatever the size of the audit trail."""
-    pages: dict[int, ChangePage] = {}
-
-    def after(cursor: int) -> ChangePage:
-        if cursor not in pages:
-            pages[cursor] = changes.get_page(session=session, since=cursor, limit=count)
-        return pages[cursor]
-
-    low, high = 0, 0
-    if after(0).has_more:
-        high = max(after(0).next, 1)
-        while after(high).has_more:
-            low, high = high, high * 2
-        while high - low > 1:
-            middle = (low + high) // 2
-            if after(middle).has_more:
-                low = middle
-            else:
-                high = middle
-    return list(reversed(after(high).items))
-
-
 def directorate_names(session: Session) -> dict[str, str]:
     return {d.code: d.name for d in reference.get_all_directorates(session=session)}
 
@@ -301,10 +273,19 @@ def year_span(reports: Sequence[ProgressReportPublic]) -> tuple[int, int]:
 
 
 @router.get("/", name="web_home")
-def home(request: Request, session: SessionDep) -> Response:
-    changes = latest_changes(session)
+def home(
+    request: Request, session: SessionDep, indicator: territory_map.IndicatorQuery = ""
+) -> Response:
+    changes = news.latest(session, request.app.url_path_for)
     return tree_page(
-        request, session, "home.html", title="Accueil", section="home", changes=changes
+        request,
+        session,
+        "home.html",
+        title="Accueil",
+        section="home",
+        changes=changes,
+        history_chart=history_charts.plan_chart(session),
+        commune_map=territory_map.build(session=session, indicator_code=indicator),
     )
 
 
@@ -330,6 +311,7 @@ def engagement_page(code: str, request: Request, session: SessionDep) -> Respons
         actions_by_axis=actions_by_axis,
         flagships=flagships,
         directorates=directorate_names(session),
+        history_chart=history_charts.engagement_chart(session, code),
     )
 
 
@@ -527,12 +509,6 @@ def directorates_page(request: Request, session: SessionDep) -> Response:
     return plan_page(
         request, session, "directorates", "Directions", directorates=rows, statuses=list(Status)
     )
-
-
-@router.get("/communes", name="web_communes")
-def communes_page(request: Request, session: SessionDep) -> Response:
-    rows = dashboard.communes(session=session)
-    return plan_page(request, session, "communes", "Communes", communes=rows)
 
 
 @router.get("/donnees-ouvertes", name="web_open_data")

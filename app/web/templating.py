@@ -9,7 +9,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from app.web import format as fr
+from app.web.legal import conformity_label
 from app.web.signed_in import CSRF_FIELD, finish_page, form_token
+from app.web.trajectory_words import trajectory_explanation
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -57,13 +59,20 @@ def _environment() -> jinja2.Environment:
         status_items=fr.status_items,
         priority_label=fr.priority_label,
         trajectory_label=fr.trajectory_label,
+        trajectory_explanation=trajectory_explanation,
         direction_label=fr.direction_label,
         value_status_label=fr.value_status_label,
         entity_label=fr.entity_label,
         change_label=fr.change_label,
         role_label=fr.role_label,
     )
-    env.globals.update(path=_path, plural=fr.plural, NOT_KNOWN=fr.NOT_KNOWN, csrf_field=_csrf_field)
+    env.globals.update(
+        path=_path,
+        plural=fr.plural,
+        NOT_KNOWN=fr.NOT_KNOWN,
+        csrf_field=_csrf_field,
+        conformity_label=conformity_label,
+    )
     return env
 
 

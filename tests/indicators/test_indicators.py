@@ -19,7 +19,7 @@ from app.models import Directorate, Trackable
 from tests import factories as make
 from tests.conftest import Tokens, auth, make_client
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.helpers import field_errors, snapshot
+from tests.helpers import field_errors, problem, snapshot
 
 ENERGY = "IND-AUTONOMIE-ENERGETIQUE"  # the real plan's indicator
 
@@ -384,3 +384,21 @@ def test_dashboard_reporting_campaign(client, scene, keys):
     assert campaign["directorates"][-1]["code"] is None
     assert client.get("/api/v1/dashboard/reporting", params={"year": 2023}).status_code == 422
     assert client.get("/api/v1/dashboard/reporting").status_code == 422
+
+
+def test_a_write_with_an_unknown_query_parameter_is_refused_and_writes_nothing(
+    client, keys, energy
+):
+    """A mistyped ``?comune=`` would else record the whole territory's value."""
+    url = f"/api/v1/indicators/{energy}/values/2026"
+    typo = client.put(url, params={"comune": "59172"}, json={"value": 4.0}, headers=auth(keys.env))
+    answer = problem(typo, 422, "validation-error")
+    assert answer["errors"][0]["loc"] == ["query", "comune"]
+    assert answer["errors"][0]["detail"] == (
+        "paramètre inconnu « comune » (paramètres de cette écriture : « commune »)"
+    )
+    nameless = client.put(url + "?=false", json={"value": 4.0}, headers=auth(keys.env))
+    assert problem(nameless, 422, "validation-error")["errors"][0]["loc"] == ["query", ""]
+    assert client.get(f"/api/v1/indicators/{energy}").json()["values"] == []
+    # Reads stay lenient: a cache-busting parameter changes nothing.
+    assert client.get(f"/api/v1/indicators/{energy}", params={"_": "1"}).status_code == 200

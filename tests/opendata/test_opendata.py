@@ -33,6 +33,7 @@ from app.models import (
     PlanValue,
     ProgressReport,
     Trackable,
+    TrackableKind,
     Trajectory,
 )
 from tests.conftest import (
@@ -231,9 +232,41 @@ def database_counts(db_url: str) -> dict[str, int]:
             "communes": count(Commune),
             "projets_territoire": live_trackables or 0,
             "collectivites": count(Commune) + 1,
+            "budgets": budget_lines(session),
         }
     engine.dispose()
     return counts
+
+
+def budget_lines(session: Session) -> int:
+    """Lines of the budgets table: per year with a report of a live trackable, the plan, each
+    engagement, live axis, directorate and live flagship project, and the trackables with no
+    lead directorate if one of them reported that year."""
+
+    def years(*where: Any) -> int:
+        reported = (
+            select(col(ProgressReport.year))
+            .join(Trackable, col(Trackable.id) == col(ProgressReport.trackable_id))
+            .where(col(Trackable.archived_at).is_(None), *where)
+            .distinct()
+        )
+        return len(session.execute(reported).all())
+
+    def count(model: type[SQLModel], *where: Any) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    per_year = (
+        1
+        + count(Engagement)
+        + count(Axis, col(Axis.archived_at).is_(None))
+        + count(Directorate)
+        + count(
+            Trackable,
+            col(Trackable.archived_at).is_(None),
+            col(Trackable.kind) == TrackableKind.flagship_project,
+        )
+    )
+    return years() * per_year + years(col(Trackable.lead_directorate_id).is_(None))
 
 
 # --- Every table, as CSV and as JSON ------------------------------------------------------------

@@ -15,6 +15,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from app.auth import tokens
+from app.core.db import make_engine, session_scope
+from app.models import Role
+from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.servers import RunningApi, api_process, wait_until_live
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,6 +81,28 @@ def served(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
     with api_process(url, log, env=quiet) as api:
         wait_until_live([api.client], [log])
         yield api
+
+
+@contextmanager
+def served_with_admin(
+    databases: SqliteDatabases | PostgresDatabases,
+    template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningApi, str]]:
+    """The service on a database of its own cloned from ``template``, with an admin API token
+    (yielded with it); the database dropped at the end."""
+    url = databases.clone(template)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        _, admin_token = tokens.create(
+            session=session, name="browser-admin", role=Role.admin, directorate_codes=[]
+        )
+    engine.dispose()
+    try:
+        with served(url, tmp_path_factory) as api:
+            yield api, admin_token
+    finally:
+        databases.drop(url)
 
 
 @pytest.fixture(scope="session")

@@ -217,10 +217,12 @@ def test_a_phone_sees_the_admin_pages_without_scrolling_sideways(
             page.goto(server + path)
             _fits(page)
         page.goto(server + "/admin/directions")
-        page.locator("table a").first.click()  # one directorate
+        with page.expect_navigation():  # measured on the page the link opens, once it is there
+            page.locator("table a").first.click()  # one directorate
         _fits(page)
         page.goto(server + "/admin/comptes")
-        page.locator("table a").first.click()  # one account
+        with page.expect_navigation():
+            page.locator("table a").first.click()  # one account
         _fits(page)
         page.goto(server + "/admin/jetons")
         page.get_by_label("Nom", exact=True).fill("telephone-" + "x" * 60)

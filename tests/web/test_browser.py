@@ -19,12 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
 
-from app.auth import tokens
 from app.core.config import PROJECT_ROOT
-from app.core.db import make_engine, session_scope
-from app.models import Role
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.web.conftest import blocking_violations, served
+from tests.web.conftest import blocking_violations, served_with_admin
 from tests.web.test_web import ENERGY, PAGES, SAMPLE_ACTION, write_sample
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -43,19 +40,9 @@ def server(
 ) -> Iterator[str]:
     """The service (uvicorn) on a seeded database of its own, with sample data written through
     the API; stopped at the end."""
-    url = databases.clone(seeded_template)
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        _, admin_token = tokens.create(
-            session=session, name="browser-admin", role=Role.admin, directorate_codes=[]
-        )
-    engine.dispose()
-    try:
-        with served(url, tmp_path_factory) as api:
-            write_sample(api.client, admin_token)
-            yield api.url
-    finally:
-        databases.drop(url)
+    with served_with_admin(databases, seeded_template, tmp_path_factory) as (api, admin_token):
+        write_sample(api.client, admin_token)
+        yield api.url
 
 
 @dataclass
@@ -207,8 +194,8 @@ def test_charts_are_drawn(page: Page, server: str) -> None:
     )
     bars = charts.nth(0).locator("rect.bar")
     assert bars.count() == 2
-    heights = [bars.nth(i).bounding_box()["height"] for i in range(2)]  # type: ignore[index]
-    assert 0 < heights[0] < heights[1]  # 20 % then 35 %
+    widths = [bars.nth(i).bounding_box()["width"] for i in range(2)]  # type: ignore[index]
+    assert 0 < widths[0] < widths[1]  # 20 % then 35 % (horizontal bars)
     points = charts.nth(1).locator("circle.point")
     assert points.count() == 2
     assert all(points.nth(i).is_visible() for i in range(2))

@@ -8,6 +8,7 @@ from app.api.deps import SessionDep
 from app.auth import tokens
 from app.models import Role
 from app.tooling import organisation
+from app.web import legal
 from app.web.signed_in import AdminPerson
 
 router = pages.admin_router()
@@ -40,4 +41,5 @@ def overview(request: Request, session: SessionDep, person: AdminPerson) -> Resp
         section="overview",
         counts=counts,
         no_lead=pilotage.NO_LEAD,
+        legal_unset=legal.unset_settings(request.app.state.settings),
     )

@@ -1,0 +1,186 @@
+"""The plan over the years: progress year by year and budgets per year, from the published
+yearly reports. Each is read with a fixed number of queries, whatever the number of years,
+engagements or trackables.
+
+Progress of year Y: every trackable's progress is its latest report of year Y or before (none:
+not started), then the roll-up rules of the current progress apply unchanged
+(app.trackables.rollups.compute) on today's live tree. The last year is then the current
+progress as long as no report of a later year is published.
+
+Budgets of year Y: the sums of the four budget fields of the reports of year Y of live
+trackables (a missing amount counts as 0). An action's sub-actions count in its axis, its
+engagement and the flagship projects it serves; a flagship project's own reports count in its
+engagement and in its own line; every report counts in its lead directorate's line and in the
+total. A report's budgets then count once per level: the lines of one level may overlap only for
+flagship projects (an action serving two)."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from app.models import Directorate, ProgressReport, Trackable, TrackableKind
+from app.models.dashboard import (
+    BudgetLine,
+    BudgetSummary,
+    BudgetTotals,
+    NodeSeries,
+    ProgressPoint,
+    ProgressSeries,
+)
+from app.models.plan import Plan
+from app.trackables import kept, rollups
+
+BUDGET_FIELDS = (
+    "budget_planned_investment",
+    "budget_planned_operating",
+    "budget_spent_investment",
+    "budget_spent_operating",
+)
+
+
+def progress_series(*, session: Session, first_year: int, last_year: int) -> ProgressSeries:
+    """The plan's and each engagement's progress for each year from ``first_year`` to
+    ``last_year``: six queries (the tree's four, the reports up to ``last_year``, the plan),
+    kept per database revision (app.trackables.kept: the home and engagement pages and the API
+    share it; read-only)."""
+    return kept.by_revision(
+        session,
+        ("progress-series", first_year, last_year),
+        lambda: _progress_series(session, first_year, last_year),
+    )
+
+
+def _progress_series(session: Session, first_year: int, last_year: int) -> ProgressSeries:
+    structure = rollups.load_structure(session)
+    reports = session.execute(
+        select(
+            col(ProgressReport.trackable_id),
+            col(ProgressReport.year),
+            col(ProgressReport.progress),
+        )
+        .where(col(ProgressReport.year) <= last_year)
+        .order_by(col(ProgressReport.year))
+    ).all()
+    plan = session.exec(select(Plan)).first()
+    progress: dict[int, tuple[int, float]] = {}
+    by_node: dict[str, list[ProgressPoint]] = defaultdict(list)
+    index = 0
+    for year in range(first_year, last_year + 1):
+        while index < len(reports) and reports[index][1] <= year:
+            trackable_id, reported, value = reports[index]
+            progress[trackable_id] = (reported, value)
+            index += 1
+        computed = rollups.compute(rollups.TreeRows.of(structure, dict(progress)), {})
+        for code in (rollups.PLAN, *(e.code for e in structure.engagements)):
+            by_node[code].append(ProgressPoint(year=year, progress=computed.get(code).progress))
+    return ProgressSeries(
+        first_year=first_year,
+        last_year=last_year,
+        plan=NodeSeries(
+            code=rollups.PLAN, title=plan.title if plan else "", points=by_node[rollups.PLAN]
+        ),
+        engagements=[
+            NodeSeries(code=e.code, title=e.title, points=by_node[e.code])
+            for e in structure.engagements
+        ],
+    )
+
+
+@dataclass
+class _Sum:
+    amounts: list[float] = field(default_factory=lambda: [0.0] * len(BUDGET_FIELDS))
+    reports: int = 0
+
+    def add(self, amounts: Iterable[float | None]) -> None:
+        for n, amount in enumerate(amounts):
+            self.amounts[n] += amount or 0.0
+        self.reports += 1
+
+    def totals(self) -> BudgetTotals:
+        pi, po, si, so = self.amounts
+        return BudgetTotals(
+            planned_investment=pi,
+            planned_operating=po,
+            planned=pi + po,
+            spent_investment=si,
+            spent_operating=so,
+            spent=si + so,
+            reports=self.reports,
+        )
+
+    def line(self, code: str | None, title: str) -> BudgetLine:
+        return BudgetLine(code=code, title=title, **self.totals().model_dump())
+
+
+def budgets(
+    *, session: Session, unassigned: str, years: Iterable[int] | None = None
+) -> dict[int, BudgetSummary]:
+    """The budget totals of each of ``years`` (every year with a report when None), by year:
+    six queries (the tree's four, the directorates, the reports with their lead directorate).
+    ``unassigned``: the name of the line of the trackables with no lead directorate."""
+    structure = rollups.load_structure(session)
+    directorates = session.execute(
+        select(col(Directorate.id), col(Directorate.code), col(Directorate.name)).order_by(
+            col(Directorate.code)
+        )
+    ).all()
+    query = (
+        select(
+            col(ProgressReport.year),
+            col(ProgressReport.trackable_id),
+            col(Trackable.lead_directorate_id),
+            *(col(getattr(ProgressReport, name)) for name in BUDGET_FIELDS),
+        )
+        .join(Trackable, col(Trackable.id) == col(ProgressReport.trackable_id))
+        .where(col(Trackable.archived_at).is_(None))
+    )
+    wanted = None if years is None else sorted(set(years))
+    if wanted is not None:
+        query = query.where(col(ProgressReport.year).in_(wanted))
+    by_id = {t.id: t for t in structure.trackables}
+    axes = {a.id: a for a in structure.axes}
+    serving: dict[int, list[int]] = defaultdict(list)
+    for link in structure.flagship_links:
+        serving[link.action_id].append(link.flagship_project_id)
+    sums: dict[tuple[int, str, int | None], _Sum] = defaultdict(_Sum)
+    found: set[int] = set()
+    for year, trackable_id, lead, *amounts in session.execute(query).all():
+        trackable = by_id.get(trackable_id)
+        if trackable is None:
+            continue
+        found.add(year)
+        keys: list[tuple[str, int | None]] = [("total", None), ("directorate", lead)]
+        if trackable.kind == TrackableKind.flagship_project:
+            keys += [("flagship", trackable.id), ("engagement", trackable.engagement_id)]
+        else:
+            top = by_id.get(trackable.parent_id or trackable.id) or trackable
+            axis = axes.get(top.axis_id or trackable.axis_id or 0)
+            if axis is not None:
+                keys += [("axis", axis.id), ("engagement", axis.engagement_id)]
+            keys += [("flagship", f) for f in serving.get(top.id, [])]
+        for level, key in dict.fromkeys(keys):
+            sums[(year, level, key)].add(amounts)
+
+    def summary(year: int) -> BudgetSummary:
+        def line(level: str, key: int | None, code: str | None, title: str) -> BudgetLine:
+            return sums.get((year, level, key), _Sum()).line(code, title)
+
+        lines = [line("directorate", d_id, code, name) for d_id, code, name in directorates]
+        if (year, "directorate", None) in sums:
+            lines.append(line("directorate", None, None, unassigned))
+        return BudgetSummary(
+            year=year,
+            total=sums.get((year, "total", None), _Sum()).totals(),
+            engagements=[line("engagement", e.id, e.code, e.title) for e in structure.engagements],
+            axes=[line("axis", a.id, a.code, a.title) for a in structure.axes],
+            directorates=lines,
+            flagship_projects=[
+                line("flagship", t.id, t.code, t.title)
+                for t in structure.trackables
+                if t.kind == TrackableKind.flagship_project
+            ],
+        )
+
+    return {year: summary(year) for year in (wanted if wanted is not None else sorted(found))}
