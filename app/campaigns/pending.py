@@ -151,7 +151,7 @@ def _check_campaign(session: Session, actor: Actor, year: int) -> None:
         raise ConflictError(f"aucune campagne de bilan n'est ouverte pour {year}")
 
 
-def _audit_snapshot(row: PendingReport) -> dict[str, Any]:
+def audit_snapshot(row: PendingReport) -> dict[str, Any]:
     return row.model_dump(
         mode="json", exclude={"id", "trackable_id", "saved_by", "saved_at", "version"}
     )
@@ -161,7 +161,7 @@ def _record(
     session: Session, actor: Actor, trackable: Trackable, row: PendingReport, before: Any
 ) -> None:
     key = f"{trackable.code}/{row.year}"
-    audit.record(session, actor, PENDING_REPORT_ENTITY, key, before, _audit_snapshot(row))
+    audit.record(session, actor, PENDING_REPORT_ENTITY, key, before, audit_snapshot(row))
 
 
 def _check_links(session: Session, trackable: Trackable, data: PendingReportInput) -> None:
@@ -259,7 +259,7 @@ def _write(
         session.add(row)
     else:
         check_version(f"Le bilan {trackable.code}/{year} en attente", row.version, if_match)
-        before = _audit_snapshot(row)
+        before = audit_snapshot(row)
         row.version += 1
         for name, value in fields.items():
             setattr(row, name, value)
@@ -288,7 +288,7 @@ def submit(
     check_version(f"Le bilan {trackable.code}/{year} en attente", row.version, if_match)
     if row.state == ReportState.submitted:
         raise ConflictError(f"le bilan {trackable.code}/{year} est déjà transmis")
-    before = _audit_snapshot(row)
+    before = audit_snapshot(row)
     row.version += 1
     _mark_submitted(row, actor)
     session.flush()
@@ -321,7 +321,7 @@ def send_back(
     """Return a submitted report to its directorate with ``comment`` (admins)."""
     revision.touch(session, structure=False)
     row = _submitted(session, trackable, year, if_match)
-    before = _audit_snapshot(row)
+    before = audit_snapshot(row)
     row.version += 1
     row.state = ReportState.sent_back
     row.review_comment = comment
@@ -349,7 +349,7 @@ def validate(
     writes.follow_report(session=session, actor=actor, trackable=trackable, report=report)
     _publish_milestones(session, actor, trackable, row.milestones)
     _publish_values(session, actor, trackable, year, row.indicator_values)
-    before = _audit_snapshot(row)
+    before = audit_snapshot(row)
     audit.record(
         session,
         actor,

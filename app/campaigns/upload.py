@@ -231,4 +231,4 @@ class _Plan:
 def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
     """A pending report as its audit entries show it (app.campaigns.pending)."""
     known = {name: values[name] for name in PendingReport.model_fields if name in values}
-    return pending._audit_snapshot(PendingReport(**known))
+    return pending.audit_snapshot(PendingReport(**known))

@@ -71,8 +71,10 @@ def remind(
         bool, typer.Option("--dry-run", help="List the reminders due, send and record nothing")
     ] = False,
 ) -> None:
-    """Mail the reminders due today (campaign opened, deadline near, report sent back), each
-    once; a report with a link to "Mes actions" (BOUSSOLE_PUBLIC_URL)."""
+    """Mail the reminders due today, each once.
+
+    Campaign opened, deadline near, report sent back; each mail links to "Mes actions"
+    (BOUSSOLE_PUBLIC_URL)."""
     settings = _settings()
     with engine_scope(settings.database_url) as engine:
         with Session(engine) as session:

@@ -44,8 +44,14 @@ from app.trackables import milestones as milestone_service
 from app.trackables import progress
 from app.web import reporting_form as form_fields
 from app.web.reporting_form import Entered, FieldErrors, IndicatorInfo
-from app.web.reporting_scope import KIND_LABELS, NO_LEAD, find_trackable, indicator_infos, lines
-from app.web.reporting_scope import scope as scope  # also read from here (spreadsheet_routes)
+from app.web.reporting_scope import (
+    KIND_LABELS,
+    NO_LEAD,
+    find_trackable,
+    indicator_infos,
+    lines,
+    scope,
+)
 from app.web.routes import WebRoute, load_plan, page
 from app.web.signed_in import (
     NO_STORE,
