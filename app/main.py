@@ -17,6 +17,7 @@ from app.api.method_not_allowed import install_method_not_allowed
 from app.api.responses import install_problem_documents
 from app.audit import routes as changes
 from app.auth.authentication import AuthenticationMiddleware, Authenticator
+from app.bilan import routes as bilan
 from app.campaigns.routes import campaigns, imports, reports
 from app.campaigns.routes import pending as pending_reports
 from app.core.admission import Gate
@@ -63,6 +64,7 @@ for module in (
     imports,
     campaigns,
     pending_reports,
+    bilan,
     opendata,
 ):
     api_router.include_router(module.router)

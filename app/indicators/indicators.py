@@ -63,7 +63,10 @@ def this_year() -> int:
     return date.today().year
 
 
-def load(session: Session, indicator_ids: Sequence[int] | None = None) -> Loaded:
+def load(
+    session: Session, indicator_ids: Sequence[int] | None = None, *, up_to_year: int | None = None
+) -> Loaded:
+    """``up_to_year``: the latest values are those of that year or before (a yearly bilan's)."""
     where: list[Any] = [] if indicator_ids is None else [col(Indicator.id).in_(indicator_ids)]
     indicators = list(session.exec(select(Indicator).where(*where).order_by(col(Indicator.code))))
     ids = [i.id for i in indicators]
@@ -86,7 +89,11 @@ def load(session: Session, indicator_ids: Sequence[int] | None = None) -> Loaded
             col(IndicatorValue.indicator_id).label("indicator_id"),
             func.max(IndicatorValue.year).label("year"),
         )
-        .where(col(IndicatorValue.commune) == "", col(IndicatorValue.indicator_id).in_(ids))
+        .where(
+            col(IndicatorValue.commune) == "",
+            col(IndicatorValue.indicator_id).in_(ids),
+            *([] if up_to_year is None else [col(IndicatorValue.year) <= up_to_year]),
+        )
         .group_by(col(IndicatorValue.indicator_id))
         .subquery()
     )

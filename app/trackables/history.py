@@ -15,8 +15,9 @@ total. A report's budgets then count once per level: the lines of one level may 
 flagship projects (an action serving two)."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -121,11 +122,7 @@ def budgets(
     six queries (the tree's four, the directorates, the reports with their lead directorate).
     ``unassigned``: the name of the line of the trackables with no lead directorate."""
     structure = rollups.load_structure(session)
-    directorates = session.execute(
-        select(col(Directorate.id), col(Directorate.code), col(Directorate.name)).order_by(
-            col(Directorate.code)
-        )
-    ).all()
+    directorates = budget_directorates(session)
     query = (
         select(
             col(ProgressReport.year),
@@ -139,6 +136,51 @@ def budgets(
     wanted = None if years is None else sorted(set(years))
     if wanted is not None:
         query = query.where(col(ProgressReport.year).in_(wanted))
+    rows = [BudgetRow(*row) for row in session.execute(query).all()]
+    return summarise_budgets(
+        structure=structure,
+        directorates=directorates,
+        rows=rows,
+        unassigned=unassigned,
+        years=wanted,
+    )
+
+
+class BudgetRow(NamedTuple):
+    """A yearly report's budgets, with the id of the lead directorate they count for."""
+
+    year: int
+    trackable_id: int
+    lead_directorate_id: int | None
+    planned_investment: float | None
+    planned_operating: float | None
+    spent_investment: float | None
+    spent_operating: float | None
+
+
+def budget_directorates(session: Session) -> list[tuple[int, str, str]]:
+    """``(id, code, name)`` of every directorate, by code: the lines of the budgets by
+    directorate (one query)."""
+    return [
+        (d_id, code, name)
+        for d_id, code, name in session.execute(
+            select(col(Directorate.id), col(Directorate.code), col(Directorate.name)).order_by(
+                col(Directorate.code)
+            )
+        ).all()
+    ]
+
+
+def summarise_budgets(
+    *,
+    structure: rollups.TreeStructure,
+    directorates: Sequence[tuple[int, str, str]],
+    rows: Iterable[BudgetRow],
+    unassigned: str,
+    years: Sequence[int] | None = None,
+) -> dict[int, BudgetSummary]:
+    """The budget totals of ``rows`` by year (no query): of each of ``years``, or of every year
+    with a row when None. Rows of trackables not in the live ``structure`` are left out."""
     by_id = {t.id: t for t in structure.trackables}
     axes = {a.id: a for a in structure.axes}
     serving: dict[int, list[int]] = defaultdict(list)
@@ -146,7 +188,7 @@ def budgets(
         serving[link.action_id].append(link.flagship_project_id)
     sums: dict[tuple[int, str, int | None], _Sum] = defaultdict(_Sum)
     found: set[int] = set()
-    for year, trackable_id, lead, *amounts in session.execute(query).all():
+    for year, trackable_id, lead, *amounts in rows:
         trackable = by_id.get(trackable_id)
         if trackable is None:
             continue
@@ -183,4 +225,4 @@ def budgets(
             ],
         )
 
-    return {year: summary(year) for year in (wanted if wanted is not None else sorted(found))}
+    return {year: summary(year) for year in (years if years is not None else sorted(found))}
