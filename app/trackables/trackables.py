@@ -125,14 +125,26 @@ def get_all_actions(
     *, session: Session, filters: TrackableFilters, limit: int, offset: int
 ) -> tuple[list[ActionPublic], int]:
     """One page of actions (document order unless sorted otherwise), and how many match in all
-    (three queries)."""
+    (four queries). The page's ids are sorted on narrow rows, then its rows read by id: sorting
+    the full rows carried every column of every matching row through the sort (a page at offset
+    3,000 of the scale-100 demo, quiet machine: 16.6 ms in one query, 6.7 + 1.1 ms in two)."""
     count = action_select(func.count(col(Trackable.id)))
     total = session.scalar(filtered_actions(count, filters)) or 0
-    stmt = filtered_actions(action_select(*_ACTION_COLUMNS), filters)
-    rows = session.execute(
-        sorted_by(session, stmt, filters.sort, ACTION_ORDER).limit(limit).offset(offset)
-    ).all()
-    return _actions(session, rows), total
+    ids = sorted_by(
+        session,
+        filtered_actions(action_select(col(Trackable.id)), filters),
+        filters.sort,
+        ACTION_ORDER,
+    )
+    page = list(session.scalars(ids.limit(limit).offset(offset)))
+    rows = session.execute(action_select(*_ACTION_COLUMNS).where(col(Trackable.id).in_(page))).all()
+    return _actions(session, _in_order(rows, page)), total
+
+
+def _in_order(rows: Sequence[Any], ids: list[int]) -> list[Any]:
+    """``rows`` (the trackable first) in the order of ``ids``."""
+    place = {trackable_id: n for n, trackable_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: place[row[0].id])
 
 
 def get_trackable(*, session: Session, code: str, kind: TrackableKind) -> Trackable:
