@@ -9,7 +9,12 @@ route the same response bytes served by a bare Starlette app under the same uvic
 (cold), concurrent PUTs of yearly progress, a 10,000-row CSV import, ``boussole export``,
 ``boussole seed`` and the servers' peak RSS, and checks the targets of docs/benchmarks.md.
 
-``--quick``: SQLite only, one worker, 2-second runs. The whole run takes about 15 minutes.
+On each server it also runs the work no kept answer can serve (``bench/varied.py``, issue 19):
+``/actions`` pages all different, their throughput as a ratio to the same server's ``/healthz``,
+the tree right after each kind of write, and varied reads while 4 clients write.
+
+``--quick``: SQLite only, one worker, 2-second runs. The whole run takes about 25 minutes.
+``--varied-only``: only the runs of ``bench/varied.py`` (no stored answers, bare app, import).
 """
 
 import argparse
@@ -39,6 +44,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import varied as varied_runs  # noqa: E402
 from tests.databases import ThrowAwayPostgres  # noqa: E402
 
 PYTHON = sys.executable
@@ -58,14 +64,16 @@ READS: dict[str, tuple[str, bool]] = {
     "open-data/progress.csv": ("/api/v1/open-data/progress.csv", False),
 }
 
+#: wrk's summary as one JSON line; ``span``: what a script sets there (bench/varied.py: how far
+#: into its file of queries the run went).
 REPORT_LUA = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH {"requests": %d, "duration_us": %d, "errors": %d, "status_errors": %d, '
-    .. '"p50_us": %d, "p99_us": %d, "max_us": %d}\\n',
+    .. '"p50_us": %d, "p99_us": %d, "max_us": %d, "span": %d}\\n',
     summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(99), latency.max, span and span() or 0))
 end
 """
 
@@ -312,6 +320,7 @@ class Load:
     p99_ms: float
     errors: int
     requests: int
+    span: int = 0
 
 
 def wrk(
@@ -322,11 +331,14 @@ def wrk(
     *,
     headers: dict[str, str] | None = None,
     script: Path | None = None,
+    env: dict[str, str] | None = None,
+    connections: int = CONNECTIONS,
+    threads: int = THREADS,
 ) -> Load:
     command = [
         "wrk",
-        f"-t{THREADS}",
-        f"-c{CONNECTIONS}",
+        f"-t{threads}",
+        f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
         "30s",
@@ -340,6 +352,7 @@ def wrk(
         capture_output=True,
         text=True,
         check=False,
+        env=os.environ | (env or {}),
     )
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
     if line is None:
@@ -351,6 +364,7 @@ def wrk(
         p99_ms=report["p99_us"] / 1000,
         errors=report["errors"] + report["status_errors"],
         requests=report["requests"],
+        span=report["span"],
     )
 
 
@@ -435,9 +449,19 @@ class Result:
     rss_max_mib: float = 0.0
     rss_total_mib: float = 0.0
     sizes: dict[str, int] = field(default_factory=dict)
+    varied: varied_runs.Varied | None = None
 
 
-def measure(database: Database, workers: int, seconds: int, work: Path) -> Result:
+def measure(
+    database: Database,
+    workers: int,
+    seconds: int,
+    work: Path,
+    demo: varied_runs.Demo,
+    *,
+    stored: bool = True,
+) -> Result:
+    """The runs on one server; without ``stored``, only those of bench/varied.py."""
     result = Result(database.backend, database.scale, workers)
     name = f"{database.backend}-{database.scale}-{workers}"
     port = free_port()
@@ -446,7 +470,12 @@ def measure(database: Database, workers: int, seconds: int, work: Path) -> Resul
     print(f"--- {name}: Boussole", file=sys.stderr)
     with boussole_server(database, workers, port, work / f"{name}.log") as pid:
         codes = action_codes(port, 10_000)
-        for number, (label, (target, conditional)) in enumerate(READS.items()):
+        put_script = work / f"{name}-put.lua"
+        put_script.write_text(
+            PUT_LUA % {"codes": ", ".join(f'"{c}"' for c in codes[:2000]), "token": database.token}
+            + REPORT_LUA
+        )
+        for number, (label, (target, conditional)) in enumerate(READS.items() if stored else ()):
             status, headers, body = get(port, target)
             assert status == 200, (target, status)
             etag = headers["ETag"]
@@ -463,15 +492,26 @@ def measure(database: Database, workers: int, seconds: int, work: Path) -> Resul
             wrk(port, target, 1, work, headers=sent)  # warm-up: every worker, every cache
             boussole[label] = wrk(port, target, seconds, work, headers=sent)
             print(f"    {label}: {boussole[label]}", file=sys.stderr)
-        result.cold_ms = cold_tree(port, database.token, codes, COLD_LOOPS)
-        put_script = work / f"{name}-put.lua"
-        put_script.write_text(
-            PUT_LUA % {"codes": ", ".join(f'"{c}"' for c in codes[:2000]), "token": database.token}
-            + REPORT_LUA
+        if stored:
+            result.cold_ms = cold_tree(port, database.token, codes, COLD_LOOPS)
+            result.put = wrk(port, "/", seconds, work, script=put_script)
+            print(f"    PUT: {result.put}", file=sys.stderr)
+        print(f"--- {name}: varied requests, writes and the tree after them", file=sys.stderr)
+        result.varied = varied_runs.measure(
+            wrk,
+            port,
+            database.token,
+            demo,
+            seconds,
+            work,
+            name=name,
+            put_script=put_script,
+            connections=CONNECTIONS,
+            threads=THREADS,
         )
-        result.put = wrk(port, "/", seconds, work, script=put_script)
-        print(f"    PUT: {result.put}", file=sys.stderr)
         result.rss_max_mib, result.rss_total_mib = peak_rss_mib(pid)
+    if not stored:
+        return result
     manifest_file = work / f"{name}-manifest.json"
     manifest_file.write_text(json.dumps(manifest))
     print(f"--- {name}: bare Starlette", file=sys.stderr)
@@ -529,6 +569,8 @@ def report(
                 f"| {mine.errors} | {bare.requests_per_second:,.0f} | {_ms(bare.p50_ms)} "
                 f"| {ratio:.0%} |"
             )
+    if not any(r.reads for r in results):
+        out += ["", "Not run (`--varied-only`)."]
     out += [
         "",
         "## Writes, the tree right after a write, memory",
@@ -542,11 +584,14 @@ def report(
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
-        assert r.put is not None
+        writes = "— | — | — | — | — | —"  # --varied-only: the memory alone
+        if r.put is not None:
+            writes = (
+                f"{r.put.requests_per_second:,.0f} | {_ms(r.put.p50_ms)} | {_ms(r.put.p99_ms)} "
+                f"| {r.put.errors} | {_ms(statistics.median(r.cold_ms))} | {_ms(max(r.cold_ms))}"
+            )
         out.append(
-            f"| {r.backend} | {r.scale} | {r.workers} | {r.put.requests_per_second:,.0f} "
-            f"| {_ms(r.put.p50_ms)} | {_ms(r.put.p99_ms)} | {r.put.errors} "
-            f"| {_ms(statistics.median(r.cold_ms))} | {_ms(max(r.cold_ms))} "
+            f"| {r.backend} | {r.scale} | {r.workers} | {writes} "
             f"| {r.rss_max_mib:.0f} | {r.rss_total_mib:.0f} |"
         )
     out += [
@@ -560,6 +605,8 @@ def report(
         out += [f"| {d.backend} | {d.scale} | {k} | {v:.2f} |" for k, v in d.timings.items()]
     out += ["", "## Targets (scale 100, one worker)", ""]
     out += targets(databases, results)
+    out += varied_runs.report(results, seconds, CONNECTIONS)
+    out += varied_runs.targets(results)
     return "\n".join(out) + "\n"
 
 
@@ -570,7 +617,7 @@ def targets(databases: list[Database], results: list[Result]) -> list[str]:
         lines.append(f"| {backend} | {target} | {measured} | {'yes' if met else '**no**'} |")
 
     for r in results:
-        if r.scale != 100 or r.workers != 1:
+        if r.scale != 100 or r.workers != 1 or r.put is None:
             continue
         for label, (mine, bare) in r.reads.items():
             if label.startswith(("tree", "dashboard")):
@@ -617,6 +664,11 @@ def main() -> None:
     parser.add_argument("--scales", default="1,100", help="Comma-separated")
     parser.add_argument("--workers", default="1,2", help="Comma-separated")
     parser.add_argument("--seconds", type=int, default=5, help="Length of each wrk run")
+    parser.add_argument(
+        "--varied-only",
+        action="store_true",
+        help="Only the runs of bench/varied.py (no stored answers, bare app, import)",
+    )
     args = parser.parse_args()
     backends = ["sqlite"] if args.quick else args.backends.split(",")
     scales = [int(s) for s in args.scales.split(",")]
@@ -642,9 +694,12 @@ def main() -> None:
                     url = postgres_url(postgres, name)
                 databases.append(prepare(backend, scale, url))
         for database in databases:
+            demo = varied_runs.read_demo(database.url)
             for workers in worker_counts:
-                results.append(measure(database, workers, seconds, work))
-            if database.scale == 100:
+                results.append(
+                    measure(database, workers, seconds, work, demo, stored=not args.varied_only)
+                )
+            if database.scale == 100 and not args.varied_only:
                 timed_import_and_export(database, work)
         markdown = report(info, databases, results, seconds)
         markdown += (
