@@ -4,7 +4,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
@@ -15,13 +15,16 @@ from rich.table import Table
 from app import opendata
 from app.accounts import machine_tokens
 from app.auth import tokens
-from app.core import migrations
+from app.bilan import bilan as bilan_service
+from app.bilan import workbook as bilan_workbook
+from app.core import files, migrations
 from app.core.config import get_settings
 from app.core.db import database_scope, engine_scope, session_scope
 from app.core.errors import BoussoleError
 from app.core.failures import FailuresInOneLine
 from app.core.runtime import tune_garbage_collector
 from app.models import Role
+from app.models.bilan import Bilan
 from app.tooling import backup as backup_service
 from app.tooling import demo as demo_service
 from app.tooling import organisation
@@ -331,6 +334,81 @@ def export_open_data(
     for path, rows in written:
         table.add_row(path.name, "" if rows is None else str(rows))
     console.print(table)
+
+
+#: The formats of ``boussole report``, and the suffixes that choose one.
+REPORT_FORMATS = ("pdf", "xlsx", "html")
+REPORT_SUFFIXES = {".pdf": "pdf", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+
+
+def _report_refused(message: str, code: int) -> NoReturn:
+    err_console.print(
+        f"Rapport non écrit : {message}", style="red", highlight=False, markup=False, soft_wrap=True
+    )
+    raise typer.Exit(code=code)
+
+
+def _render_report(document: Bilan, kind: str) -> bytes:
+    if kind == "xlsx":
+        return bilan_workbook.workbook(document)
+    from app.web import bilan_document  # WeasyPrint: loaded only for the formats that need it
+
+    if kind == "pdf":
+        return bilan_document.render_pdf(document)
+    return bilan_document.render_html(document).encode()
+
+
+@app.command()
+def report(
+    year: Annotated[str, typer.Argument(help="The bilan's year, from 2024 to this year")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="The file to write (replaced whole, or unchanged)")
+    ],
+    report_format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="pdf, xlsx or html (default: FILE's suffix)"),
+    ] = None,
+) -> None:
+    """Write the bilan of YEAR to FILE, as /bilan/YEAR shows it: PDF, XLSX or HTML; frozen
+    once the campaign of YEAR is closed, provisional before."""
+    kind = report_format.lower() if report_format else REPORT_SUFFIXES.get(out.suffix.lower())
+    if kind not in REPORT_FORMATS:
+        _report_refused(
+            f"format inconnu « {report_format} » : pdf, xlsx ou html."
+            if report_format
+            else f"dites le format, --format pdf, xlsx ou html (« {out.name} » ne le dit pas).",
+            2,
+        )
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
+        _report_refused(f"l'année s'écrit avec quatre chiffres, par exemple 2025 (« {year} »).", 2)
+    try:
+        bilan_service.check_year(int(year))
+    except BoussoleError as exc:
+        _report_refused(exc.message, 2)
+    started = time.perf_counter()
+    try:
+        # The bar on a terminal only: nothing of it in a log.
+        shown = Progress(console=err_console, transient=True, disable=not err_console.is_terminal)
+        with files.whole_file(out) as target, shown as bar:
+            task = bar.add_task(f"Lecture du bilan {year}", total=3)
+            bar.refresh()  # each step drawn, however quick
+            with database_scope(get_settings().database_url) as session:
+                document = bilan_service.build(session=session, year=int(year))
+            bar.update(task, advance=1, description=f"Mise en page ({kind.upper()})", refresh=True)
+            content = _render_report(document, kind)
+            bar.update(task, advance=1, description=f"Écriture de {out.name}", refresh=True)
+            target.write(content)
+            bar.advance(task)
+    except files.FileNotWrittenError as exc:
+        _report_refused(f"impossible d'écrire {exc.path} : {exc.reason}.", 1)
+    state = "provisoire" if document.provisional else "arrêté"
+    size = f"{max(1, round(len(content) / 1000)):,}".replace(",", "\u202f")
+    seconds = f"{time.perf_counter() - started:.1f}".replace(".", ",")
+    console.print(
+        f"Bilan {year} ({state}) écrit dans {out} : {kind.upper()}, {size} ko, en {seconds} s.",
+        highlight=False,
+        markup=False,
+    )
 
 
 @app.command("import-progress")

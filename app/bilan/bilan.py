@@ -5,9 +5,10 @@ edits do not change the bilan), else the published reports of Y — provisional,
 campaign is open or when there was none. Y−1, for the change since then, is read the same way.
 
 A trackable's progress and status in Y: its report of Y, else its latest report before Y (none:
-no progress, "À venir" unless it is abandoned). The roll-up rules of the current progress (app.trackables.rollups) then
-give the plan's, each engagement's, axis's and flagship project's progress; status counts count
-the top-level actions by their status of Y. Titles and the tree are today's (live) ones."""
+no progress, "À venir" unless it is abandoned). The roll-up rules of the current progress
+(app.trackables.rollups) then give the plan's, each engagement's, axis's and flagship project's
+progress; status counts count the top-level actions by their status of Y. Titles and the tree
+are today's (live) ones."""
 
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select

@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col, select
 
 from app.campaigns.pending import REPORT_FIELDS
+from app.core.cells import worksheet_text
 from app.models import PendingReport, ProgressReport, ReportState, Status, Trackable, TrackableKind
 from app.trackables.import_files import MAX_SHEET_ROWS, NOTICE_SHEET
 from app.trackables.import_rows import COLUMN_TITLES, INFORMATIVE_TITLES
@@ -193,7 +194,7 @@ def columns(year: int) -> list[Column]:
 
 def _text_cell(sheet: Worksheet, row: int, column: int, value: str) -> None:
     """A text cell that is never a formula, whatever it starts with ("=", "+"…)."""
-    cell = sheet.cell(row=row, column=column, value=value)
+    cell = sheet.cell(row=row, column=column, value=worksheet_text(value))
     cell.data_type = "s"
 
 
@@ -237,7 +238,13 @@ def build(
     sheet.protection.autoFilter = False
     sheet.protection.enable()
     _notice(book, year, campaign_open, len(trackables))
-    book.properties.title = f"Boussole — bilan {year}"
+    return saved(book, f"Boussole — bilan {year}")
+
+
+def saved(book: Workbook, title: str) -> bytes:
+    """``book`` as XLSX bytes, titled ``title``, in French, made by Boussole (also the bilan's
+    workbook, app.bilan.workbook)."""
+    book.properties.title = title
     book.properties.creator = "Boussole"
     book.properties.language = "fr-FR"
     output = io.BytesIO()

@@ -5,6 +5,8 @@ decimal notation."""
 import re
 from decimal import Decimal
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 #: What a spreadsheet may take for the start of a formula (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -21,6 +23,13 @@ def neutralise(text: str) -> str:
     if text.startswith(FORMULA_STARTS) or (text[:1] == "'" and _QUOTED_FORMULA.match(text)):
         return "'" + text
     return text
+
+
+def worksheet_text(text: str) -> str:
+    """``text`` without the control characters an XLSX worksheet cannot hold (U+0000–U+001F
+    but tab, newline and carriage return): openpyxl refuses to write them, and a comment may
+    hold one (the API takes any text)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 #: Table Schema's notation of the numbers no decimal writes (only PostgreSQL and old dumps hold

@@ -227,6 +227,7 @@ ENTITY_NAMES = {
     "account": "Compte",
     "action": "Action",
     "axis": "Axe",
+    "bilan": "Bilan de l'année",
     "campaign": "Campagne",
     "commune": "Commune",
     "directorate": "Direction",

@@ -10,7 +10,7 @@ from pydantic import StringConstraints
 from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import StrEnumType, UtcDateTime, utcnow
+from app.models.base import LabelledEnum, StrEnumType, UtcDateTime, utcnow
 from app.models.inputs import MAX_MAGNITUDE, FiniteNumber, StrictInput, WholeNumber
 from app.models.tracking import (
     FIRST_YEAR,
@@ -39,13 +39,13 @@ class ValueStatus(StrEnum):
     final = "final"
 
 
-class Trajectory(StrEnum):
-    target_achieved = "target_achieved"
-    on_track = "on_track"
-    acceleration_needed = "acceleration_needed"
-    limited_progress = "limited_progress"
-    deterioration = "deterioration"
-    no_data = "no_data"
+class Trajectory(LabelledEnum):
+    target_achieved = "target_achieved", "Cible atteinte"
+    on_track = "on_track", "En bonne voie"
+    acceleration_needed = "acceleration_needed", "Accélération nécessaire"
+    limited_progress = "limited_progress", "Progrès limités"
+    deterioration = "deterioration", "Dégradation"
+    no_data = "no_data", "Données insuffisantes"
 
 
 class Indicator(SQLModel, table=True):

@@ -32,14 +32,8 @@ SCIENTIFIC_DIGITS = 6
 MAX_DECIMALS = 6
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
-TRAJECTORY_LABELS: dict[Trajectory, str] = {
-    Trajectory.target_achieved: "Cible atteinte",
-    Trajectory.on_track: "En bonne voie",
-    Trajectory.acceleration_needed: "Accélération nécessaire",
-    Trajectory.limited_progress: "Progrès limités",
-    Trajectory.deterioration: "Dégradation",
-    Trajectory.no_data: "Données insuffisantes",
-}
+#: The trajectories' French labels are declared with them (app.models.indicators).
+TRAJECTORY_LABELS: dict[Trajectory, str] = {t: t.label for t in Trajectory}
 
 DIRECTION_LABELS: dict[Direction, str] = {
     Direction.increase: "à la hausse",
@@ -121,6 +115,22 @@ def percent(value: float | None) -> str:
         return NOT_A_NUMBER
     decimals = 0 if float(value).is_integer() else 1
     return f"{number(value, decimals)}{NNBSP}%"
+
+
+def points(change: float | None) -> str:
+    """A change of progress in percentage points: ``3.24`` → ``"+3,2 pts"``, ``-1.0`` →
+    ``"−1 pt"``, ``0`` → ``"0 pt"`` (one decimal at most; "pt" below 2, as French counts)."""
+    if change is None:
+        return NOT_KNOWN
+    if math.isnan(change):
+        return NOT_A_NUMBER
+    rounded = round(change, 1)
+    if rounded == 0:
+        return f"0{NNBSP}pt"
+    size = abs(rounded)
+    sign = "+" if rounded > 0 else "\u2212"
+    unit = "pt" if size < 2 else "pts"
+    return f"{sign}{number(size, 0 if size.is_integer() else 1)}{NNBSP}{unit}"
 
 
 def quantity(value: float | None, unit: str = "", decimals: int = 0) -> str:

@@ -51,7 +51,9 @@ def bilan(client: TestClient, year: int = 2025) -> dict[str, Any]:
     return response.json()
 
 
-def test_the_bilan_of_a_year_without_campaign_is_provisional(client: TestClient, plan: Plan) -> None:
+def test_the_bilan_of_a_year_without_campaign_is_provisional(
+    client: TestClient, plan: Plan
+) -> None:
     body = bilan(client)
     assert (body["year"], body["previous_year"]) == (2025, 2024)
     assert body["source"] == "live" and body["provisional"] is True

@@ -9,8 +9,9 @@ import re
 import openpyxl
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlmodel import col, select
 
-from app.models import PendingReport
+from app.models import PendingReport, Trackable
 from tests.campaigns.sheets import (
     close_campaign_on,
     edit,
@@ -18,6 +19,7 @@ from tests.campaigns.sheets import (
     sheet_rows,
     workbook,
 )
+from tests.factories import report, session_on
 from tests.helpers import cpu_time, csrf_token, snapshot
 from tests.web.reporting_data import (
     Codes,
@@ -295,3 +297,18 @@ def test_a_workbook_saved_by_openpyxl_with_percentages(editor: TestClient, known
     book.save(output)
     assert upload(editor, output.getvalue()).status_code == 303
     assert drafts(db_url)[known.action].progress == 60
+
+
+def test_a_control_character_in_a_stored_comment_does_not_break_the_download(
+    editor: TestClient, known: Codes, db_url: str
+) -> None:
+    # The API takes any text; a worksheet cannot hold U+0000–U+001F but tab and line breaks.
+    with session_on(db_url) as session:
+        action = session.exec(select(Trackable).where(col(Trackable.code) == known.action)).one()
+        report(session, trackable=action, year=2024, progress=30, comment="Bilan\x1a 2024\tfait")
+        session.commit()
+    download = editor.get(TABLEAU)
+    assert download.status_code == 200
+    rows = sheet_rows(download.content)
+    by_code = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_code[known.action]["Commentaire de l'an dernier"] == "Bilan 2024\tfait"
