@@ -4,7 +4,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint
+#: What WeasyPrint (the bilan's PDF, app/web/bilan_document.py) needs from Debian: Pango,
+#: HarfBuzz's subsetter and a font.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+.PHONY: install run test lint system-packages
+
+# Installed with apt-get when missing and run as root; otherwise the apt-get line, and a failure.
+system-packages:
+	@missing=$$(for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "--- installing the Debian packages the bilan's PDF needs:" $$missing; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "The bilan's PDF (WeasyPrint) needs these Debian packages; install them with:" >&2; \
+			echo "  sudo apt-get install -y" $$missing >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +33,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: system-packages $(STAMP)
 
 run: install
 	$(BIN)/boussole db upgrade

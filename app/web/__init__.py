@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import errors
+from app.web.bilan_routes import router as bilan_router
 from app.web.budget_routes import router as budget_router
 from app.web.legal_routes import router as legal_router
 from app.web.routes import error_page, not_found_page, router
@@ -43,6 +44,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(legal_router)
     app.include_router(budget_router)
+    app.include_router(bilan_router)
     app.include_router(territory_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     json_handler = app.exception_handlers[StarletteHTTPException]

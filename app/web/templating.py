@@ -51,6 +51,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         number=fr.number,
         percent=fr.percent,
+        points=fr.points,
         quantity=fr.quantity,
         day=fr.day,
         moment=fr.moment,
