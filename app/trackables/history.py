@@ -16,8 +16,8 @@ flagship projects (an action serving two)."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -91,28 +91,39 @@ def _progress_series(session: Session, first_year: int, last_year: int) -> Progr
 
 @dataclass
 class _Sum:
-    amounts: list[float] = field(default_factory=lambda: [0.0] * len(BUDGET_FIELDS))
+    planned_investment: float = 0.0
+    planned_operating: float = 0.0
+    spent_investment: float = 0.0
+    spent_operating: float = 0.0
     reports: int = 0
 
-    def add(self, amounts: Iterable[float | None]) -> None:
-        for n, amount in enumerate(amounts):
-            self.amounts[n] += amount or 0.0
+    def add(self, pi: float | None, po: float | None, si: float | None, so: float | None) -> None:
+        self.planned_investment += pi or 0.0
+        self.planned_operating += po or 0.0
+        self.spent_investment += si or 0.0
+        self.spent_operating += so or 0.0
         self.reports += 1
 
+    def _amounts(self) -> dict[str, Any]:
+        pi, po = self.planned_investment, self.planned_operating
+        si, so = self.spent_investment, self.spent_operating
+        return {
+            "planned_investment": pi,
+            "planned_operating": po,
+            "planned": pi + po,
+            "spent_investment": si,
+            "spent_operating": so,
+            "spent": si + so,
+            "reports": self.reports,
+        }
+
+    # Built from values of the right types, without validation: the open data's budgets table
+    # makes one line per year, level and code (61,000 at scale 100; validating them took 1.5 s).
     def totals(self) -> BudgetTotals:
-        pi, po, si, so = self.amounts
-        return BudgetTotals(
-            planned_investment=pi,
-            planned_operating=po,
-            planned=pi + po,
-            spent_investment=si,
-            spent_operating=so,
-            spent=si + so,
-            reports=self.reports,
-        )
+        return BudgetTotals.model_construct(**self._amounts())
 
     def line(self, code: str | None, title: str) -> BudgetLine:
-        return BudgetLine(code=code, title=title, **self.totals().model_dump())
+        return BudgetLine.model_construct(code=code, title=title, **self._amounts())
 
 
 def budgets(
@@ -188,7 +199,7 @@ def summarise_budgets(
         serving[link.action_id].append(link.flagship_project_id)
     sums: dict[tuple[int, str, int | None], _Sum] = defaultdict(_Sum)
     found: set[int] = set()
-    for year, trackable_id, lead, *amounts in rows:
+    for year, trackable_id, lead, pi, po, si, so in rows:
         trackable = by_id.get(trackable_id)
         if trackable is None:
             continue
@@ -203,7 +214,7 @@ def summarise_budgets(
                 keys += [("axis", axis.id), ("engagement", axis.engagement_id)]
             keys += [("flagship", f) for f in serving.get(top.id, [])]
         for level, key in dict.fromkeys(keys):
-            sums[(year, level, key)].add(amounts)
+            sums[(year, level, key)].add(pi, po, si, so)
 
     def summary(year: int) -> BudgetSummary:
         def line(level: str, key: int | None, code: str | None, title: str) -> BudgetLine:
