@@ -5,8 +5,8 @@ database), and since a writer holds the counter's row until it commits, writes a
 commit order — which is what lets the change feed page without losing entries.
 
 Its second stamp, ``structure_value`` and ``structure_changed_at``, moves with every writing
-transaction except those that write yearly progress only: what progress cannot change (the tree's
-structure, the indicators) is kept by it across progress writes (app.trackables.kept).
+transaction except those that write yearly progress and milestones only: what they cannot change
+(the tree's structure, the indicators) is kept by it across those writes (app.trackables.kept).
 """
 
 from datetime import datetime

@@ -6,8 +6,9 @@ sessions, app.models.accounts):
 
 1. takes the revision before its first write: the ORM's flushes do (``before_flush``); Core
    statements need ``touch(session)`` (or ``touch(connection)``) first. ``structure=False`` when
-   it writes yearly progress reports and audit entries alone (the structure stamp stays), and
-   ``bulk_load=True`` for a load of whole data sets (demo, restore, a dump's rows in tests);
+   it writes yearly progress reports, milestones and audit entries alone (the structure stamp
+   stays), and ``bulk_load=True`` for a load of whole data sets (demo, restore, a dump's rows in
+   tests);
 2. records, in the same transaction, an audit entry for every progress report, milestone and
    indicator value it writes (``app.audit.audit.record``): the entry's ``entity`` is the
    table's name and it names the row's trackable (``trackable_id``) or, for an indicator value,
@@ -18,7 +19,8 @@ The guard raises ``RevisionContractError``:
 
 - per statement (``before_execute``, every engine): an INSERT, UPDATE or DELETE on a table of the
   models (ORM flush, Core statement or ``text()``) in a transaction that has not taken the
-  revision, or that kept the structure stamp while writing more than progress and audit;
+  revision, or that kept the structure stamp while writing more than progress, milestones and
+  audit;
 - at commit (``before_commit``, every Session): progress reports, milestones or indicator values
   written without their audit entries (each ORM row's trackable or indicator; for Core
   statements, an entry of the table at least). Audit entries count from the INSERTs' parameters.
@@ -58,8 +60,9 @@ class RevisionContractError(RuntimeError):
 _TABLE: Any = Revision.__table__  # type: ignore[attr-defined]
 _REVISION_TABLE = str(Revision.__tablename__)
 #: What a progress-only transaction writes: anything else also moves the structure stamp. A
-#: pending report (a draft saved, submitted, sent back) is none of the tree's either.
-_PROGRESS_ONLY = (ProgressReport, PendingReport, AuditEntry)
+#: pending report (a draft saved, submitted, sent back) is none of the tree's either, nor a
+#: milestone (nothing kept by the structure stamp reads them: app.trackables.kept).
+_PROGRESS_ONLY = (ProgressReport, Milestone, PendingReport, AuditEntry)
 _PROGRESS_TABLES = frozenset(str(model.__tablename__) for model in _PROGRESS_ONLY)
 #: The rows whose writes need an audit entry, by model; the entry's ``entity`` is the table.
 _AUDITED = {
@@ -147,10 +150,10 @@ def touch(target: Session | Connection, *, structure: bool = True, bulk_load: bo
     return it. The row lock taken here is held until commit, so writers pass it one at a time,
     in commit order (see app.models.revision): take it before reading what the write depends on.
 
-    ``structure=False``: this transaction writes yearly progress reports (published or pending)
-    and their audit entries only. ``bulk_load=True``: it loads whole data sets (demo, restore)
-    whose progress reports, milestones and indicator values need no audit entry each; the
-    structure stamp moves."""
+    ``structure=False``: this transaction writes yearly progress reports (published or pending),
+    milestones and their audit entries only. ``bulk_load=True``: it loads whole data sets (demo,
+    restore) whose progress reports, milestones and indicator values need no audit entry each;
+    the structure stamp moves."""
     connection = target.connection() if isinstance(target, Session) else target
     value = _take(connection, structure=structure, bulk_load=bulk_load).value
     assert value is not None
@@ -171,7 +174,8 @@ def _unrevised(table: Any) -> bool:
 
 @event.listens_for(Session, "before_flush")
 def _take_for_flush(session: Session, _context: Any, _instances: Any) -> None:
-    # At the first flush that writes; the structure stamp too unless only progress is written.
+    # At the first flush that writes; the structure stamp too unless only progress (reports,
+    # milestones) is written.
     structure = written = False
     required = []
     for row in chain(session.new, session.dirty, session.deleted):
@@ -215,7 +219,7 @@ def _check_write(
     if not state.structure and name not in _PROGRESS_TABLES:
         raise RevisionContractError(
             f"a write to {name} in a transaction that took the revision with structure=False "
-            "(progress reports and audit entries only): touch() with structure=True"
+            "(progress reports, milestones and audit entries only): touch() with structure=True"
         )
     if name in _AUDITED_TABLES:
         state.written.add(name)

@@ -6,7 +6,14 @@ objects without a query but the revision's.
 The cache is keyed by the database's revision counter (value and time of the last bump), read in
 the request's own transaction, so a cached answer is never older than the data the request could
 see, and every API process sharing the database agrees. Writing transactions never fill it (what
-they see may still roll back)."""
+they see may still roll back).
+
+Incremental builds. ``remember`` keeps, per database and key, the last thing a reading session
+built (at whatever revision), and ``previous`` hands it to the next build as its starting point:
+the roll-ups are ``rollups.recompute``-d from the last ones, and the tree refreshed from the last
+tree (app.plan.tree), when those were built on the same skeleton (``rollups.Shape.skeleton``).
+What is remembered is shared and read-only; a build that cannot prove it starts from the same
+skeleton builds whole."""
 
 import threading
 import weakref
@@ -82,7 +89,8 @@ def by_structure(session: Session, key: Hashable, build: Callable[[], T]) -> T:
 def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRows, rollups.Rollups]:
     """The live tree's rows and every roll-up: after a progress write, the audit trail's new
     entries and the latest progress of the trackables they name (four queries); after any other
-    write, the structure and the indicators too; none at the same revision."""
+    write, the structure and the indicators too; none at the same revision. Only the roll-ups a
+    change enters are computed again while the skeleton stays (``rollups.recompute``)."""
     year = year or indicator_service.this_year()
 
     def build() -> tuple[rollups.TreeRows, rollups.Rollups]:
@@ -93,9 +101,46 @@ def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRow
             lambda: rollups.trajectory_counts(session, structure, year),
         )
         rows = rollups.TreeRows.of(structure, _latest_progress(session))
-        return rows, rollups.compute(rows, trajectories)
+        shape = shape_of(session, structure)
+        last = previous(session, ("rollups", year))
+        if isinstance(last, rollups.Computed) and (
+            last.shape is shape or last.shape.skeleton == shape.skeleton
+        ):
+            result = rollups.recompute(rows, shape, trajectories, last)
+        else:
+            result = rollups.compute(rows, trajectories, shape)
+        remember(session, ("rollups", year), rollups.Computed(shape, trajectories, rows, result))
+        return rows, result
 
     return by_revision(session, ("rollups", year), build)
+
+
+def shape_of(session: Session, structure: rollups.TreeStructure) -> rollups.Shape:
+    """``rollups.Shape.of(structure)``, kept with the structure (``structure`` is the one
+    ``computed`` gives at this session's revision)."""
+    return by_structure(session, "shape", lambda: rollups.Shape.of(structure))
+
+
+_previous: "weakref.WeakKeyDictionary[Engine, dict[Hashable, Any]]" = weakref.WeakKeyDictionary()
+
+
+def previous(session: Session, key: Hashable) -> Any:
+    """What was last ``remember``-ed for ``key`` by a reading session of this database, at any
+    revision (None if nothing): the base an incremental build starts from. Read-only, and never
+    trusted blindly: the caller checks it was built on the structure it has (the very objects
+    ``by_structure`` keeps, or the same ``rollups.Shape.skeleton``), whatever the revision."""
+    engine = session.get_bind()
+    with _lock:
+        return _previous.get(engine, {}).get(key) if isinstance(engine, Engine) else None
+
+
+def remember(session: Session, key: Hashable, value: Any) -> None:
+    """Keep ``value`` as ``previous(key)``, unless this session writes (what it sees may still
+    roll back)."""
+    engine = session.get_bind()
+    if _stamps(session) is not None and isinstance(engine, Engine):
+        with _lock:
+            _previous.setdefault(engine, {})[key] = value
 
 
 @dataclass(frozen=True)

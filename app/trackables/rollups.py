@@ -14,10 +14,11 @@ Rules (documented in docs/trajectories.md):
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple, TypeVar
+from functools import cache
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import String, select, type_coerce
 from sqlmodel import Session, col
@@ -231,68 +232,194 @@ def trajectory_counts(session: Session, structure: TreeStructure, year: int) -> 
     }
 
 
-def compute(rows: TreeRows, trajectories: TrajectoryCounts) -> Rollups:
-    """Every roll-up, from ``rows`` and the indicators' ``trajectory_counts`` (no query)."""
-    live_axes = {a.id: a for a in rows.axes}
-    by_id = {t.id: t for t in rows.trackables}
-    children: dict[int, list[TrackableRow]] = defaultdict(list)
-    for t in rows.trackables:
-        if t.parent_id is not None:
-            children[t.parent_id].append(t)
+@dataclass
+class Shape:
+    """What the roll-ups read of the structure alone, indexed once (``kept`` keeps it with the
+    structure): the live trackables by id and code, the children of each, the live top-level
+    actions each node's roll-up counts, the actions each flagship project serves and the
+    projects serving each action, and each node's ancestors in the tree."""
 
-    def own(t: TrackableRow) -> float | None:
-        return rows.progress[t.id][1] if t.id in rows.progress else None
+    by_id: dict[int, TrackableRow]
+    by_code: dict[str, TrackableRow]
+    children: dict[int, list[TrackableRow]]
+    #: The plan's, each engagement's and axis's live top-level actions, by node code.
+    rolled: dict[str, list[TrackableRow]]
+    served: dict[int, list[TrackableRow]]
+    serving: dict[int, list[int]]
+    #: Node code -> the codes of the nodes above it (its parent action, axis, engagement).
+    ancestors: dict[str, tuple[str, ...]]
+    #: Which engagements, axes, trackables and links there are, their codes, places and order:
+    #: the structure but its texts, statuses and weights.
+    skeleton: tuple[Any, ...]
 
-    def current(t: TrackableRow) -> float:
-        value = own(t)
-        if value is None and children.get(t.id):
+    @classmethod
+    def of(cls, structure: TreeStructure) -> "Shape":
+        live_axes = {a.id: a for a in structure.axes}
+        engagement_code = {e.id: e.code for e in structure.engagements}
+        by_id = {t.id: t for t in structure.trackables}
+        children: dict[int, list[TrackableRow]] = defaultdict(list)
+        rolled: dict[str, list[TrackableRow]] = {PLAN: []}
+        rolled |= {e.code: [] for e in structure.engagements} | {a.code: [] for a in structure.axes}
+        ancestors: dict[str, tuple[str, ...]] = {
+            a.code: (engagement_code.get(a.engagement_id, ""),) for a in structure.axes
+        }
+        for t in structure.trackables:
+            if t.parent_id is not None:
+                children[t.parent_id].append(t)
+            if t.kind == TrackableKind.flagship_project:
+                ancestors[t.code] = (engagement_code.get(t.engagement_id or 0, ""),)
+            elif t.axis_id in live_axes:
+                axis = live_axes[t.axis_id]
+                ancestors[t.code] = (axis.code, engagement_code.get(axis.engagement_id, ""))
+                if t.parent_id is None:
+                    for code in (PLAN, *ancestors[t.code]):
+                        rolled.setdefault(code, []).append(t)
+        for t in structure.trackables:
+            if t.parent_id in by_id and t.code in ancestors:
+                ancestors[t.code] = (by_id[t.parent_id].code, *ancestors[t.code])
+        served: dict[int, list[TrackableRow]] = defaultdict(list)
+        serving: dict[int, list[int]] = defaultdict(list)
+        for link in structure.flagship_links:
+            if link.action_id in by_id:
+                served[link.flagship_project_id].append(by_id[link.action_id])
+                if link.flagship_project_id in by_id:
+                    serving[link.action_id].append(link.flagship_project_id)
+        return cls(
+            by_id,
+            {t.code: t for t in structure.trackables},
+            children,
+            rolled,
+            served,
+            serving,
+            ancestors,
+            (
+                tuple((e.id, e.code) for e in structure.engagements),
+                tuple((a.id, a.code, a.engagement_id) for a in structure.axes),
+                tuple(
+                    (t.id, t.kind, t.code, t.parent_id, t.axis_id, t.engagement_id)
+                    for t in structure.trackables
+                ),
+                frozenset(structure.flagship_links),
+            ),
+        )
+
+
+class _Progress:
+    """The progress figures of the roll-up rules (module docstring) over ``rows``' progress."""
+
+    def __init__(self, shape: Shape, progress: dict[int, tuple[int, float]]) -> None:
+        self.shape = shape
+        self.progress = progress
+
+    def own(self, t: TrackableRow) -> float | None:
+        return self.progress[t.id][1] if t.id in self.progress else None
+
+    def current(self, t: TrackableRow) -> float:
+        value = self.own(t)
+        children = self.shape.children.get(t.id)
+        if value is None and children:
             value = weighted_mean(
-                (own(c) or 0.0, c.weight) for c in children[t.id] if c.status != Status.abandoned
+                (self.own(c) or 0.0, c.weight) for c in children if c.status != Status.abandoned
             )
         return value or 0.0
 
-    top_actions = [
-        t
-        for t in rows.trackables
-        if t.kind == TrackableKind.action and t.parent_id is None and t.axis_id in live_axes
-    ]
-    axis_actions: dict[int, list[TrackableRow]] = defaultdict(list)
-    engagement_actions: dict[int, list[TrackableRow]] = defaultdict(list)
-    for action in top_actions:
-        assert action.axis_id is not None
-        axis_actions[action.axis_id].append(action)
-        engagement_actions[live_axes[action.axis_id].engagement_id].append(action)
-    served: dict[int, list[TrackableRow]] = defaultdict(list)
-    for link in rows.flagship_links:
-        if link.action_id in by_id:
-            served[link.flagship_project_id].append(by_id[link.action_id])
+    def of(self, actions: Sequence[TrackableRow]) -> float | None:
+        return weighted_mean(
+            (self.current(a), a.weight) for a in actions if a.status != Status.abandoned
+        )
+
+
+def _rollup_of(
+    rows: TreeRows, shape: Shape, trajectories: TrajectoryCounts
+) -> Callable[[str], Rollup]:
+    """The roll-up of a node code (the plan, an engagement, an axis, a flagship project)."""
+    figures = _Progress(shape, rows.progress)
     no_indicator: dict[Trajectory, int] = {}
 
-    def rollup(actions: Sequence[TrackableRow], code: str, progress: float | None = None) -> Rollup:
-        counted = [a for a in actions if a.status != Status.abandoned]
-        if progress is None:
-            progress = weighted_mean((current(a), a.weight) for a in counted)
+    def rollup(code: str) -> Rollup:
+        project = shape.by_code.get(code)
+        if project is not None:  # a flagship project: its own progress, else its actions'
+            actions = shape.served.get(project.id, [])
+            progress = figures.own(project)
+        else:
+            actions, progress = shape.rolled.get(code, []), None
         # Built from values of the right types: no validation needed (thousands of nodes).
         return Rollup.model_construct(
-            progress=progress,
+            progress=figures.of(actions) if progress is None else progress,
             status_counts=counts_by(Status, (a.status for a in actions)),
             trajectory_counts=trajectories.get(code, no_indicator),
         )
 
-    result = Rollups()
-    result.by_code[PLAN] = rollup(top_actions, PLAN)
-    for engagement in rows.engagements:
-        assert engagement.id is not None
-        result.by_code[engagement.code] = rollup(
-            engagement_actions.get(engagement.id, []), engagement.code
-        )
-    for axis in rows.axes:
-        assert axis.id is not None
-        result.by_code[axis.code] = rollup(axis_actions.get(axis.id, []), axis.code)
-    for t in rows.trackables:
+    return rollup
+
+
+def compute(rows: TreeRows, trajectories: TrajectoryCounts, shape: Shape | None = None) -> Rollups:
+    """Every roll-up, from ``rows`` (whose ``Shape`` it is, if given) and the indicators'
+    ``trajectory_counts`` (no query)."""
+    rollup = _rollup_of(rows, shape or Shape.of(rows), trajectories)
+    codes = [PLAN, *(e.code for e in rows.engagements), *(a.code for a in rows.axes)]
+    codes += [t.code for t in rows.trackables if t.kind == TrackableKind.flagship_project]
+    return Rollups({code: rollup(code) for code in codes})
+
+
+def changed(before: dict[int, tuple[int, float]], after: dict[int, tuple[int, float]]) -> set[int]:
+    """The trackables whose latest progress differs between the two."""
+    if before is after:
+        return set()
+    return {t for t in before.keys() | after.keys() if before.get(t) != after.get(t)}
+
+
+@dataclass(frozen=True)
+class Computed:
+    """Roll-ups and what they were computed from."""
+
+    shape: Shape
+    trajectories: TrajectoryCounts
+    rows: TreeRows
+    rollups: Rollups
+
+
+def recompute(
+    rows: TreeRows, shape: Shape, trajectories: TrajectoryCounts, last: Computed
+) -> Rollups:
+    """``compute``, from ``last`` computed on the same skeleton (``Shape.skeleton``): only the
+    roll-ups that a change enters are computed again — those over a trackable whose progress,
+    status or weight changed (its axis, engagement and the plan, the flagship projects serving
+    it or its parent, a flagship project's own), and those whose trajectory counts changed —,
+    by the same rules in the same order (so the same floats as ``compute``); every other one is
+    ``last``'s very object. ``last.rollups`` itself when none changes."""
+    moved = changed(last.rows.progress, rows.progress)
+    if rows.trackables is not last.rows.trackables:
+        pairs = zip(last.rows.trackables, rows.trackables, strict=True)
+        moved |= {b.id for a, b in pairs if (a.status, a.weight) != (b.status, b.weight)}
+    previous = last.rollups
+    touched: set[str] = set()
+    for t_id in moved:
+        t = shape.by_id.get(t_id)
+        if t is None:
+            continue  # not in the live tree
         if t.kind == TrackableKind.flagship_project:
-            result.by_code[t.code] = rollup(served.get(t.id, []), t.code, own(t))
-    return result
+            touched.add(t.code)
+            continue
+        for action_id in (t.id, t.parent_id):
+            if action_id is not None:
+                touched.update(shape.by_id[f].code for f in shape.serving.get(action_id, []))
+        top = shape.by_id.get(t.parent_id) if t.parent_id is not None else t
+        if top is not None and top.parent_id is None and top.code in shape.ancestors:
+            touched.update((PLAN, *shape.ancestors[top.code]))
+    if trajectories is not last.trajectories:
+        touched.update(
+            code
+            for code in previous.by_code
+            if trajectories.get(code, {}) != last.trajectories.get(code, {})
+        )
+    touched &= previous.by_code.keys()
+    if not touched:
+        return previous
+    rollup = _rollup_of(rows, shape, trajectories)
+    return Rollups(
+        {code: rollup(code) if code in touched else r for code, r in previous.by_code.items()}
+    )
 
 
 def compute_all(session: Session, year: int | None = None) -> Rollups:
@@ -308,4 +435,9 @@ def counts_by(kind: type[E], values: Iterable[E]) -> dict[E, int]:
     """How many of each, in the order the enum lists them (not the order rows came in), so that
     the same data always gives the same bytes."""
     counted = Counter(values)
-    return {member: counted[member] for member in kind if counted[member]}
+    return {member: counted[member] for member in _members(kind) if member in counted}
+
+
+@cache
+def _members(kind: type[E]) -> tuple[E, ...]:
+    return tuple(kind)  # iterating an enum class is slow, and counts_by runs for every node

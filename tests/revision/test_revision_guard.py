@@ -166,8 +166,9 @@ def test_the_same_writes_with_their_audit_entries_commit(engine: Engine, kind: s
     assert count(engine, model, col(model.id) == row_id) == 1  # type: ignore[attr-defined]
     revision_after, structure_after = stamps(engine)
     assert revision_after == revision_before + 1
-    # Only progress keeps the structure stamp (and the audit trail tells the tree what moved).
-    assert structure_after == structure_before + (kind != "progress report")
+    # Only progress and milestones keep the structure stamp (the audit trail tells the tree
+    # what moved; nothing the structure stamp keeps reads milestones).
+    assert structure_after == structure_before + (kind not in ("progress report", "milestone"))
 
 
 # --- Core statements: only once the revision is taken ------------------------------------------
@@ -280,7 +281,7 @@ def test_the_services_keep_the_contract(client: TestClient, keys: Any, engine: E
     calls: list[tuple[str, str, Any, str, bool]] = [
         ("PUT", report, {"progress": 20}, keys.admin, False),
         ("PUT", report, {"progress": 30}, keys.admin, False),
-        ("POST", f"/api/v1/actions/{ENV_ACTION}/milestones", {"title": "Étude"}, keys.env, True),
+        ("POST", f"/api/v1/actions/{ENV_ACTION}/milestones", {"title": "Étude"}, keys.env, False),
         ("PUT", f"/api/v1/indicators/{ENERGY}/values/2025", {"value": 14.5}, keys.env, True),
         # A campaign, then a report pending validation (a draft, submitted): none of the tree.
         ("POST", "/api/v1/campaigns", {"year": 2025, "deadline": "2026-03-31"}, keys.admin, True),
