@@ -10,15 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, distinct, func
 from sqlmodel import Session, col, select
 
+from app.indicators.trajectory import Point
 from app.models import Commune, Trackable, TrackableCommune, TrackableKind
 from app.models.indicators import Indicator, IndicatorValue
 from app.reference import reference
-
-
-@dataclass(frozen=True)
-class LatestValue:
-    year: int
-    value: float
 
 
 @dataclass(frozen=True)
@@ -27,7 +22,7 @@ class CommuneIndicator:
     name: str
     unit: str
     decimals: int
-    latest: LatestValue
+    latest: Point
 
 
 @dataclass(frozen=True)
@@ -71,12 +66,12 @@ def mapped_indicators(*, session: Session) -> list[Indicator]:
     )
 
 
-def _latest(rows: Sequence[tuple[str, int, float]]) -> dict[str, LatestValue]:
+def _latest(rows: Sequence[tuple[str, int, float]]) -> dict[str, Point]:
     """The last value of each key, from rows ordered by year."""
-    return {key: LatestValue(year=year, value=value) for key, year, value in rows}
+    return {key: Point(year, value) for key, year, value in rows}
 
 
-def latest_by_commune(*, session: Session, indicator: Indicator) -> dict[str, LatestValue]:
+def latest_by_commune(*, session: Session, indicator: Indicator) -> dict[str, Point]:
     """One query: the most recent value of ``indicator`` for each commune that has one."""
     rows = session.execute(
         select(col(IndicatorValue.commune), col(IndicatorValue.year), col(IndicatorValue.value))
@@ -122,7 +117,7 @@ def commune_detail(*, session: Session, insee_code: str) -> CommuneDetail:
             name=indicator.name,
             unit=indicator.unit,
             decimals=indicator.decimals,
-            latest=LatestValue(year=year, value=value),
+            latest=Point(year, value),
         )
     return CommuneDetail(
         commune=commune,
