@@ -417,6 +417,8 @@ def import_progress(
     dry_run: Annotated[bool, typer.Option(help="Validate and report, write nothing")] = False,
 ) -> None:
     """Import yearly progress reports from a CSV file, all or nothing, as the `cli` admin."""
+    from app.campaigns import upload
+
     settings = get_settings()
     actor = tokens.Actor(name="cli", role=Role.admin)
     try:
@@ -432,7 +434,7 @@ def import_progress(
         with Progress(console=err_console, transient=True) as bar:
             task = bar.add_task(f"Importing {file.name}", total=max(rows, 1))
             with database_scope(settings.database_url) as session:
-                report = imports.run(
+                report = upload.publish(
                     session=session,
                     actor=actor,
                     source=source,

@@ -14,15 +14,20 @@ of the public change feed and histories: app.audit.changes):
   are written, and the pending row is deleted.
 
 An editor's API write of a yearly report (PUT or PATCH) is filed here as submitted
-(``file_report``); an admin's is published directly (app.trackables.progress).
+(``file_report``); an admin's is published directly (app.trackables.progress) and ends the
+pending report of that trackable and year, if any (``supersede``): the admin's report is the
+year's, and what was pending stays readable in the audit trail.
 """
 
+from collections.abc import Collection
 from typing import Any
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
 from app import revision
 from app.audit import audit
+from app.audit.audit import Change
 from app.auth.tokens import Actor
 from app.campaigns import campaigns
 from app.core.errors import (
@@ -451,3 +456,38 @@ def file_report(
         if_match = None
     fields |= {"saved_by": actor.name, "saved_at": utcnow()}
     return _write(session, actor, trackable, year, row, fields, if_match, submit=True)
+
+
+def supersede(*, session: Session, actor: Actor, keys: Collection[tuple[int, int]]) -> int:
+    """End the pending reports of ``keys`` (trackable id, year) that an admin has just published
+    directly (an API write, an import): each is deleted, its content recorded in the audit trail
+    (a deletion). Returns how many; three statements whatever the number of keys."""
+    if not keys:
+        return 0
+    wanted = set(keys)
+    found = [
+        (row, code)
+        for row, code in session.exec(
+            select(PendingReport, Trackable.code)
+            .join(Trackable, col(Trackable.id) == col(PendingReport.trackable_id))
+            .where(col(PendingReport.trackable_id).in_({tid for tid, _ in wanted}))
+            .where(col(PendingReport.year).in_({year for _, year in wanted}))
+        )
+        if (row.trackable_id, row.year) in wanted
+    ]
+    if not found:
+        return 0
+    audit.record_all(
+        session,
+        actor,
+        [
+            Change(PENDING_REPORT_ENTITY, f"{code}/{row.year}", audit_snapshot(row), None)
+            for row, code in found
+        ],
+    )
+    session.execute(
+        delete(PendingReport).where(col(PendingReport.id).in_([row.id for row, _ in found]))
+    )
+    for row, _ in found:
+        session.expunge(row)
+    return len(found)

@@ -5,6 +5,9 @@
   changed since the download saved as a **draft** (an admin's too: the admin reviews, submits and
   validates them as any draft; an admin's token import publishes directly). Every row must be of
   year Y; rows left as they were downloaded are read past (``skipped``).
+- An admin's import (the API with an admin token, ``boussole import-progress``): ``publish``,
+  every row published at once (app.trackables.imports.publish), each ending the pending report of
+  its trackable and year if there was one (app.campaigns.pending.supersede).
 - An editor token's import (``POST /api/v1/progress/import``, app.campaigns.routes.imports):
   each row filed as **submitted**, within the open campaign of its year only.
 
@@ -18,8 +21,9 @@ report keeps its milestones and indicator values: the file holds the report's ow
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
@@ -33,6 +37,8 @@ from app.core.errors import ConflictError
 from app.models import Campaign, PendingReport, ReportState, Status
 from app.models.base import utcnow
 from app.models.campaigns import PENDING_REPORT_ENTITY
+from app.models.imports import ImportReport
+from app.trackables import imports
 from app.trackables.import_refusals import CAMPAIGN_CLOSED, INVALID_ROW
 from app.trackables.import_rows import BUDGET_COLUMNS, Parsed, ParsedRow, YearCheck
 
@@ -47,6 +53,37 @@ class Filed:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+
+
+def publish(
+    *,
+    session: Session,
+    actor: Actor,
+    source: IO[bytes] | bytes,
+    dry_run: bool,
+    max_problems: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """An admin's import: validate everything, then publish every row or none (bulk statements,
+    one transaction). Refused with the first ``max_problems`` problems of the file."""
+    parsed, trackables = imports.check(
+        session=session, actor=actor, source=source, max_problems=max_problems
+    )
+    refused = imports.refusal(parsed, actor, f"Le jeton « {actor.name} »")
+    if refused is not None:
+        raise refused
+    report = imports.publish(
+        session=session,
+        actor=actor,
+        rows=parsed.rows,
+        trackables=trackables,
+        dry_run=dry_run,
+        on_progress=on_progress,
+    )
+    if not dry_run:
+        keys = {(trackables[row.trackable_code].id, row.year) for row in parsed.rows}
+        pending.supersede(session=session, actor=actor, keys=keys)
+    return report
 
 
 def page_year(year: int) -> YearCheck:

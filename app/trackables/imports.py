@@ -4,8 +4,9 @@
 ``parse`` (app.trackables.import_rows) reads rows and a list of problems from a binary file (or
 bytes) — it never raises. ``check`` checks them against the database and the caller's scope, in
 the same pass as the values; ``refusal`` is the error that refuses a file with problems;
-``publish`` writes every row as a published report, in bulk (an admin's import: ``run``, which
-does all three). An editor's import is filed as pending reports instead (app.campaigns.upload).
+``publish`` writes every row as a published report, in bulk (an admin's import:
+app.campaigns.upload.publish does all three, and ends the pending reports the rows replace). An
+editor's import is filed as pending reports instead (app.campaigns.upload.file).
 
 Reading stops once more than ``max_problems`` problems are found: a file of bad rows costs the
 reading of its first bad rows, not of all of them.
@@ -105,33 +106,6 @@ def refusal(parsed: Parsed, actor: Actor, who: str) -> BoussoleError | None:
     if kinds == {CAMPAIGN_CLOSED} and not parsed.truncated:
         return ImportConflictError(parsed.errors)
     return ImportRefusedError(parsed.errors, truncated=parsed.truncated)
-
-
-def run(
-    *,
-    session: Session,
-    actor: Actor,
-    source: IO[bytes] | bytes,
-    dry_run: bool,
-    max_problems: int,
-    on_progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Validate everything, then write every row or none (bulk statements, one transaction).
-    Refused (``refusal``) with the first ``max_problems`` problems of the file."""
-    parsed, trackables = check(
-        session=session, actor=actor, source=source, max_problems=max_problems
-    )
-    refused = refusal(parsed, actor, f"Le jeton « {actor.name} »")
-    if refused is not None:
-        raise refused
-    return publish(
-        session=session,
-        actor=actor,
-        rows=parsed.rows,
-        trackables=trackables,
-        dry_run=dry_run,
-        on_progress=on_progress,
-    )
 
 
 def publish(

@@ -18,7 +18,6 @@ campaign of that year (409 otherwise, nothing written). A refused form is drawn 
 each message next to its field and in the summary at the top.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -27,7 +26,7 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from app.api.deps import SessionDep
+from app.api.deps import OffsetQuery, SessionDep
 from app.auth.sessions import SignedIn
 from app.campaigns import campaigns, pending
 from app.core.errors import (
@@ -47,12 +46,13 @@ from app.web.reporting_form import Entered, FieldErrors, IndicatorInfo
 from app.web.reporting_scope import (
     KIND_LABELS,
     NO_LEAD,
+    PAGE_SIZE,
     find_trackable,
     indicator_infos,
     lines,
     scope,
 )
-from app.web.routes import WebRoute, load_plan, page
+from app.web.routes import Pages, WebRoute, load_plan, page
 from app.web.signed_in import (
     NO_STORE,
     PAGE_DEPENDENCIES,
@@ -103,6 +103,7 @@ def _list_page(
     person: SignedIn,
     direction: str | None,
     *,
+    offset: int = 0,
     done: str | None = None,
     refused: str | None = None,
     status_code: int = 200,
@@ -122,16 +123,14 @@ def _list_page(
         "refused": refused,
     }
     if campaign is not None:
-        found = scope(session, person, direction)
-        led, contributed = lines(session, found, campaign.year)
-        counts: dict[ReportState, int] = defaultdict(int)
-        for item in led:
-            counts[item.state] += 1
+        found = lines(session, scope(session, person, direction), campaign.year, offset=offset)
+        query = [(k, v) for k, v in request.query_params.multi_items() if k in ("direction",)]
         context |= {
-            "led": led,
-            "contributed": contributed,
-            "counts": [(s, counts[s]) for s in ReportState if counts[s]],
-            "drafts": sum(item.submittable for item in led),
+            "led": found.led,
+            "contributed": found.contributed,
+            "counts": [(s, found.counts[s]) for s in ReportState if found.counts[s]],
+            "drafts": found.drafts,
+            "pages": Pages.of(request, query, offset=offset, size=PAGE_SIZE, total=found.total),
         }
     return page(
         request,
@@ -151,13 +150,15 @@ def my_actions(
     direction: DirectionQuery = None,
     fait: DoneQuery = None,
     bilan: CodeQuery = None,
+    offset: OffsetQuery = 0,
 ) -> Response:
     done = DONE.get(fait or "")
     if done is not None and "{subject}" in done:
         # The code is named only if it is one of the person's: never text from the address.
         known = bilan is not None and _known_code(session, person, bilan)
         done = done.format(subject=bilan) if known else None
-    return _list_page(request, session, person, direction if person.is_admin else None, done=done)
+    filtered = direction if person.is_admin else None
+    return _list_page(request, session, person, filtered, offset=offset, done=done)
 
 
 def _known_code(session: Session, person: SignedIn, code: str) -> bool:

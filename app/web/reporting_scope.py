@@ -138,18 +138,42 @@ def scope(session: Session, person: SignedIn, direction: str | None) -> Scope:
     return Scope(_by_code(led), _by_code(contributed), leads)
 
 
-def lines(session: Session, found: Scope, year: int) -> tuple[list[Line], list[Line]]:
-    """The lines of the led trackables (their state, their pending report, what they lack) and
-    of the contributed ones (their state only): a fixed number of queries."""
+#: The led trackables shown on a page of "Mes actions" (an admin sees thousands at a large scale).
+PAGE_SIZE = 50
+
+
+@dataclass
+class Lines:
+    """A page of "Mes actions": its led trackables' lines (their state, their pending report,
+    what they lack), the contributed ones' (their state only), and counts over every led one."""
+
+    led: list[Line]
+    contributed: list[Line]
+    counts: dict[ReportState, int]
+    total: int  # led trackables, on every page
+
+    @property
+    def drafts(self) -> int:
+        """Drafts and reports sent back, on every page: what "Transmettre tous" would submit."""
+        return self.counts[ReportState.draft] + self.counts[ReportState.sent_back]
+
+
+def lines(session: Session, found: Scope, year: int, *, offset: int = 0) -> Lines:
+    """The lines of ``PAGE_SIZE`` led trackables from ``offset``, and of the contributed ones:
+    a fixed number of queries whatever their number."""
     ids = [t.id for t in [*found.led, *found.contributed] if t.id is not None]
     states = campaigns.states(session, year, ids)
+    counts: dict[ReportState, int] = defaultdict(int)
+    for t in found.led:
+        counts[states.get(t.id or 0, ReportState.to_do)] += 1
+    shown = found.led[offset : offset + PAGE_SIZE]
     rows = {
         row.trackable_id: row
         for row, _ in pending.get_all(
-            session=session, year=year, trackable_ids=[t.id for t in found.led if t.id]
+            session=session, year=year, trackable_ids=[t.id for t in shown if t.id]
         )
     }
-    infos = indicator_infos(session) if found.led else {}
+    infos = indicator_infos(session) if shown else {}
 
     def line(t: Trackable, *, own: bool) -> Line:
         assert t.id is not None
@@ -158,7 +182,9 @@ def lines(session: Session, found: Scope, year: int) -> tuple[list[Line], list[L
         lacks = missing(state, row, infos.get(t.id, []), year) if own else []
         return Line(t, found.leads.get(t.id), state, row, lacks)
 
-    return (
-        [line(t, own=True) for t in found.led],
-        [line(t, own=False) for t in found.contributed],
+    return Lines(
+        led=[line(t, own=True) for t in shown],
+        contributed=[line(t, own=False) for t in found.contributed],
+        counts=counts,
+        total=len(found.led),
     )

@@ -315,6 +315,35 @@ def engagement_page(code: str, request: Request, session: SessionDep) -> Respons
     )
 
 
+@dataclass(frozen=True)
+class Pages:
+    """Where a page of a long list stands, and the links to the pages around it (the macro
+    ``pagination``)."""
+
+    number: int
+    count: int
+    previous_href: str | None
+    next_href: str | None
+
+    @classmethod
+    def of(
+        cls, request: Request, query: list[tuple[str, str]], *, offset: int, size: int, total: int
+    ) -> "Pages":
+        """The page of ``size`` items from ``offset`` among ``total``; its links keep ``query``
+        (the address's parameters other than ``offset``)."""
+
+        def href(new_offset: int) -> str:
+            params = query + ([("offset", str(new_offset))] if new_offset else [])
+            return request.url.path + (f"?{urlencode(params)}" if params else "")
+
+        return cls(
+            number=offset // size + 1,
+            count=max((total + size - 1) // size, 1),
+            previous_href=href(max(offset - size, 0)) if offset > 0 else None,
+            next_href=href(offset + size) if offset + size < total else None,
+        )
+
+
 @router.get("/actions", name="web_actions")
 def actions_page(
     request: Request,
@@ -328,13 +357,6 @@ def actions_page(
     )
     tree = tree_service.get(session=session)
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
-
-    def page_href(new_offset: int) -> str:
-        params = query + ([("offset", str(new_offset))] if new_offset else [])
-        return request.url.path + (f"?{urlencode(params)}" if params else "")
-
-    previous_href = page_href(max(offset - limit, 0)) if offset > 0 else None
-    next_href = page_href(offset + limit) if offset + limit < total else None
     return page(
         request,
         "actions.html",
@@ -344,11 +366,7 @@ def actions_page(
         items=items,
         total=total,
         limit=limit,
-        offset=offset,
-        page_number=offset // limit + 1,
-        page_count=max((total + limit - 1) // limit, 1),
-        previous_href=previous_href,
-        next_href=next_href,
+        pages=Pages.of(request, query, offset=offset, size=limit, total=total),
         filters=filters,
         filtered=any(k not in ("sort", "limit") for k, _ in query),
         tree=tree,

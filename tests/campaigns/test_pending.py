@@ -429,3 +429,74 @@ def test_validation_publishes_a_milestone_deleted_meanwhile_as_a_new_one(
         assert rows[0].id != scene.milestone
         assert session.get(Trackable, action.id).status == "completed"  # type: ignore[union-attr]
         assert session.exec(select(IndicatorValue)).all() == []
+
+
+def test_an_admin_s_direct_publication_ends_the_year_s_pending_report(
+    client: TestClient, scene: Scene
+) -> None:
+    """An admin's PUT, or an admin's import, of a year's report is that year's report: the
+    editors' draft or submitted report of the same trackable and year is ended (deleted, its
+    content in the audit trail), so that "Mes actions" shows it validated and no later
+    validation can put the older content back. Other years and trackables keep theirs."""
+    open_campaign(client, scene)
+    draft = client.put(
+        pending_url(scene), json=report_body(comment="Brouillon ENV"), headers=scene.env
+    )
+    assert draft.status_code == 201, draft.text
+    flagship = client.put(
+        pending_url(scene, scene.flagship), json=report_body(), headers=scene.env
+    )
+    assert flagship.status_code == 201, flagship.text
+    assert client.post(f"{pending_url(scene, scene.flagship)}/submit", headers=scene.env)
+    kept = client.put(pending_url(scene, scene.dev_action), json=report_body(), headers=scene.dev)
+    assert kept.status_code == 201, kept.text
+
+    published = client.put(
+        f"/api/v1/actions/{scene.action}/progress/2025",
+        json={"progress": 70, "status": "in_progress", "comment": "Par l'équipe de pilotage"},
+        headers=scene.admin,
+    )
+    assert published.status_code == 201, published.text
+    assert problem(client.get(pending_url(scene), headers=scene.admin), 404)
+    states = {
+        line["trackable_code"]: line["state"]
+        for line in client.get("/api/v1/pending-reports?year=2025", headers=scene.admin).json()[
+            "items"
+        ]
+    }
+    assert states == {scene.flagship: "submitted", scene.dev_action: "draft"}
+    ended = [step for step in audit_steps(scene) if step[0] == f"{scene.action}/2025"]
+    assert ended[-1] == (f"{scene.action}/2025", "delete", None, "admin")
+    with make.session_on(scene.url) as session:
+        entry = session.exec(
+            select(AuditEntry)
+            .where(col(AuditEntry.entity) == PENDING_REPORT_ENTITY)
+            .order_by(col(AuditEntry.id).desc())
+        ).first()
+        assert entry is not None and entry.before is not None
+        assert (entry.before["comment"], entry.before["state"]) == ("Brouillon ENV", "draft")
+
+    # An admin's import of the flagship project's 2025 (and of the DEV action's 2024): the
+    # submitted report of the flagship project is ended, the DEV draft of 2025 is kept.
+    body = (
+        "trackable_code;year;progress;status\n"
+        f"{scene.flagship};2025;55;En cours\n"
+        f"{scene.dev_action};2024;10;En cours\n"
+    )
+    dry = client.post(
+        "/api/v1/progress/import?dry_run=true",
+        content=body.encode(),
+        headers={**scene.admin, "Content-Type": "text/csv"},
+    )
+    assert dry.status_code == 200, dry.text
+    assert client.get(pending_url(scene, scene.flagship), headers=scene.admin).status_code == 200
+    imported = client.post(
+        "/api/v1/progress/import",
+        content=body.encode(),
+        headers={**scene.admin, "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    assert problem(client.get(pending_url(scene, scene.flagship), headers=scene.admin), 404)
+    assert client.get(pending_url(scene, scene.dev_action), headers=scene.dev).status_code == 200
+    public = client.get(f"/api/v1/flagship-projects/{scene.flagship}/progress/2025").json()
+    assert public["progress"] == 55

@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from app.campaigns import campaigns, pending
+from app.core.text import natural_key
 from app.models import AuditEntry, PendingReport, ReportState, Status, Trackable
 from app.models.campaigns import PendingReportInput
+from app.web.reporting_scope import NO_LEAD, PAGE_SIZE
 from tests import factories as make
 from tests.admin.conftest import field_error, page_text
 from tests.conftest import count_queries
@@ -100,7 +102,9 @@ def test_mes_actions_lists_what_the_directorates_lead_and_contribute_to(
 def test_an_admin_sees_every_trackable_and_filters_by_directorate(
     admin: TestClient, known: Codes
 ) -> None:
-    everything = page_text(admin.get("/mes-actions"))
+    everything = page_text(admin.get("/mes-actions")) + page_text(
+        admin.get("/mes-actions", params={"offset": PAGE_SIZE})
+    )
     assert known.action in everything and known.dev_action in everything
     assert "E1.1.1" in everything  # the seeded plan too
     dev = page_text(admin.get("/mes-actions", params={"direction": "DEV"}))
@@ -542,3 +546,41 @@ def test_a_report_validated_meanwhile_shows_the_published_one(
     assert "(état : Validé)" in page_text(refused)
     assert form_values(refused.text, path)["version"] == "0"  # a new draft over the published one
     assert snapshot(db_url) == before
+
+
+def test_mes_actions_pages_a_long_list_with_counts_over_all_of_it(
+    admin: TestClient, db_url: str
+) -> None:
+    """The admin sees every expected trackable, ``PAGE_SIZE`` to a page, in code order; the
+    state counts count every page; the links keep the directorate's filter; the second page
+    reads as many queries as the first."""
+    with session_on(db_url) as session:
+        expected = [
+            t.code for t in sorted(campaigns.expected(session), key=lambda t: natural_key(t.code))
+        ]
+    assert len(expected) > PAGE_SIZE  # the seeded plan and the data of reporting_data
+    code_cells = re.compile(r'<td class="code">([^<]+)</td>')
+    first = admin.get("/mes-actions")
+    assert code_cells.findall(first.text) == expected[:PAGE_SIZE]
+    pages = -(-len(expected) // PAGE_SIZE)
+    assert f"Bilans 2025, par code, page 1 sur {pages}" in page_text(first)
+    counts = re.findall(r'badge--state-[a-z_]+">[^<]+</span> <span class="count">(\d+)', first.text)
+    assert sum(int(n) for n in counts) == len(expected)
+    found = re.search(r'href="([^"]+)" rel="next"', first.text)
+    assert found is not None and html.unescape(found.group(1)) == f"/mes-actions?offset={PAGE_SIZE}"
+    second = admin.get(f"/mes-actions?offset={PAGE_SIZE}")
+    assert code_cells.findall(second.text) == expected[PAGE_SIZE : 2 * PAGE_SIZE]
+    assert 'href="/mes-actions" rel="prev"' in second.text
+    assert count_queries(admin, f"/mes-actions?offset={PAGE_SIZE}") == count_queries(
+        admin, "/mes-actions"
+    )
+    # Past the end: a page that says it is empty, never an error; a bad offset: 422.
+    beyond = admin.get("/mes-actions", params={"offset": 100 * PAGE_SIZE})
+    assert beyond.status_code == 200
+    assert "Aucune action ni aucun projet phare pour ce filtre." in page_text(beyond)
+    assert admin.get("/mes-actions", params={"offset": -1}).status_code == 422
+    # The filter is kept by the links (the seeded plan's trackables are led by nobody here).
+    unled = admin.get("/mes-actions", params={"direction": NO_LEAD})
+    found = re.search(r'href="([^"]+)" rel="next"', unled.text)
+    assert found is not None
+    assert html.unescape(found.group(1)) == f"/mes-actions?direction={NO_LEAD}&offset={PAGE_SIZE}"

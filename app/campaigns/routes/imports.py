@@ -1,5 +1,5 @@
 """``POST /api/v1/progress/import``: yearly reports from a file (CSV, XLSX or ODS), all or
-nothing. An admin token's import publishes them (app.trackables.imports.run, as the command line's
+nothing. An admin token's import publishes them (app.campaigns.upload.publish, as the command line's
 `boussole import-progress`); an editor token's files them as pending reports, submitted, within
 the open campaign of their year (app.campaigns.upload), answered 202.
 
@@ -322,7 +322,7 @@ def import_progress(
     ] = False,
 ) -> ImportReport:
     if actor.is_admin:
-        return imports.run(
+        return upload.publish(
             session=session,
             actor=actor,
             source=upload_file,

@@ -83,8 +83,8 @@ def _write_report(
     if_match: int | None,
     response: Response,
 ) -> Any:
-    """A PUT or a PATCH of a yearly report: published, then the status rule (admins); filed as
-    a pending report (editors)."""
+    """A PUT or a PATCH of a yearly report: published, then the status rule, and the year's
+    pending report ended (admins); filed as a pending report (editors)."""
     trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
     if not actor.is_admin:
         row = pending.file_report(
@@ -102,6 +102,7 @@ def _write_report(
         session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
     )
     writes.follow_report(session=session, actor=actor, trackable=trackable, report=report)
+    pending.supersede(session=session, actor=actor, keys=[(report.trackable_id, year)])
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["ETag"] = version_etag(report.version)
     return progress.public(report)
