@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from app.audit import audit
@@ -77,13 +78,17 @@ def load(
             )
         ).all()
     )
+    # Targets and links as plain rows: an ORM object each would cost more than the rest of the
+    # load (the tree's trajectory counts read every indicator's).
     targets: dict[int, list[Point]] = defaultdict(list)
-    for target in session.exec(
-        select(IndicatorTarget)
+    for indicator_id, year, value in session.execute(
+        select(
+            col(IndicatorTarget.indicator_id), col(IndicatorTarget.year), col(IndicatorTarget.value)
+        )
         .where(col(IndicatorTarget.indicator_id).in_(ids))
         .order_by(col(IndicatorTarget.year))
     ):
-        targets[target.indicator_id].append(Point(target.year, target.value))
+        targets[indicator_id].append(Point(year, value))
     newest = (
         select(
             col(IndicatorValue.indicator_id).label("indicator_id"),
@@ -113,17 +118,31 @@ def load(
         ).all()
     }
     links: dict[int, list[LinkTarget]] = defaultdict(list)
-    for link, t_code, a_code, e_code in session.execute(
-        select(IndicatorLink, Trackable.code, Axis.code, Engagement.code)
+    for (
+        indicator_id,
+        trackable_id,
+        axis_id,
+        engagement_id,
+        t_code,
+        a_code,
+        e_code,
+    ) in session.execute(
+        sa_select(
+            col(IndicatorLink.indicator_id),
+            col(IndicatorLink.trackable_id),
+            col(IndicatorLink.axis_id),
+            col(IndicatorLink.engagement_id),
+            col(Trackable.code),
+            col(Axis.code),
+            col(Engagement.code),
+        )
         .outerjoin(Trackable, col(Trackable.id) == col(IndicatorLink.trackable_id))
         .outerjoin(Axis, col(Axis.id) == col(IndicatorLink.axis_id))
         .outerjoin(Engagement, col(Engagement.id) == col(IndicatorLink.engagement_id))
         .where(col(IndicatorLink.indicator_id).in_(ids))
     ).all():
-        links[link.indicator_id].append(
-            LinkTarget(
-                link.trackable_id, link.axis_id, link.engagement_id, t_code or a_code or e_code
-            )
+        links[indicator_id].append(
+            LinkTarget(trackable_id, axis_id, engagement_id, t_code or a_code or e_code)
         )
     return Loaded(indicators, lead_codes, targets, latest, links)
 
