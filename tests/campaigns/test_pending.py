@@ -443,9 +443,7 @@ def test_an_admin_s_direct_publication_ends_the_year_s_pending_report(
         pending_url(scene), json=report_body(comment="Brouillon ENV"), headers=scene.env
     )
     assert draft.status_code == 201, draft.text
-    flagship = client.put(
-        pending_url(scene, scene.flagship), json=report_body(), headers=scene.env
-    )
+    flagship = client.put(pending_url(scene, scene.flagship), json=report_body(), headers=scene.env)
     assert flagship.status_code == 201, flagship.text
     assert client.post(f"{pending_url(scene, scene.flagship)}/submit", headers=scene.env)
     kept = client.put(pending_url(scene, scene.dev_action), json=report_body(), headers=scene.dev)
