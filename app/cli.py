@@ -1,37 +1,45 @@
-"""The ``boussole`` command line."""
+"""The ``boussole`` command line.
+
+Only what the commands' signatures and the sub-commands need is imported here: each command
+imports the modules of its work in its body, so that a command pays at start-up only for the
+libraries it uses (``boussole seed`` loads neither WeasyPrint, frictionless, openpyxl, alembic,
+uvicorn nor the web pages; tests/tooling/test_cli_startup.py)."""
+
+import gc
+
+from app.core.runtime import tune_garbage_collector
+
+# Before the imports below (hence E402 for this file in pyproject.toml): with Python's thresholds,
+# the collector walks the objects of the modules as they load, a fifth of the start-up.
+tune_garbage_collector()
 
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from app import opendata
-from app.accounts import machine_tokens
-from app.auth import tokens
-from app.bilan import bilan as bilan_service
-from app.bilan import workbook as bilan_workbook
-from app.core import files, migrations
 from app.core.config import get_settings
 from app.core.db import database_scope, engine_scope, session_scope
 from app.core.errors import BoussoleError
 from app.core.failures import FailuresInOneLine
-from app.core.runtime import tune_garbage_collector
-from app.models import Role
-from app.models.bilan import Bilan
-from app.tooling import backup as backup_service
 from app.tooling import demo as demo_service
 from app.tooling import organisation
-from app.tooling import seed as seed_service
 from app.tooling.campaign_commands import campaign_app
-from app.tooling.users import DirectoratesOption, RoleOption, user_app
-from app.trackables import imports
+from app.tooling.token_commands import token_app
+from app.tooling.users import user_app
+
+if TYPE_CHECKING:
+    from app.models.bilan import Bilan
+
+# What the imports made lives as long as the process: the collector need not walk it again, at
+# each pass nor at exit (where it otherwise walks it several times: a quarter of a second).
+gc.freeze()
 
 console = Console()
 err_console = Console(stderr=True)
@@ -51,14 +59,11 @@ def _commands(name: str, description: str) -> typer.Typer:
 db_app = _commands("db", "Database schema (Alembic migrations).")
 
 
-@app.callback()
-def _every_command() -> None:
-    tune_garbage_collector()
-
-
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Bring the database schema up to REVISION (default: the latest)."""
+    from app.core import migrations
+
     migrations.upgrade(get_settings().database_url, revision)
     console.print(f"Database upgraded to {revision}.")
 
@@ -66,6 +71,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
     """Take the database schema back to REVISION ('base' empties it)."""
+    from app.core import migrations
+
     migrations.downgrade(get_settings().database_url, revision)
     console.print(f"Database downgraded to {revision}.")
 
@@ -89,6 +96,8 @@ def seed(
 ) -> None:
     """Load the plan and the communes, then the organisation (directorates, leads) when
     seed/organisation.yaml has content; safe to run again (nothing is duplicated)."""
+    from app.tooling import seed as seed_service
+
     settings = get_settings()
     try:
         document = seed_service.parse_plan(file or settings.seed_file)
@@ -239,6 +248,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the API with uvicorn; logs are JSON lines on standard error, one per request."""
+    import uvicorn
+
     from app.core.logging import configure_logging
     from app.core.server import uvicorn_options
 
@@ -258,63 +269,7 @@ def serve(
 
 app.add_typer(user_app, name="user")  # app/tooling/users.py
 app.add_typer(campaign_app, name="campaign")  # app/tooling/campaign_commands.py
-
-token_app = _commands("token", "API tokens (only their hash is stored).")
-
-
-@token_app.command("create")
-def token_create(
-    name: Annotated[str, typer.Option(help="A name people recognise, e.g. dev-eco-2025")],
-    role: RoleOption,
-    directorate: DirectoratesOption = None,
-) -> None:
-    """Create a token and print it once: it cannot be shown again (audited as the `cli` admin)."""
-    try:
-        with database_scope(get_settings().database_url) as session:
-            _, token = machine_tokens.create(
-                session=session,
-                actor=organisation.CLI_ACTOR,
-                name=name,
-                role=role,
-                directorate_codes=directorate or [],
-            )
-    except BoussoleError as exc:
-        err_console.print(f"[red]Jeton non créé :[/red] {exc.message}", highlight=False)
-        raise typer.Exit(code=1) from exc
-    console.print(f"Token '{name}' ({role.value}) created. Keep it now, it is not stored:")
-    typer.echo(token)
-
-
-@token_app.command("list")
-def token_list() -> None:
-    """List tokens (never the tokens themselves)."""
-    with database_scope(get_settings().database_url) as session:
-        infos = tokens.get_all(session=session)
-    table = Table(title="API tokens")
-    for column in ("name", "role", "directorates", "starts with", "created", "revoked"):
-        table.add_column(column)
-    for info in infos:
-        table.add_row(
-            info.name,
-            info.role.value,
-            " ".join(info.directorates),
-            info.prefix + "…",
-            info.created_at,
-            "yes" if info.revoked else "",
-        )
-    console.print(table)
-
-
-@token_app.command("revoke")
-def token_revoke(name: Annotated[str, typer.Argument(help="The token's name")]) -> None:
-    """Revoke a token: it is refused (401) from now on (audited as the `cli` admin)."""
-    try:
-        with database_scope(get_settings().database_url) as session:
-            machine_tokens.revoke(session=session, actor=organisation.CLI_ACTOR, name=name)
-    except BoussoleError as exc:
-        err_console.print(f"[red]{exc.message}[/red]", highlight=False)
-        raise typer.Exit(code=1) from exc
-    console.print(f"Token '{name}' revoked.")
+app.add_typer(token_app, name="token")  # app/tooling/token_commands.py
 
 
 @app.command("export")
@@ -322,6 +277,8 @@ def export_open_data(
     directory: Annotated[Path, typer.Argument(help="The folder to write into (created)")],
 ) -> None:
     """Write the open data into DIRECTORY: datapackage.json, one CSV per table and tree.json."""
+    from app import opendata
+
     url = get_settings().database_url
     with database_scope(url) as session, Progress(console=console) as bar:
         task = bar.add_task("Open data", total=opendata.EXPORT_FILE_COUNT)
@@ -348,10 +305,13 @@ def _report_refused(message: str, code: int) -> NoReturn:
     raise typer.Exit(code=code)
 
 
-def _render_report(document: Bilan, kind: str) -> bytes:
+def _render_report(document: "Bilan", kind: str) -> bytes:
+    # openpyxl or WeasyPrint and the templates: loaded only for the format that needs them.
     if kind == "xlsx":
+        from app.bilan import workbook as bilan_workbook
+
         return bilan_workbook.workbook(document)
-    from app.web import bilan_document  # WeasyPrint: loaded only for the formats that need it
+    from app.web import bilan_document
 
     if kind == "pdf":
         return bilan_document.render_pdf(document)
@@ -371,6 +331,9 @@ def report(
 ) -> None:
     """Write the bilan of YEAR to FILE, as /bilan/YEAR shows it: PDF, XLSX or HTML; frozen
     once the campaign of YEAR is closed, provisional before."""
+    from app.bilan import bilan as bilan_service
+    from app.core import files
+
     kind = report_format.lower() if report_format else REPORT_SUFFIXES.get(out.suffix.lower())
     if kind not in REPORT_FORMATS:
         _report_refused(
@@ -417,7 +380,10 @@ def import_progress(
     dry_run: Annotated[bool, typer.Option(help="Validate and report, write nothing")] = False,
 ) -> None:
     """Import yearly progress reports from a CSV file, all or nothing, as the `cli` admin."""
+    from app.auth import tokens
     from app.campaigns import upload
+    from app.models import Role
+    from app.trackables import imports
 
     settings = get_settings()
     actor = tokens.Actor(name="cli", role=Role.admin)
@@ -469,6 +435,8 @@ def import_progress(
 def dump(file: Annotated[Path, typer.Argument(help="The JSON file to write (replaced)")]) -> None:
     """Write the whole database (plan, tracking, audit trail, tokens' hashes) to FILE, with its
     SHA-256 checksum and, when BOUSSOLE_DUMP_KEY is set, its HMAC-SHA256."""
+    from app.tooling import backup as backup_service
+
     settings = get_settings()
     try:
         with engine_scope(settings.database_url) as engine:
@@ -493,6 +461,8 @@ def restore(
 ) -> None:
     """Load FILE into an empty database migrated to the dump's schema revision (all or nothing),
     after checking its checksum, its HMAC when BOUSSOLE_DUMP_KEY is set, and every value."""
+    from app.tooling import backup as backup_service
+
     settings = get_settings()
 
     def warn(message: str) -> None:
@@ -537,6 +507,9 @@ def demo(
 ) -> None:
     """Fill a fresh, migrated database with demo data: the real plan SCALE times (copies titled
     "[Démo] …") and twenty years of made-up tracking. Refuses a database with real tracking data."""
+    from app.core import migrations
+    from app.tooling import seed as seed_service
+
     settings = get_settings()
     try:
         document = seed_service.parse_plan(settings.seed_file)

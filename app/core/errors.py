@@ -18,21 +18,24 @@ import logging
 import math
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from app.core.validation_messages import french_message
+
+# FastAPI itself (a tenth of a second to import) only where it is used: every command of the
+# CLI loads this module, and none of them serves HTTP but `boussole serve`.
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +148,8 @@ def problem_body(
     **extensions: Any,
 ) -> dict[str, Any]:
     """A problem as JSON; extension members never replace the standard ones."""
+    from fastapi.encoders import jsonable_encoder
+
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + problem_type,
         "title": title,
@@ -531,9 +536,10 @@ def database_unavailable(exc: Exception, instance: str | None) -> ProblemRespons
     return error_response(unavailable(exc), instance)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: "FastAPI") -> None:
     """Every error a route, a dependency or the routing raises becomes a problem. (The pure-ASGI
     middlewares ahead of the routes answer with ``error_response`` themselves.)"""
+    from fastapi.exceptions import RequestValidationError
 
     @app.exception_handler(BoussoleError)
     async def _handle(request: Request, exc: BoussoleError) -> JSONResponse:

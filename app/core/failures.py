@@ -3,11 +3,10 @@ password masked), an unknown migration revision, a path that cannot be read or w
 ``app.cli`` as the Typer app's group class; anything else keeps its traceback (a bug)."""
 
 import re
+import sys
 from typing import Any
 
 import typer
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -35,6 +34,18 @@ def _database_setting() -> tuple[str, str | None]:
     return f"BOUSSOLE_DATABASE_URL={masked_url(url)}", password
 
 
+def _migration_errors() -> tuple[type[Exception], ...]:
+    """Alembic's errors (an unknown revision, a migration that cannot run). Alembic is loaded by
+    the commands that migrate (app.core.migrations) and by them only, not here at every
+    command's start-up: until it is loaded, none of its errors can be raised."""
+    if "alembic" not in sys.modules:
+        return ()
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    return (CommandError, RevisionError)
+
+
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
@@ -56,7 +67,7 @@ def failure_line(exc: BaseException) -> str | None:
         if isinstance(exc, ArgumentError):
             return f"{setting} n'est pas une URL de base de données utilisable : {detail}"
         return f"base de données inaccessible ou inutilisable ({setting}) : {detail}"
-    if isinstance(exc, CommandError | RevisionError):
+    if isinstance(exc, _migration_errors()):
         return f"migration impossible (boussole db) : {_first_line(str(exc))}"
     if isinstance(exc, OSError):
         where = exc.filename if exc.filename is not None else ""
@@ -75,9 +86,9 @@ class FailuresInOneLine(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (ArgumentError, OperationalError, CommandError, RevisionError, OSError) as exc:
+        except Exception as exc:
             line = failure_line(exc)
-            if line is None:  # pragma: no cover - every type caught has its line
+            if line is None:  # a bug, or click's own exits and usage errors: as they are
                 raise
             err_console.print(
                 f"Erreur : {line}", style="red", highlight=False, markup=False, soft_wrap=True

@@ -8,7 +8,7 @@ SMTP server cannot be reached (nothing recorded), or when some mails failed (tho
 recorded and go at the next run).
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -16,11 +16,15 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from app.campaigns import reminders
 from app.core.config import Settings, get_settings
 from app.core.dates import paris_today
 from app.core.db import engine_scope
 from app.core.mail import Mailer, MailError
+
+# The reminders (Jinja, the campaigns' queries) are loaded by `boussole campaign remind` only,
+# not at the start-up of every command (app.cli).
+if TYPE_CHECKING:
+    from app.campaigns import reminders
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,8 +48,8 @@ def _settings() -> Settings:
 
 def _table(
     title: str,
-    rows: list[reminders.DueReminder],
-    results: dict[reminders.DueReminder, str] | None = None,
+    rows: "list[reminders.DueReminder]",
+    results: "dict[reminders.DueReminder, str] | None" = None,
 ) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("rappel", "destinataire", "direction", "objet", *(["résultat"] * bool(results))):
@@ -75,6 +79,8 @@ def remind(
 
     Campaign opened, deadline near, report sent back; each mail links to "Mes actions"
     (BOUSSOLE_PUBLIC_URL)."""
+    from app.campaigns import reminders
+
     settings = _settings()
     with engine_scope(settings.database_url) as engine:
         with Session(engine) as session:

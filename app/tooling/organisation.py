@@ -36,7 +36,6 @@ from app.models.structure import DirectorateCreate, DirectorateUpdate
 from app.models.tracking import TrackingInput
 from app.reference import reference
 from app.reference import writes as reference_writes
-from app.trackables import writes as trackable_writes
 
 #: The installer's file, shipped empty; ``boussole seed`` applies it when it has content.
 ORGANISATION_FILE = PROJECT_ROOT / "seed" / "organisation.yaml"
@@ -434,7 +433,10 @@ def apply_assignments(
             changed.append((trackable, data.model_dump(include=set(changes))))
         else:
             counts.unchanged += 1
-    # All the rows at once: a fixed number of queries, whatever their number.
+    # All the rows at once: a fixed number of queries, whatever their number. (The trackables'
+    # writes are loaded here, not at the start-up of every command that reads the organisation.)
+    from app.trackables import writes as trackable_writes
+
     trackable_writes.assign(session=session, actor=actor, changes=changed)
     counts.updated = len(changed)
     return counts

@@ -2,29 +2,21 @@
 from the same services as the API (see app.web.routes), with its own stylesheet and no script."""
 
 import inspect
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
 
 from app.core import errors
-from app.web.bilan_routes import router as bilan_router
-from app.web.budget_routes import router as budget_router
-from app.web.legal_routes import router as legal_router
-from app.web.routes import error_page, not_found_page, router
-from app.web.signed_in import (
-    NO_STORE,
-    PageRefused,
-    SignInNeeded,
-    finish_page,
-    sign_in_location,
-)
 from app.web.templating import STATIC_DIR
-from app.web.territory_routes import router as territory_router
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 API_PREFIX = "/api/"
 
@@ -35,12 +27,28 @@ def _wants_page(request: Request) -> bool:
     return wants_html and not request.url.path.startswith(API_PREFIX)
 
 
-def install_web(app: FastAPI) -> None:
+def install_web(app: "FastAPI") -> None:
     """Mount the pages at the root and their files under ``/static``.
 
     A browser asking for an unknown address outside the API gets the French 404 page, and the
     French 503 page when the database is out of reach; every other client (and every API path)
     keeps the problem of the handler installed before."""
+    # The pages' modules (and FastAPI, through them) are imported here, not at the top: importing
+    # any module of the package (app.web.bilan_document, for `boussole report`) runs this file
+    # first, and must not load the whole site.
+    from app.web.bilan_routes import router as bilan_router
+    from app.web.budget_routes import router as budget_router
+    from app.web.legal_routes import router as legal_router
+    from app.web.routes import error_page, not_found_page, router
+    from app.web.signed_in import (
+        NO_STORE,
+        PageRefused,
+        SignInNeeded,
+        finish_page,
+        sign_in_location,
+    )
+    from app.web.territory_routes import router as territory_router
+
     app.include_router(router)
     app.include_router(legal_router)
     app.include_router(budget_router)

@@ -4,14 +4,19 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from fastapi import Request, Response
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
 
 from app.web import format as fr
 from app.web.legal import conformity_label
-from app.web.signed_in import CSRF_FIELD, finish_page, form_token
 from app.web.trajectory_words import trajectory_explanation
+
+# FastAPI's Request, Response and Jinja2Templates are Starlette's, imported from there: the bilan's
+# document (app.web.bilan_document, `boussole report`) renders these templates without loading
+# FastAPI; app.web.signed_in (the sessions, FastAPI's dependencies) is imported by the functions
+# of the pages that use it.
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -36,6 +41,8 @@ def _path(context: dict[str, Any], name: str, /, **params: Any) -> str:
 def _csrf_field(context: dict[str, Any]) -> Markup:
     """The hidden field of the CSRF token every form posted to the site carries
     (app.web.signed_in): ``{{ csrf_field() }}`` inside the ``<form>``."""
+    from app.web.signed_in import CSRF_FIELD, form_token
+
     token = form_token(context["request"])
     return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
 
@@ -85,6 +92,8 @@ def render(
 ) -> Response:
     """The page ``template``, with the person signed in (``person``: None for a visitor) for the
     header; its answer finished by ``finish_page`` (cookies, ``private, no-store``)."""
+    from app.web.signed_in import finish_page
+
     context = {"person": getattr(request.state, "person", None), **context}
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=PAGE_HEADERS
