@@ -4,8 +4,11 @@ standalone document with its stylesheet inlined) and its PDF (WeasyPrint, print 
 The page and the document include the same template (``bilan_body.html``); the PDF is the
 document's HTML laid out by WeasyPrint, which fetches nothing but the packaged static files (never
 the network). What it costs is what it lays out: the template keeps one paragraph per long-list
-item (see its header), and ``tests/bilan/test_report_command.py`` times the PDF of a plan a
-hundred times the size (under 10 s, issue 18)."""
+item (see its header), a very large plan's PDF lists its actions and indicators more compactly
+(``PDF_ACTIONS_AT_MOST``, ``PDF_INDICATORS_AT_MOST``), Python's cyclic garbage collector waits
+while WeasyPrint works (``app.core.runtime.collector_paused``), and
+``tests/bilan/test_report_command.py`` times the PDF of a plan a hundred times the size (under
+10 s, issue 18)."""
 
 import logging
 from dataclasses import dataclass
@@ -15,6 +18,7 @@ from typing import Any
 
 from app import __version__
 from app.core.dates import PARIS
+from app.core.runtime import collector_paused
 from app.models.bilan import Bilan, BilanAxis, BilanEngagement, BilanTrackable
 from app.web import format as fr
 from app.web.templating import STATIC_DIR, templates
@@ -25,11 +29,17 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 DOCUMENT_TEMPLATE = "bilan_document.html"
 PAGE_TEMPLATE = "bilan.html"
 #: The PDF shows each action's report up to this many actions and sub-actions (the plan has
-#: 59); beyond, it keeps to the engagements, axes, flagship projects, budgets, indicators and
-#: directorates, and says where the actions' reports are (the page, the workbook): WeasyPrint
+#: 59); beyond, it keeps to the engagements (each with its budgets on its line, not in a table
+#: of as many rows), axes, flagship projects, budgets, indicators and directorates, and says
+#: where the actions' reports are (the page, the workbook): WeasyPrint
 #: lays out about 1,500 short paragraphs a second, and `boussole report` must finish in 10 s on
 #: a plan a hundred times the size (6,800 actions and flagship projects).
 PDF_ACTIONS_AT_MOST = 1000
+#: The PDF gives each indicator's trajectory, latest value and target up to this many
+#: indicators (the plan has 11); beyond, the indicators' codes by trajectory, and it says where
+#: the rest is (the page, the workbook's "Indicateurs" sheet): at scale 100 (1,001 indicators)
+#: their lines were a third of the PDF's text and a quarter of its time.
+PDF_INDICATORS_AT_MOST = 200
 
 
 def title(year: int) -> str:
@@ -85,9 +95,23 @@ def sections(bilan: Bilan) -> list[Section]:
     return result
 
 
-def context(bilan: Bilan, *, with_actions: bool = True) -> dict[str, Any]:
+def indicators_by_trajectory(bilan: Bilan) -> list[tuple[str, list[str]]]:
+    """The indicators' codes by trajectory (its French label), in the vocabulary's order (Cible
+    atteinte, En bonne voie…), the trajectories of no indicator left out."""
+    by_label: dict[str, list[str]] = {label: [] for label in fr.TRAJECTORY_LABELS.values()}
+    for indicator in bilan.indicators:
+        by_label[fr.trajectory_label(indicator.trajectory.trajectory)].append(indicator.code)
+    return [(label, codes) for label, codes in by_label.items() if codes]
+
+
+def context(
+    bilan: Bilan, *, with_actions: bool = True, with_every_indicator: bool = True
+) -> dict[str, Any]:
     """What ``bilan_body.html`` reads, besides the page's own (``downloads``, ``years``):
-    ``with_actions`` false leaves out the actions' reports (the PDF of a very large plan)."""
+    ``with_actions`` false leaves out the actions' reports (and gives each engagement's
+    budgets on its line, instead of a table), ``with_every_indicator`` false
+    lists the indicators' codes by trajectory instead of each one's line (the PDF of a very
+    large plan)."""
     frozen = bilan.frozen_at
     if frozen is not None:
         aware = frozen if frozen.tzinfo else frozen.replace(tzinfo=UTC)
@@ -98,16 +122,25 @@ def context(bilan: Bilan, *, with_actions: bool = True) -> dict[str, Any]:
         "frozen_day": fr.day(frozen.date() if frozen is not None else None),
         "with_actions": with_actions,
         "actions_at_most": PDF_ACTIONS_AT_MOST,
+        "engagement_budgets": {}
+        if with_actions
+        else {line.code: line for line in bilan.budgets.engagements},
+        "with_every_indicator": with_every_indicator,
+        "indicators_by_trajectory": [] if with_every_indicator else indicators_by_trajectory(bilan),
+        "indicators_at_most": PDF_INDICATORS_AT_MOST,
         "downloads": None,
         "years": None,
     }
 
 
-def render_html(bilan: Bilan, *, with_actions: bool = True) -> str:
+def render_html(
+    bilan: Bilan, *, with_actions: bool = True, with_every_indicator: bool = True
+) -> str:
     """The bilan as a standalone HTML document in French, its stylesheet inlined: everything the
-    page shows (``with_actions`` false: without the actions' reports)."""
+    page shows (``with_actions`` false: without the actions' reports; ``with_every_indicator``
+    false: the indicators' codes by trajectory only)."""
     return templates.env.get_template(DOCUMENT_TEMPLATE).render(
-        context(bilan, with_actions=with_actions),
+        context(bilan, with_actions=with_actions, with_every_indicator=with_every_indicator),
         title=title(bilan.year),
         version=__version__,
         stylesheet=STYLESHEET.read_text(encoding="utf-8"),
@@ -140,16 +173,22 @@ def _static_files_only() -> Any:
 def render_pdf(bilan: Bilan) -> bytes:
     """The bilan as PDF: the document of ``render_html`` laid out for print (A4, "page X sur
     N" in each page's footer, a page per engagement), titled and in French in its metadata;
-    without the actions' reports beyond ``PDF_ACTIONS_AT_MOST`` actions."""
+    without the actions' reports beyond ``PDF_ACTIONS_AT_MOST`` actions, and with the
+    indicators' codes by trajectory only beyond ``PDF_INDICATORS_AT_MOST`` indicators."""
     # Pango and HarfBuzz (Debian's packages) are loaded when a PDF is first asked for.
     from weasyprint import HTML
 
-    with_actions = len(bilan.actions) <= PDF_ACTIONS_AT_MOST
-    document = HTML(
-        string=render_html(bilan, with_actions=with_actions),
-        base_url=STATIC_DIR.resolve().as_uri() + "/",
-        url_fetcher=_static_files_only(),
-        media_type="print",
+    html = render_html(
+        bilan,
+        with_actions=len(bilan.actions) <= PDF_ACTIONS_AT_MOST,
+        with_every_indicator=len(bilan.indicators) <= PDF_INDICATORS_AT_MOST,
     )
-    pdf: bytes = document.write_pdf()
+    with collector_paused():
+        document = HTML(
+            string=html,
+            base_url=STATIC_DIR.resolve().as_uri() + "/",
+            url_fetcher=_static_files_only(),
+            media_type="print",
+        )
+        pdf: bytes = document.write_pdf()
     return pdf

@@ -5,6 +5,7 @@ French 404 of a year without bilan, the PDF read back by poppler (its pages, its
 metadata), kept per revision (laid out once for a crowd), its fetcher refusing anything but the
 packaged files, and a number of queries that does not grow with the plan."""
 
+import gc
 import re
 import shutil
 import subprocess
@@ -18,8 +19,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from app.bilan.bilan import last_year
+from app.core import runtime
 from app.models import Trackable
 from app.models.bilan import Bilan
+from app.models.indicators import Trajectory
 from app.web import bilan_document
 from app.web import format as fr
 from app.web.templating import STATIC_DIR
@@ -259,20 +262,105 @@ def test_the_pdf_holds_every_engagement_and_flagship_project(
     assert "Télécharger" not in text and "Autres années" not in text
 
 
+def large_plan_pdf(
+    demo: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> tuple[Bilan, str]:
+    """The closed bilan and its PDF's text, ``bilan_document.<limit>`` set one under what the
+    demo has (its actions or its indicators): the PDF of a very large plan."""
+    bilan = api_bilan(demo, CLOSED)
+    count = {
+        "PDF_ACTIONS_AT_MOST": len(bilan.actions),
+        "PDF_INDICATORS_AT_MOST": len(bilan.indicators),
+    }
+    monkeypatch.setattr(bilan_document, limit, count[limit] - 1)
+    path = tmp_path / "large.pdf"
+    path.write_bytes(bilan_document.render_pdf(bilan))
+    return bilan, pdf_text(path)
+
+
 def test_the_pdf_of_a_very_large_plan_leaves_out_the_actions_reports(
     demo: TestClient, tmp_path: Path, poppler: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bilan = api_bilan(demo, CLOSED)
-    monkeypatch.setattr(bilan_document, "PDF_ACTIONS_AT_MOST", len(bilan.actions) - 1)
-    path = tmp_path / "large.pdf"
-    path.write_bytes(bilan_document.render_pdf(bilan))
-    text = pdf_text(path)
+    bilan, text = large_plan_pdf(demo, tmp_path, monkeypatch, "PDF_ACTIONS_AT_MOST")
     assert f"Le bilan de chacune des {len(bilan.actions)} actions et sous-actions" in text
     assert f"/api/v1/bilan/{CLOSED}.xlsx" in text
     assert_every_engagement_and_axis(text, bilan, "{code} {title} — ", "Axe {code} : {title} — ")
     for project in bilan.flagship_projects:
         assert f"{project.code} {project.title} — " in text
     assert not any(f"{action.code} {action.title} — " in text for action in bilan.actions)
+    # Each engagement's budgets on its line rather than in a table; the directorates' table stays.
+    for line in bilan.budgets.engagements:
+        planned, spent = (squeeze(fr.quantity(v, "€")) for v in (line.planned, line.spent))
+        start = re.escape(f"{line.code} {line.title} — ")
+        said = re.escape(f"; budgets {CLOSED} : {planned} prévus, {spent} dépensés.")
+        assert re.search(f"{start}[^;]*{said}", squeeze(text)), (start, said)
+    assert f"Budgets {CLOSED} par direction pilote" in text
+    assert f"Budgets {CLOSED} par engagement" not in text
+
+
+def test_the_pdf_of_a_plan_of_many_indicators_gives_their_codes_by_trajectory(
+    demo: TestClient, tmp_path: Path, poppler: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bilan, text = large_plan_pdf(demo, tmp_path, monkeypatch, "PDF_INDICATORS_AT_MOST")
+
+    def squeezed(line: str) -> str:
+        """Without spaces nor hyphens: the long lists of codes wrap anywhere, after a hyphen
+        too, and pdftotext joins a word cut at a line's end."""
+        return "".join(line.split()).replace("-", "")
+
+    flat = squeezed(text)
+
+    said = f"La trajectoire de chacun des {len(bilan.indicators)} indicateurs"
+    assert squeezed(said) in flat
+    assert squeezed(f"/api/v1/bilan/{CLOSED}.xlsx, feuille « Indicateurs »") in flat
+    # Every code once, after its trajectory, in the vocabulary's order; no indicator's own line.
+    groups = {
+        trajectory.label: [
+            i.code for i in bilan.indicators if i.trajectory.trajectory == trajectory
+        ]
+        for trajectory in Trajectory
+    }
+    lines = [
+        f"{label} ({len(codes)}) : {', '.join(codes)}." for label, codes in groups.items() if codes
+    ]
+    assert len(lines) >= 2
+    positions = [flat.index(squeezed(line)) for line in lines]
+    assert positions == sorted(positions)
+    assert not any(squeezed(f"{i.code} {i.name} — ") in flat for i in bilan.indicators)
+    # Engagements, axes, flagship projects and actions are all still there.
+    for action in bilan.actions:
+        assert squeezed(f"{action.code} {action.title} — ") in flat
+
+
+def test_the_garbage_collector_waits_for_the_pdf(
+    demo: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paused while WeasyPrint lays out and writes; resumed once the last PDF being made is
+    done (another one made meanwhile does not resume it); left paused if it was."""
+    import weasyprint
+
+    bilan = api_bilan(demo, OPEN)
+    seen: list[bool] = []
+    write_pdf = weasyprint.HTML.write_pdf
+
+    def watched(document: weasyprint.HTML) -> bytes:
+        seen.append(gc.isenabled())
+        with runtime.collector_paused():  # a PDF made meanwhile, in another thread
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        pdf: bytes = write_pdf(document)
+        return pdf
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", watched)
+    assert gc.isenabled()
+    assert bilan_document.render_pdf(bilan).startswith(b"%PDF-")
+    assert seen == [False, False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        bilan_document.render_pdf(bilan)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_the_pdf_is_laid_out_once_per_revision(
