@@ -206,13 +206,13 @@ def build(*, session: Session, year: int) -> Bilan:
         )
         for trackable_id, report in this_year.items()
     ]
-    budgets = history.summarise_budgets(
+    budgets = history.sum_budgets(
         structure=structure,
         directorates=directorates,
         rows=budget_rows,
         unassigned=UNASSIGNED,
         years=[year],
-    )[year]
+    )[year].summary(year)
     campaign = campaigns.get(year)
     source = BilanSource.snapshot if year in frozen else BilanSource.live
     return Bilan(

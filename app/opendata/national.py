@@ -2,6 +2,7 @@
 flagship projects as "projets de collectivités", with their companion betagouv/collectivites (the
 CAPH and its communes), readable by the national tools without conversion."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.models import AuditEntry, Commune, ProgressReport, Status
+from app.opendata import queries
 from app.opendata.columns import INSEE_PATTERN, choice, identifier, utc_datetime
 from app.opendata.queries import (
     as_utc,
@@ -21,7 +23,7 @@ from app.opendata.queries import (
     latest_of,
     publisher,
 )
-from app.opendata.tables import Column, ForeignKey, Resource, Row, format_datetime
+from app.opendata.tables import Cell, Column, ForeignKey, Resource, Row, by_name, format_datetime
 from app.trackables import bulk
 
 #: Fixed namespace of the uuid5 identifiers of the national-schema resources: a project's id is
@@ -91,10 +93,13 @@ def project_id(code: str) -> str:
     return str(uuid.uuid5(NAMESPACE, code))
 
 
+# Cached: a few dozen communes and one EPCI, named by thousands of projects.
+@functools.cache
 def commune_id(insee_code: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"commune:{insee_code}"))
 
 
+@functools.cache
 def epci_id(siren: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"epci:{siren}"))
 
@@ -147,8 +152,8 @@ def _reports(session: Session) -> _Reports:
 def _projets_territoire(session: Session) -> list[Row]:
     """Six queries: the live trackables, their communes, their competences and levers, reports,
     audit dates and the plan."""
-    trackables = bulk.get_all_with_parents(session=session, live_only=True)
-    communes = bulk.links(session, "communes")
+    trackables = queries.trackables_with_parents(session, live_only=True)
+    communes = queries.links(session, "communes")
     classified = bulk.classification(session)
     reports = _reports(session)
     audited: dict[int, datetime] = dict(
@@ -159,7 +164,7 @@ def _projets_territoire(session: Session) -> list[Row]:
         ).all()
     )
     organisation = publisher(session)
-    rows: list[Row] = []
+    rows: list[dict[str, Cell]] = []
     for row in trackables:
         t = row.trackable
         assert t.id is not None
@@ -202,7 +207,7 @@ def _projets_territoire(session: Session) -> list[Row]:
                 ),
             }
         )
-    return rows
+    return by_name(PROJETS_TERRITOIRE, rows)
 
 
 def _uuid_id(description: str) -> Column:
@@ -353,7 +358,7 @@ def _collectivites(session: Session) -> list[Row]:
     def regions(codes: Sequence[str]) -> list[str]:
         return sorted({REGION_OF_DEPARTEMENT[d] for d in codes if d in REGION_OF_DEPARTEMENT})
 
-    rows: list[Row] = [
+    rows: list[dict[str, Cell]] = [
         {
             "id": epci_id(organisation.siren),
             "nom": organisation.organisation,
@@ -383,7 +388,7 @@ def _collectivites(session: Session) -> list[Row]:
                 "updatedAt": stamp,
             }
         )
-    return rows
+    return by_name(COLLECTIVITES, rows)
 
 
 COLLECTIVITES = Resource(

@@ -10,9 +10,10 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.errors import NotFoundError
+from app.core.runtime import collector_paused
 from app.indicators import indicators as indicator_service
 from app.opendata.national import COLLECTIVITES, PROJETS_TERRITOIRE
-from app.opendata.queries import data_dates, publisher
+from app.opendata.queries import data_dates, publisher, sharing
 from app.opendata.resources_plan import (
     AXES,
     COMMUNES,
@@ -168,6 +169,13 @@ def export(
         # others write. (SQLite's transaction already reads one snapshot.)
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     directory.mkdir(parents=True, exist_ok=True)
+    with sharing(session), collector_paused():
+        return _write_all(session, directory, on_written)
+
+
+def _write_all(
+    session: Session, directory: Path, on_written: Callable[[Path, int | None], None] | None
+) -> list[tuple[Path, int | None]]:
     written: list[tuple[Path, int | None]] = []
 
     def done(path: Path, rows: int | None) -> None:

@@ -3,10 +3,11 @@ the data set's dates. Every resource is read with a fixed number of queries (bul
 tables, never a query per row; the trackables with their parents' codes and their links come from
 app.trackables.bulk)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -15,6 +16,7 @@ from app.audit.changes import PRIVATE_ENTITIES
 from app.core.text import natural_key
 from app.models import (
     AuditEntry,
+    Axis,
     Indicator,
     IndicatorValue,
     Milestone,
@@ -22,16 +24,70 @@ from app.models import (
     ProgressReport,
     Trackable,
 )
-from app.opendata.tables import Row
 from app.plan import plan as plan_service
+from app.trackables import bulk
+
+T = TypeVar("T")
+_SHARED = "boussole_opendata_shared"
 
 
-def sorted_rows(
-    session: Session, stmt: Any, names: Sequence[str], key: Callable[[Any], Any]
-) -> list[Row]:
-    """The rows of ``stmt`` in the order of ``key``, each as a dictionary of ``names``."""
-    rows = sorted(session.execute(stmt).all(), key=key)
-    return [dict(zip(names, row, strict=True)) for row in rows]
+@contextmanager
+def sharing(session: Session) -> Iterator[None]:
+    """Within the block (one export, one snapshot), what several resources read (see ``shared``)
+    is read once; outside it, every read is its own."""
+    session.info[_SHARED] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_SHARED, None)
+
+
+def shared(session: Session, key: Hashable, read: Callable[[], T]) -> T:
+    """``read()``, once per ``sharing`` block: treat the result as read-only."""
+    memo: dict[Hashable, Any] | None = session.info.get(_SHARED)
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    found: T = memo[key]
+    return found
+
+
+def trackables_with_parents(
+    session: Session, *, live_only: bool = False
+) -> list[bulk.TrackableWithParents]:
+    """Every trackable with its parents' codes, in document order (app.trackables.bulk), read
+    once per ``sharing`` block; ``live_only``: those neither archived nor under an archived axis
+    (one more query, the archived axes, within the block)."""
+    every = shared(session, "with-parents", lambda: bulk.get_all_with_parents(session=session))
+    if not live_only:
+        return every
+    archived = set(
+        session.execute(select(col(Axis.code)).where(col(Axis.archived_at).is_not(None))).scalars()
+    )
+    return [
+        row for row in every if row.trackable.archived_at is None and row.axis_code not in archived
+    ]
+
+
+def links(session: Session, name: str) -> dict[int, list[str]]:
+    """app.trackables.bulk.links of every trackable, read once per ``sharing`` block."""
+    return shared(session, ("links", name), lambda: bulk.links(session, name))
+
+
+def tuples(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``stmt`` as plain tuples, read in the session's transaction without the ORM's
+    work per row (``stmt`` selects columns, never entities); what the session holds unwritten is
+    flushed first, as Session.execute would."""
+    if session.autoflush:
+        session.flush()
+    return list(map(tuple, session.connection().execute(stmt).fetchall()))
+
+
+def sorted_rows(session: Session, stmt: Any, key: Callable[[Any], Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``stmt`` (columns in the order of the resource's fields) in the order of
+    ``key``."""
+    return sorted(tuples(session, stmt), key=key)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -108,3 +164,11 @@ def natural_keys() -> Callable[[str], tuple[tuple[int, int | str], ...]]:
         return found
 
     return key
+
+
+def code_ranks(codes: Iterable[str]) -> dict[str, int]:
+    """Each code's rank in the natural order (natural_key computed once per distinct code; codes
+    of equal keys share a rank): sorting a large table by rank is sorting it by natural_key."""
+    keys = {code: natural_key(code) for code in set(codes)}
+    rank = {key: position for position, key in enumerate(sorted(set(keys.values())))}
+    return {code: rank[key] for code, key in keys.items()}

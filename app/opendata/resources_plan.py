@@ -2,6 +2,7 @@
 and flagship projects with their follow-up, the flagship projects' actions, and the reference
 data (directorates, communes)."""
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -33,8 +34,8 @@ from app.opendata.columns import (
     position_column,
     status_column,
 )
-from app.opendata.queries import sorted_rows
-from app.opendata.tables import Column, ForeignKey, Resource, Row
+from app.opendata.queries import links, sorted_rows, trackables_with_parents, tuples
+from app.opendata.tables import Cell, Column, ForeignKey, Resource, Row, by_name
 from app.trackables import bulk
 from app.trackables.progress import latest_progress
 
@@ -52,35 +53,35 @@ ENGAGEMENTS = Resource(
         Column(name="quote_author", type="string", description="Auteur de la citation"),
     ),
     primary_key=("code",),
-    rows=lambda session: [
-        {
-            "code": e.code,
-            "title": e.title,
-            "position": e.position,
-            "quote": e.quote,
-            "quote_author": e.quote_author,
-        }
-        for e in session.exec(select(Engagement).order_by(col(Engagement.position)))
-    ],
+    rows=lambda session: tuples(
+        session,
+        sa_select(
+            col(Engagement.code),
+            col(Engagement.title),
+            col(Engagement.position),
+            col(Engagement.quote),
+            col(Engagement.quote_author),
+        ).order_by(col(Engagement.position)),
+    ),
 )
 
 
 def _axes(session: Session) -> list[Row]:
-    rows = session.execute(
-        select(Axis, col(Engagement.code), col(Engagement.position)).join(
-            Engagement, col(Engagement.id) == col(Axis.engagement_id)
-        )
-    ).all()
-    rows = sorted(rows, key=lambda r: (r[2], r[0].position, natural_key(r[0].code)))
+    rows = tuples(
+        session,
+        sa_select(
+            col(Axis.code),
+            col(Axis.title),
+            col(Engagement.code),
+            col(Axis.position),
+            col(Axis.archived_at),
+            col(Engagement.position),
+        ).join(Engagement, col(Engagement.id) == col(Axis.engagement_id)),
+    )
+    rows.sort(key=lambda r: (r[5], r[3], natural_key(r[0])))
     return [
-        {
-            "code": axis.code,
-            "title": axis.title,
-            "engagement_code": engagement_code,
-            "position": axis.position,
-            "archived": axis.archived_at is not None,
-        }
-        for axis, engagement_code, _ in rows
+        (code, title, engagement_code, position, archived_at is not None)
+        for code, title, engagement_code, position, archived_at, _ in rows
     ]
 
 
@@ -108,10 +109,12 @@ SHARED_VALUES = Resource(
     "trackables cite leurs codes.",
     fields=(code_column("Code stable (V1…V5)"), TITLE, position_column("Rang dans le document")),
     primary_key=("code",),
-    rows=lambda session: [
-        {"code": v.code, "title": v.title, "position": v.position}
-        for v in session.exec(select(PlanValue).order_by(col(PlanValue.position)))
-    ],
+    rows=lambda session: tuples(
+        session,
+        select(col(PlanValue.code), col(PlanValue.title), col(PlanValue.position)).order_by(
+            col(PlanValue.position)
+        ),
+    ),
 )
 
 # --- Trackables ---------------------------------------------------------------------------------
@@ -120,12 +123,12 @@ SHARED_VALUES = Resource(
 def _trackables(session: Session) -> list[Row]:
     """Five queries: the trackables, their latest progress, communes, values and partners."""
     progress = latest_progress(session)
-    communes = bulk.links(session, "communes")
+    communes = links(session, "communes")
     values = bulk.links(session, "values")
     # Sorted here rather than by the database, whose collation may differ (SQLite, PostgreSQL).
     partners = bulk.links(session, "partners")
-    rows: list[Row] = []
-    for row in bulk.get_all_with_parents(session=session):
+    rows: list[dict[str, Cell]] = []
+    for row in trackables_with_parents(session):
         t = row.trackable
         assert t.id is not None
         latest = progress.get(t.id)
@@ -155,7 +158,7 @@ def _trackables(session: Session) -> list[Row]:
                 "partners": " | ".join(sorted(partners.get(t.id, []))),
             }
         )
-    return rows
+    return by_name(TRACKABLES, rows)
 
 
 TRACKABLES = Resource(
@@ -253,7 +256,6 @@ def _flagship_actions(session: Session) -> list[Row]:
         .select_from(FlagshipAction)
         .join(flagship, col(FlagshipAction.flagship_project_id) == flagship.id)
         .join(action, col(FlagshipAction.action_id) == action.id),
-        ("flagship_code", "action_code"),
         lambda p: (natural_key(p[0]), natural_key(p[1])),
     )
 
@@ -282,10 +284,10 @@ DIRECTORATES = Resource(
     description="Les directions de la CAPH qui pilotent ou contribuent aux actions.",
     fields=(code_column("Code stable de la direction"), NAME),
     primary_key=("code",),
-    rows=lambda session: [
-        {"code": d.code, "name": d.name}
-        for d in session.exec(select(Directorate).order_by(col(Directorate.code)))
-    ],
+    rows=lambda session: tuples(
+        session,
+        select(col(Directorate.code), col(Directorate.name)).order_by(col(Directorate.code)),
+    ),
 )
 
 COMMUNES = Resource(
@@ -305,8 +307,10 @@ COMMUNES = Resource(
         ),
     ),
     primary_key=("insee_code",),
-    rows=lambda session: [
-        {"insee_code": c.insee_code, "name": c.name, "population": c.population}
-        for c in session.exec(select(Commune).order_by(col(Commune.insee_code)))
-    ],
+    rows=lambda session: tuples(
+        session,
+        select(col(Commune.insee_code), col(Commune.name), col(Commune.population)).order_by(
+            col(Commune.insee_code)
+        ),
+    ),
 )

@@ -1,10 +1,9 @@
 """The resources of the tracking: the yearly progress reports, the milestones, and the indicators
 with their targets and values."""
 
-from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import String, type_coerce
+from sqlalchemy import DateTime, String, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -24,8 +23,8 @@ from app.models import (
 )
 from app.models.imports import PROGRESS_COLUMNS
 from app.opendata import columns
-from app.opendata.queries import natural_keys, sorted_rows
-from app.opendata.tables import Column, ForeignKey, Resource, Row
+from app.opendata.queries import code_ranks, natural_keys, sorted_rows, tuples
+from app.opendata.tables import Cell, Column, ForeignKey, Resource, Row, by_name
 from app.trackables import history
 
 #: The code of the action or flagship project a row is about, and its key.
@@ -45,24 +44,24 @@ INDICATOR_KEY = ForeignKey(("indicator_code",), "indicators", ("code",))
 _PROGRESS_FIELDS = tuple(name for name in PROGRESS_COLUMNS if name != "trackable_code")
 
 
-def _progress(session: Session) -> Iterator[Row]:
+def _progress(session: Session) -> list[Row]:
     table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
+    # The status read as its text, the date-time as the database gives it (tables.format_datetime
+    # writes it in UTC): cheaper than the columns' own conversions, row by row.
+    plain: dict[str, Any] = {"status": String(), "reported_at": DateTime(timezone=True)}
     selected = [
-        type_coerce(table.c[name], String) if name == "status" else table.c[name]
+        type_coerce(table.c[name], plain[name]) if name in plain else table.c[name]
         for name in _PROGRESS_FIELDS
     ]
-    rows = session.execute(
+    rows = tuples(
+        session,
         sa_select(col(Trackable.code), *selected).join(
             Trackable, col(Trackable.id) == table.c.trackable_id
-        )
-    ).all()
-    key = natural_keys()
-    rows = sorted(rows, key=lambda r: (key(r[0]), r[1]))
-    # One dictionary at a time: the largest table, a dictionary per row would double its weight.
-    return (
-        {"trackable_code": row[0], **dict(zip(_PROGRESS_FIELDS, row[1:], strict=True))}
-        for row in rows
+        ),
     )
+    rank = code_ranks(row[0] for row in rows)
+    rows.sort(key=lambda r: (rank[r[0]], r[1]))
+    return rows
 
 
 PROGRESS = Resource(
@@ -102,7 +101,6 @@ def _milestones(session: Session) -> list[Row]:
             col(Milestone.achieved_on),
             col(Milestone.done),
         ).join(Trackable, col(Trackable.id) == col(Milestone.trackable_id)),
-        ("id", "trackable_code", "title", "description", "planned_on", "achieved_on", "done"),
         lambda r: (key(r[1]), r[0] or 0),
     )
 
@@ -132,7 +130,7 @@ def _indicators(session: Session) -> list[Row]:
     """Five queries (see app.indicators.indicators.load)."""
     loaded = indicator_service.load(session)
     year = indicator_service.this_year()
-    rows: list[Row] = []
+    rows: list[dict[str, Cell]] = []
     for indicator in loaded.indicators:
         assert indicator.id is not None
         assessed = indicator_service.assessment(indicator, loaded, year)
@@ -159,7 +157,7 @@ def _indicators(session: Session) -> list[Row]:
                 "measures": " ".join(measures),
             }
         )
-    return rows
+    return by_name(INDICATORS, rows)
 
 
 INDICATORS = Resource(
@@ -228,7 +226,6 @@ def _indicator_targets(session: Session) -> list[Row]:
         select(col(Indicator.code), col(IndicatorTarget.year), col(IndicatorTarget.value)).join(
             Indicator, col(Indicator.id) == col(IndicatorTarget.indicator_id)
         ),
-        ("indicator_code", "year", "value"),
         lambda r: (natural_key(r[0]), r[1]),
     )
 
@@ -249,8 +246,7 @@ INDICATOR_TARGETS = Resource(
 
 
 def _indicator_values(session: Session) -> list[Row]:
-    key = natural_keys()
-    rows = sorted_rows(
+    rows = tuples(
         session,
         sa_select(
             col(Indicator.code),
@@ -261,12 +257,14 @@ def _indicator_values(session: Session) -> list[Row]:
             col(IndicatorValue.comment),
             col(IndicatorValue.source),
         ).join(Indicator, col(Indicator.id) == col(IndicatorValue.indicator_id)),
-        ("indicator_code", "year", "commune", "value", "status", "comment", "source"),
-        lambda r: (key(r[0]), r[1], r[2]),
     )
-    for row in rows:
-        row["commune"] = row["commune"] or None
-    return rows
+    rank = code_ranks(row[0] for row in rows)
+    rows.sort(key=lambda r: (rank[r[0]], r[1], r[2]))
+    # The whole territory's value (no commune) has an empty cell, as a missing value.
+    return [
+        (code, year, commune or None, value, status, comment, source)
+        for code, year, commune, value, status, comment, source in rows
+    ]
 
 
 INDICATOR_VALUES = Resource(
@@ -303,6 +301,7 @@ INDICATOR_VALUES = Resource(
 #: The code of the line of the whole plan, and of the trackables with no lead directorate.
 PLAN_CODE, NO_DIRECTORATE_CODE = "plan", "sans-direction-pilote"
 BUDGET_LEVELS = ("plan", "engagement", "axis", "directorate", "flagship_project")
+#: The amounts of a line, in the order of app.models.BudgetTotals' fields (then its reports).
 _BUDGET_AMOUNTS = (
     ("planned_investment", "Budget prévu, investissement"),
     ("planned_operating", "Budget prévu, fonctionnement"),
@@ -315,26 +314,21 @@ _BUDGET_AMOUNTS = (
 
 def _budgets(session: Session) -> list[Row]:
     """The same totals as the API's ``/dashboard/budgets``, for every year with a report (six
-    queries: app.trackables.history.budgets)."""
+    queries: app.trackables.history.budget_sums), written from the sums: no model per line."""
     rows: list[Row] = []
-    for year, summary in history.budgets(session=session, unassigned=UNASSIGNED).items():
+    for year, summed in history.budget_sums(session=session, unassigned=UNASSIGNED).items():
         levels = (
-            ("engagement", summary.engagements),
-            ("axis", summary.axes),
-            ("directorate", summary.directorates),
-            ("flagship_project", summary.flagship_projects),
+            ("engagement", summed.engagements),
+            ("axis", summed.axes),
+            ("directorate", summed.directorates),
+            ("flagship_project", summed.flagship_projects),
         )
-        lines = [("plan", PLAN_CODE, "Ensemble du plan", summary.total)] + [
-            (level, line.code or NO_DIRECTORATE_CODE, line.title, line)
+        lines = [("plan", PLAN_CODE, "Ensemble du plan", summed.total)] + [
+            (level, code or NO_DIRECTORATE_CODE, title, sums)
             for level, items in levels
-            for line in items
+            for code, title, sums in items
         ]
-        for level, code, title, totals in lines:
-            amounts = {name: getattr(totals, name) for name, _ in _BUDGET_AMOUNTS}
-            rows.append(
-                {"year": year, "level": level, "code": code, "title": title, **amounts}
-                | {"reports": totals.reports}
-            )
+        rows += [(year, level, code, title, *sums.values()) for level, code, title, sums in lines]
     return rows
 
 

@@ -9,20 +9,23 @@ how a value becomes a CSV cell or a JSON value (see app.opendata for the convent
 
 import csv
 import io
+import itertools
 import json
 import math
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TextIO
 
 from sqlmodel import Session
 
-from app.core.cells import format_number, neutralise
+from app.core.cells import FORMULA_STARTS, format_number, neutralise
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime", "year", "array"]
 Cell = str | int | float | bool | date | datetime | list[str] | None
-Row = dict[str, Cell]
+#: A row of a resource: its values in the order of the resource's fields.
+Row = tuple[Cell, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +94,8 @@ class Resource:
     description: str
     fields: tuple[Column, ...]
     primary_key: tuple[str, ...]
-    rows: Callable[[Session], Iterable[Row]]
+    #: The rows, each a tuple of the values of ``fields`` in their order.
+    rows: Callable[[Session], Sequence[Row]]
     foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
@@ -144,9 +148,11 @@ def _json_number(value: float) -> int | float:
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 in UTC, to the second. SQLite gives back naive values: they are UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if value.year < 1000:  # isoformat pads the year to four digits, strftime does not
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def csv_cell(column: Column, value: Cell) -> str:
@@ -181,47 +187,70 @@ def json_value(value: Cell) -> Any:
     return value
 
 
-def _text_cell(value: str) -> str:
-    return neutralise(value)
+#: The first characters of the texts neutralise may change (a formula start, or quotes that may
+#: precede one); any other text is written as it is.
+_RISKY_STARTS = "".join(FORMULA_STARTS) + "'"
+#: Rows converted and written together: a table of hundreds of thousands of rows is never whole
+#: in memory as text.
+CHUNK_ROWS = 10_000
 
 
-def _plain_text_cell(value: str) -> str:
-    return value
-
-
-#: csv_cell's answer by the value's exact type (a dictionary look-up rather than a chain of
-#: isinstance, for tables of hundreds of thousands of rows); other types go through csv_cell.
-_CELL_BY_TYPE: dict[type, Callable[[Any], str]] = {
-    type(None): lambda _value: "",
-    bool: lambda value: "true" if value else "false",
-    int: str,
-    float: format_number,
-    datetime: format_datetime,
-    date: date.isoformat,
+#: How a whole column of values of one type becomes its cells (csv_cell for the other types).
+_CELLS_BY_TYPE: dict[type, Callable[[Sequence[Any]], list[str]]] = {
+    float: lambda values: list(map(format_number, values)),
+    datetime: lambda values: list(map(format_datetime, values)),
+    date: lambda values: list(map(date.isoformat, values)),
+    bool: lambda values: ["true" if value else "false" for value in values],
 }
 
 
+def _column_cells(column: Column, values: Sequence[Cell]) -> Sequence[Any]:
+    """The CSV cells of one column's ``values``, as csv_cell writes them, a whole column at a
+    time (a large table has millions of cells: no Python call per cell where it can be helped).
+    What the csv module writes as csv_cell would (None as an empty cell, an int, a text that needs
+    no quote) is passed as it is; a column of one type is converted once per distinct value."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {int}:
+        return values
+    if kinds == {str}:
+        if column.type != "string":
+            return values
+        texts: Sequence[str | None] = values  # type: ignore[assignment]
+        return [neutralise(v) if v and v[0] in _RISKY_STARTS else v for v in texts]
+    if len(kinds) == 1 and (kind := kinds.pop()).__hash__ is not None:
+        # One type, hashable: equal values are then written alike (mixed types are not: 1 and
+        # True are equal, their cells are not). None stays None: an empty cell.
+        distinct = list(set(values) - {None})
+        convert = _CELLS_BY_TYPE.get(kind)
+        cells = (
+            convert(distinct)
+            if convert is not None
+            else [csv_cell(column, value) for value in distinct]
+        )
+        return list(map(dict(zip(distinct, cells, strict=True)).get, values))
+    return [csv_cell(column, value) for value in values]
+
+
 def write_csv(resource: Resource, rows: Iterable[Row], stream: TextIO) -> int:
-    """Write the table to ``stream`` row by row (never the whole text in memory); returns how
-    many rows were written."""
+    """Write the table to ``stream`` (CHUNK_ROWS rows at a time: never the whole text in
+    memory); returns how many rows were written. ``rows``: tuples in the order of the fields."""
     writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(resource.field_names)
-    cells = [
-        (
-            column,
-            _CELL_BY_TYPE | {str: _text_cell if column.type == "string" else _plain_text_cell},
-        )
-        for column in resource.fields
-    ]
     count = 0
-    for row in rows:
-        line = []
-        for column, by_type in cells:
-            value = row.get(column.name)
-            convert = by_type.get(type(value))
-            line.append(convert(value) if convert is not None else csv_cell(column, value))
-        writer.writerow(line)
-        count += 1
+    pending = iter(rows)
+    while chunk := list(itertools.islice(pending, CHUNK_ROWS)):
+        columns = zip(*chunk, strict=True)
+        writer.writerows(
+            zip(
+                *(
+                    _column_cells(column, values)
+                    for column, values in zip(resource.fields, columns, strict=True)
+                ),
+                strict=True,
+            )
+        )
+        count += len(chunk)
     return count
 
 
@@ -237,4 +266,15 @@ def to_csv(resource: Resource, rows: Iterable[Row]) -> bytes:
 
 
 def to_items(resource: Resource, rows: Iterable[Row]) -> list[dict[str, Any]]:
-    return [{c.name: json_value(row.get(c.name)) for c in resource.fields} for row in rows]
+    names = resource.field_names
+    return [dict(zip(names, map(json_value, row), strict=True)) for row in rows]
+
+
+def by_name(resource: Resource, rows: Iterable[dict[str, Cell]]) -> list[Row]:
+    """Rows written as dictionaries (the small tables, built field by field), as tuples in the
+    order of the resource's fields; a field missing from a row is an error (KeyError)."""
+    names = resource.field_names
+    if len(names) == 1:
+        return [(row[names[0]],) for row in rows]
+    values = operator.itemgetter(*names)
+    return [values(row) for row in rows]

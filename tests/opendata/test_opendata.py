@@ -3,6 +3,7 @@ betagouv/projets-territoire, `boussole export`, formula injection, no internal f
 fixed number of queries."""
 
 import csv
+import gc
 import io
 import json
 import re
@@ -13,7 +14,7 @@ import frictionless
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlmodel import Session, SQLModel, col
 from typer.testing import CliRunner
 
@@ -40,6 +41,7 @@ from tests.conftest import (
     DEV_ACTION,
     ENV_ACTION,
     ENV_FLAGSHIP,
+    QueryCounter,
     Tokens,
     auth,
     count_queries,
@@ -614,3 +616,28 @@ def test_large_export_is_complete_and_valid(large_db_url, tmp_path):
     assert written[tmp_path / "trackable_flagship_actions.csv"] == 180
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "type", "note"])[:5]
+
+
+def export_queries(url: str, target: Any) -> tuple[int, Session]:
+    engine = make_engine(url)
+    counter = QueryCounter()
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        with Session(engine) as session:
+            opendata.export(session, target)
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+        engine.dispose()
+    return counter.count, session
+
+
+def test_export_reads_a_fixed_number_of_queries(db_url, large_db_url, tmp_path):
+    """Whole tables at a time, what several files share read once per export (the trackables
+    with their parents, their communes); the collector's passes held off during the export are
+    back after it, and nothing read for it stays in the session."""
+    seeded, session = export_queries(db_url, tmp_path / "seeded")
+    large, _ = export_queries(large_db_url, tmp_path / "large")
+    assert seeded == large
+    assert seeded <= 60
+    assert gc.isenabled()
+    assert not any("opendata" in str(key) for key in session.info)
