@@ -128,3 +128,12 @@ def found(row: T | None, entity: str, key: object) -> T:
     if row is None:
         raise NotFoundError(entity, key)
     return row
+
+
+def plain_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``stmt`` (it selects columns, never entities) as plain tuples, read in the
+    session's transaction without the ORM's work per row — for tables of hundreds of thousands of
+    rows; what the session holds unwritten is flushed first, as Session.execute would."""
+    if session.autoflush:
+        session.flush()
+    return list(map(tuple, session.connection().execute(stmt).fetchall()))

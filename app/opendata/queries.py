@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.audit.changes import PRIVATE_ENTITIES
+from app.core.db import plain_rows
 from app.core.text import natural_key
 from app.models import (
     AuditEntry,
@@ -75,19 +76,10 @@ def links(session: Session, name: str) -> dict[int, list[str]]:
     return shared(session, ("links", name), lambda: bulk.links(session, name))
 
 
-def tuples(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
-    """The rows of ``stmt`` as plain tuples, read in the session's transaction without the ORM's
-    work per row (``stmt`` selects columns, never entities); what the session holds unwritten is
-    flushed first, as Session.execute would."""
-    if session.autoflush:
-        session.flush()
-    return list(map(tuple, session.connection().execute(stmt).fetchall()))
-
-
 def sorted_rows(session: Session, stmt: Any, key: Callable[[Any], Any]) -> list[tuple[Any, ...]]:
     """The rows of ``stmt`` (columns in the order of the resource's fields) in the order of
     ``key``."""
-    return sorted(tuples(session, stmt), key=key)
+    return sorted(plain_rows(session, stmt), key=key)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

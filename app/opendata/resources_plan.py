@@ -6,6 +6,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app.core.db import plain_rows
 from app.core.text import natural_key
 from app.models import (
     Axis,
@@ -34,7 +35,7 @@ from app.opendata.columns import (
     position_column,
     status_column,
 )
-from app.opendata.queries import links, sorted_rows, trackables_with_parents, tuples
+from app.opendata.queries import links, sorted_rows, trackables_with_parents
 from app.opendata.tables import Cell, Column, ForeignKey, Resource, Row, by_name
 from app.trackables import bulk
 from app.trackables.progress import latest_progress
@@ -53,7 +54,7 @@ ENGAGEMENTS = Resource(
         Column(name="quote_author", type="string", description="Auteur de la citation"),
     ),
     primary_key=("code",),
-    rows=lambda session: tuples(
+    rows=lambda session: plain_rows(
         session,
         sa_select(
             col(Engagement.code),
@@ -67,7 +68,7 @@ ENGAGEMENTS = Resource(
 
 
 def _axes(session: Session) -> list[Row]:
-    rows = tuples(
+    rows = plain_rows(
         session,
         sa_select(
             col(Axis.code),
@@ -109,7 +110,7 @@ SHARED_VALUES = Resource(
     "trackables cite leurs codes.",
     fields=(code_column("Code stable (V1…V5)"), TITLE, position_column("Rang dans le document")),
     primary_key=("code",),
-    rows=lambda session: tuples(
+    rows=lambda session: plain_rows(
         session,
         select(col(PlanValue.code), col(PlanValue.title), col(PlanValue.position)).order_by(
             col(PlanValue.position)
@@ -284,7 +285,7 @@ DIRECTORATES = Resource(
     description="Les directions de la CAPH qui pilotent ou contribuent aux actions.",
     fields=(code_column("Code stable de la direction"), NAME),
     primary_key=("code",),
-    rows=lambda session: tuples(
+    rows=lambda session: plain_rows(
         session,
         select(col(Directorate.code), col(Directorate.name)).order_by(col(Directorate.code)),
     ),
@@ -307,7 +308,7 @@ COMMUNES = Resource(
         ),
     ),
     primary_key=("insee_code",),
-    rows=lambda session: tuples(
+    rows=lambda session: plain_rows(
         session,
         select(col(Commune.insee_code), col(Commune.name), col(Commune.population)).order_by(
             col(Commune.insee_code)

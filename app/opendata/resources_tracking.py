@@ -8,6 +8,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.campaigns.campaigns import UNASSIGNED
+from app.core.db import plain_rows
 from app.core.text import natural_key
 from app.indicators import indicators as indicator_service
 from app.models import (
@@ -23,7 +24,7 @@ from app.models import (
 )
 from app.models.imports import PROGRESS_COLUMNS
 from app.opendata import columns
-from app.opendata.queries import code_ranks, natural_keys, sorted_rows, tuples
+from app.opendata.queries import code_ranks, natural_keys, sorted_rows
 from app.opendata.tables import Cell, Column, ForeignKey, Resource, Row, by_name
 from app.trackables import history
 
@@ -53,7 +54,7 @@ def _progress(session: Session) -> list[Row]:
         type_coerce(table.c[name], plain[name]) if name in plain else table.c[name]
         for name in _PROGRESS_FIELDS
     ]
-    rows = tuples(
+    rows = plain_rows(
         session,
         sa_select(col(Trackable.code), *selected).join(
             Trackable, col(Trackable.id) == table.c.trackable_id
@@ -246,7 +247,7 @@ INDICATOR_TARGETS = Resource(
 
 
 def _indicator_values(session: Session) -> list[Row]:
-    rows = tuples(
+    rows = plain_rows(
         session,
         sa_select(
             col(Indicator.code),

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
+from app.core.db import plain_rows
 from app.models import Directorate, ProgressReport, Trackable, TrackableKind
 from app.models.dashboard import (
     BudgetLine,
@@ -188,11 +189,8 @@ def budget_sums(
     wanted = None if years is None else sorted(set(years))
     if wanted is not None:
         query = query.where(col(ProgressReport.year).in_(wanted))
-    # Columns, not entities: read on the connection, without the ORM's work per row (a report per
-    # trackable and year); what the session holds unwritten is flushed first, as it would be.
-    if session.autoflush:
-        session.flush()
-    rows = list(map(BudgetRow._make, session.connection().execute(query).fetchall()))
+    # A report per trackable and year: plain rows, without the ORM's work per row.
+    rows = list(map(BudgetRow._make, plain_rows(session, query)))
     return sum_budgets(
         structure=structure,
         directorates=directorates,
