@@ -243,7 +243,8 @@ when the file's only problems are rows out of scope, the answer is 403 (as every
 answers a token out of its scope), when they are only rows of years without an open campaign, 409.
 
 **What the import becomes**: an admin token's rows are published at once (200; the latest
-year's report of a trackable sets its status). An editor token's are filed as pending reports,
+year's report of a trackable sets its status; each ends the pending report of its trackable and
+year, if any, its content kept in the audit trail). An editor token's are filed as pending reports,
 **submitted** for an admin to validate (202, `published` false): the public API, pages and open
 data show them once validated. A pending report already there keeps its milestones and indicator
 values.

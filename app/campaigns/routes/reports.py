@@ -57,7 +57,9 @@ PATCH_DOC = (
 #: What an editor's write of a yearly report becomes, in each write's description.
 EDITORS = """
 
-An admin's write publishes the report at once (200, or 201 when it creates it). An editor's (of
+An admin's write publishes the report at once (200, or 201 when it creates it) and ends the
+pending report of the same trackable and year, if any (its content stays in the audit trail). An
+editor's (of
 the lead directorate) is filed as the year's pending report, submitted for an admin to validate
 (202 Accepted, the pending report in the body): only while the campaign of that year is open (409
 otherwise), and it is not public until validated. If-Match names the version of what the write
