@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -111,21 +112,33 @@ def revoke(*, session: Session, name: str) -> None:
 
 
 def authenticate(*, session: Session, token: str) -> Actor | None:
-    """The actor of a live token, or None for an unknown or revoked one."""
-    row = session.exec(
-        select(ApiToken).where(col(ApiToken.token_hash) == hash_token(token))
-    ).first()
-    if row is None or row.revoked_at is not None or not same_hash(token, row.token_hash):
-        return None
-    directorates = session.execute(
-        select(col(Directorate.id), col(Directorate.code))
-        .join(ApiTokenDirectorate, col(ApiTokenDirectorate.directorate_id) == col(Directorate.id))
-        .where(col(ApiTokenDirectorate.token_id) == row.id)
+    """The actor of a live token, or None for an unknown or revoked one. One query on every
+    authenticated request: the token and its directorates as plain rows (one per directorate,
+    none of the ORM's objects)."""
+    rows = session.execute(
+        sa_select(
+            col(ApiToken.name),
+            col(ApiToken.role),
+            col(ApiToken.token_hash),
+            col(ApiToken.revoked_at),
+            col(Directorate.id),
+            col(Directorate.code),
+        )
+        .select_from(ApiToken)
+        .outerjoin(ApiTokenDirectorate, col(ApiTokenDirectorate.token_id) == col(ApiToken.id))
+        .outerjoin(Directorate, col(Directorate.id) == col(ApiTokenDirectorate.directorate_id))
+        .where(col(ApiToken.token_hash) == hash_token(token))
         .order_by(col(Directorate.code))
     ).all()
+    if not rows:
+        return None
+    name, role, token_hash, revoked_at = rows[0][:4]
+    if revoked_at is not None or not same_hash(token, token_hash):
+        return None
+    directorates = [(d_id, code) for *_, d_id, code in rows if d_id is not None]
     return Actor(
-        name=row.name,
-        role=row.role,
+        name=name,
+        role=Role(role),
         directorate_ids=frozenset(d_id for d_id, _ in directorates),
         directorate_codes=tuple(code for _, code in directorates),
     )

@@ -148,7 +148,10 @@ def _take(connection: Connection, *, structure: bool, bulk_load: bool) -> _Trans
 def touch(target: Session | Connection, *, structure: bool = True, bulk_load: bool = False) -> int:
     """Take the revision once in this transaction (again only to move the structure stamp) and
     return it. The row lock taken here is held until commit, so writers pass it one at a time,
-    in commit order (see app.models.revision): take it before reading what the write depends on.
+    in commit order (see app.models.revision): take it before reading what the write depends on,
+    unless the write checks under the lock that what it read is still there — a versioned row's
+    UPDATE does (``app.models.base.versioned``), as the yearly report's write does to hold the
+    lock for its writes only (``app.trackables.progress.write``).
 
     ``structure=False``: this transaction writes yearly progress reports (published or pending),
     milestones and their audit entries only. ``bulk_load=True``: it loads whole data sets (demo,

@@ -14,7 +14,15 @@ from sqlmodel import Session, col, select
 
 from app.core.db import found
 from app.core.errors import NotFoundError
-from app.models import Axis, Engagement, FlagshipAction, Status, Trackable, TrackableKind
+from app.models import (
+    Axis,
+    Engagement,
+    FlagshipAction,
+    ProgressReport,
+    Status,
+    Trackable,
+    TrackableKind,
+)
 from app.models.indicators import Rollup
 from app.models.tree import (
     ActionDetail,
@@ -43,7 +51,7 @@ from app.trackables.filters import (
     flagship_select,
     sorted_by,
 )
-from app.trackables.progress import latest_progress
+from app.trackables.progress import latest_progress, latest_report
 
 # --- Tracking data, loaded in batches --------------------------------------------------------
 
@@ -125,7 +133,8 @@ def get_all_actions(
     *, session: Session, filters: TrackableFilters, limit: int, offset: int
 ) -> tuple[list[ActionPublic], int]:
     """One page of actions (document order unless sorted otherwise), and how many match in all
-    (four queries). The page's ids are sorted on narrow rows, then its rows read by id: sorting
+    (three queries). The page's ids are sorted on narrow rows, then its rows read by id with their
+    latest report's year and progress, as plain values: sorting
     the full rows carried every column of every matching row through the sort (a page at offset
     3,000 of the scale-100 demo, quiet machine: 16.6 ms in one query, 6.7 + 1.1 ms in two)."""
     count = action_select(func.count(col(Trackable.id)))
@@ -137,14 +146,56 @@ def get_all_actions(
         ACTION_ORDER,
     )
     page = list(session.scalars(ids.limit(limit).offset(offset)))
-    rows = session.execute(action_select(*_ACTION_COLUMNS).where(col(Trackable.id).in_(page))).all()
-    return _actions(session, _in_order(rows, page)), total
+    rows = session.execute(action_select(*_LISTED_COLUMNS).where(col(Trackable.id).in_(page)))
+    return [_listed(row) for row in _in_order(rows.all(), page)], total
+
+
+#: What a page of the list shows of each action, as plain columns: its latest report's year and
+#: progress read in the same query, no ORM object (the list's CPU is Python's, not SQL's).
+_LISTED_COLUMNS = (
+    col(Trackable.id),
+    col(Trackable.code),
+    col(Trackable.title),
+    col(Trackable.position),
+    col(Trackable.archived_at),
+    col(Trackable.status),
+    col(Trackable.priority),
+    col(Trackable.weight),
+    col(Axis.code),
+    col(Engagement.code),
+    Parent.code,
+    Lead.code,
+    latest_report(col(ProgressReport.year)),
+    latest_report(col(ProgressReport.progress)),
+)
+
+
+def _listed(row: Any) -> ActionPublic:
+    """An action of a page of the list, from a row of ``_LISTED_COLUMNS``."""
+    (_, code, title, position, archived_at, status, priority, weight) = row[:8]
+    axis_code, engagement_code, parent_code, lead_code, year, progress = row[8:]
+    return ActionPublic(
+        code=code,
+        title=title,
+        engagement_code=engagement_code,
+        axis_code=axis_code,
+        parent_code=parent_code,
+        position=position,
+        archived=archived_at is not None,
+        status=status,
+        status_label=Status(status).label,
+        priority=priority,
+        lead_directorate=lead_code,
+        progress=progress,
+        progress_year=year,
+        weight=weight,
+    )
 
 
 def _in_order(rows: Sequence[Any], ids: list[int]) -> list[Any]:
-    """``rows`` (the trackable first) in the order of ``ids``."""
+    """``rows`` (the trackable's id first) in the order of ``ids``."""
     place = {trackable_id: n for n, trackable_id in enumerate(ids)}
-    return sorted(rows, key=lambda row: place[row[0].id])
+    return sorted(rows, key=lambda row: place[row[0]])
 
 
 def get_trackable(*, session: Session, code: str, kind: TrackableKind) -> Trackable:

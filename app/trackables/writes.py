@@ -462,8 +462,7 @@ def follow_report(
     """After a write of ``report``: if it is the latest year's, the trackable's current status
     becomes the report's (recorded as a change of the trackable). An older year's report
     changes nothing."""
-    latest = progress.latest(session, trackable)
-    if latest is None or latest.year != report.year or trackable.status == report.status:
+    if trackable.status == report.status or progress.latest_year(session, trackable) != report.year:
         return
     before = snapshot(session, trackable)
     trackable.version += 1

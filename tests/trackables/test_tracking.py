@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
+from app import revision
 from app.core.db import make_engine
 from app.models import AuditEntry
+from app.trackables import progress
 from tests import factories as make
 from tests.conftest import Tokens, auth
 from tests.helpers import field_errors, problem, snapshot
@@ -326,6 +329,55 @@ def test_stale_if_match_on_progress_and_milestones(client, scene, keys, db_url):
         assert response.status_code == 412
     assert snapshot(db_url) == before
     assert client.get(f"/api/v1/actions/{scene.action}/progress/2025").json()["progress"] == 15
+
+
+def _another_writer_between_the_read_and_the_lock(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Make the first optimistic read of a report (before the revision's lock) stale at once:
+    another writer's change of it, as the database then sees it. Returns, call by call, whether
+    each write read optimistically."""
+    calls: list[bool] = []
+    real_write, real_find = progress.write, progress.find
+
+    def write(**kwargs: Any) -> Any:
+        calls.append(kwargs.get("optimistic", True))
+        return real_write(**kwargs)
+
+    def find(session: Session, trackable: Any, year: int) -> Any:
+        report = real_find(session, trackable, year)
+        if report is not None and len(calls) == 1 and not revision.is_writing(session):
+            revision.touch(session, structure=False)
+            session.execute(
+                text("UPDATE progress_report SET version = version + 1 WHERE id = :id"),
+                {"id": report.id},
+            )
+        return report
+
+    monkeypatch.setattr(progress, "write", write)
+    monkeypatch.setattr(progress, "find", find)
+    return calls
+
+
+def test_a_report_written_meanwhile_is_written_again_under_the_lock(
+    client, scene, keys, db_url, monkeypatch
+):
+    url = f"/api/v1/actions/{scene.action}/progress/2025"
+    assert client.put(url, json={"progress": 10}, headers=auth(keys.admin)).status_code == 201
+    audits = audit_count(db_url)
+    calls = _another_writer_between_the_read_and_the_lock(monkeypatch)
+    # Without If-Match the last writer wins: read again under the lock, written, no error.
+    response = client.put(url, json={"progress": 40}, headers=auth(keys.admin))
+    assert response.status_code == 200, response.text
+    assert calls == [True, False]
+    assert client.get(url).json()["progress"] == 40
+    assert audit_count(db_url) == audits + 1
+    # With If-Match, the version named is no longer the report's: 412, nothing written.
+    calls.clear()
+    etag = client.get(url).headers["ETag"].split(".r")[0] + '"'
+    before = snapshot(db_url)
+    stale = client.put(url, json={"progress": 70}, headers={**auth(keys.admin), "If-Match": etag})
+    assert stale.status_code == 412, stale.text
+    assert calls == [True]
+    assert snapshot(db_url) == before
 
 
 def test_writes_without_if_match_are_accepted_and_recorded(client, scene, keys, db_url):

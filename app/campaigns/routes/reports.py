@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from app.api.deps import CurrentActor, IfMatch, SessionDep
@@ -100,9 +101,31 @@ def _write_report(
         body = pending.public(row, trackable.code).model_dump(mode="json")
         headers = {"ETag": version_etag(row.version), "Cache-Control": PRIVATE}
         return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED, headers=headers)
-    report, created = progress.write(
-        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=if_match
-    )
+    try:
+        report, created = progress.write(
+            session=session,
+            actor=actor,
+            trackable=trackable,
+            year=year,
+            data=data,
+            if_match=if_match,
+        )
+    except StaleDataError:
+        if if_match is not None:
+            raise  # the version the caller named is no longer the report's: 412
+        # Another writer committed this report between its read and the revision's lock (a PUT
+        # without If-Match: the last writer wins): written again, the report read under the lock.
+        session.rollback()
+        trackable = writable_trackable(session=session, actor=actor, code=code, kind=kind)
+        report, created = progress.write(
+            session=session,
+            actor=actor,
+            trackable=trackable,
+            year=year,
+            data=data,
+            if_match=None,
+            optimistic=False,
+        )
     writes.follow_report(session=session, actor=actor, trackable=trackable, report=report)
     pending.supersede(session=session, actor=actor, keys=[(report.trackable_id, year)])
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
