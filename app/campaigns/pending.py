@@ -346,8 +346,14 @@ def validate(
     revision.touch(session, structure=False)
     row = _submitted(session, trackable, year, if_match)
     data = ProgressReportInput.model_validate({name: getattr(row, name) for name in REPORT_FIELDS})
-    report, _ = progress.write(
-        session=session, actor=actor, trackable=trackable, year=year, data=data, if_match=None
+    report, _ = progress.write(  # the revision is taken: the report is read under its lock
+        session=session,
+        actor=actor,
+        trackable=trackable,
+        year=year,
+        data=data,
+        if_match=None,
+        optimistic=False,
     )
     # Who reported is who submitted it; who published it is in the audit entry.
     report.reported_by = row.submitted_by or row.saved_by
