@@ -134,9 +134,9 @@ def get_all_actions(
 ) -> tuple[list[ActionPublic], int]:
     """One page of actions (document order unless sorted otherwise), and how many match in all
     (three queries). The page's ids are sorted on narrow rows, then its rows read by id with their
-    latest report's year and progress, as plain values: sorting
-    the full rows carried every column of every matching row through the sort (a page at offset
-    3,000 of the scale-100 demo, quiet machine: 16.6 ms in one query, 6.7 + 1.1 ms in two)."""
+    latest report's year and progress, as plain values: sorting the full rows carried every column
+    of every matching row through the sort (a page at offset 3,000 of the scale-100 demo, quiet
+    machine: 16.6 ms in one query, 6.7 + 1.1 ms in two)."""
     count = action_select(func.count(col(Trackable.id)))
     total = session.scalar(filtered_actions(count, filters)) or 0
     ids = sorted_by(
