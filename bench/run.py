@@ -13,7 +13,8 @@ On each server it also runs the work no kept answer can serve (``bench/varied.py
 ``/actions`` pages all different, their throughput as a ratio to the same server's ``/healthz``,
 the tree right after each kind of write, and varied reads while 4 clients write.
 
-``--quick``: SQLite only, one worker, 2-second runs. The whole run takes about 25 minutes.
+The whole run takes about 16 minutes on an idle two-core machine (docs/benchmarks.md).
+``--quick``: SQLite only, one worker, 2-second runs.
 ``--varied-only``: only the runs of ``bench/varied.py`` (no stored answers, bare app, import).
 """
 
