@@ -7,6 +7,11 @@ commit order — which is what lets the change feed page without losing entries.
 Its second stamp, ``structure_value`` and ``structure_changed_at``, moves with every writing
 transaction except those that write yearly progress and milestones only: what they cannot change
 (the tree's structure, the indicators) is kept by it across those writes (app.trackables.kept).
+
+Its third, ``indicators_value`` and ``indicators_changed_at``, moves only with the transactions
+that write the indicators' tables (indicators, their targets, values and links) and with bulk
+loads, which move every stamp: what reads the indicators alone and the tree's skeleton (the
+tree's trajectory counts) is kept by it across every other write — a title, a weight, a status.
 """
 
 from datetime import datetime
@@ -25,3 +30,5 @@ class Revision(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     structure_value: int = Field(default=0, sa_type=BigInteger)
     structure_changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    indicators_value: int = Field(default=0, sa_type=BigInteger)
+    indicators_changed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -8,7 +8,8 @@ sessions, app.models.accounts):
    statements need ``touch(session)`` (or ``touch(connection)``) first. ``structure=False`` when
    it writes yearly progress reports, milestones and audit entries alone (the structure stamp
    stays), and ``bulk_load=True`` for a load of whole data sets (demo, restore, a dump's rows in
-   tests);
+   tests). The indicators stamp moves by itself, at the first write of an indicators' table (any
+   statement; a bulk load moves it at once);
 2. records, in the same transaction, an audit entry for every progress report, milestone and
    indicator value it writes (``app.audit.audit.record``): the entry's ``entity`` is the
    table's name and it names the row's trackable (``trackable_id``) or, for an indicator value,
@@ -46,7 +47,7 @@ from sqlmodel import SQLModel
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.campaigns import PendingReport
-from app.models.indicators import Indicator, IndicatorValue
+from app.models.indicators import Indicator, IndicatorLink, IndicatorTarget, IndicatorValue
 from app.models.revision import REVISION_ROW, Revision
 from app.models.tracking import Milestone, ProgressReport
 
@@ -69,6 +70,11 @@ _AUDITED = {
     model: str(model.__tablename__) for model in (ProgressReport, Milestone, IndicatorValue)
 }
 _AUDITED_TABLES = frozenset(_AUDITED.values())
+#: The tables whose writes move the indicators stamp too (app.models.revision).
+_INDICATOR_TABLES = frozenset(
+    str(model.__tablename__)
+    for model in (Indicator, IndicatorTarget, IndicatorValue, IndicatorLink)
+)
 _VALUE_ENTITY = _AUDITED[IndicatorValue]
 _AUDIT_TABLE = str(AuditEntry.__tablename__)
 #: ``INSERT INTO t``, ``UPDATE t``, ``DELETE FROM t`` at the start of a ``text()`` statement.
@@ -86,6 +92,7 @@ class _Transaction:
 
     value: int | None = None  # the revision taken, None before
     structure: bool = False  # the structure stamp moved too
+    indicators: bool = False  # and the indicators stamp
     bulk_load: bool = False
     #: Audited tables written, by any statement; audit entries inserted, as (entity, subject):
     #: the trackable id, or the indicator code of an indicator value's entry.
@@ -100,6 +107,7 @@ class _Transaction:
         return _Transaction(
             self.value,
             self.structure,
+            self.indicators,
             self.bulk_load,
             set(self.written),
             set(self.audited),
@@ -125,6 +133,8 @@ def _take(connection: Connection, *, structure: bool, bulk_load: bool) -> _Trans
         values: dict[str, Any] = {"value": _TABLE.c.value + 1, "changed_at": now}
         if structure:
             values |= {"structure_value": _TABLE.c.structure_value + 1, "structure_changed_at": now}
+        if bulk_load:
+            values |= _indicators_moved(now)
         # Executed first: the statement may begin the transaction, which starts a new record.
         value = connection.execute(
             update(_TABLE)
@@ -133,16 +143,32 @@ def _take(connection: Connection, *, structure: bool, bulk_load: bool) -> _Trans
             .returning(_TABLE.c.value)
         ).scalar_one()
         state = _taken(connection)
-        state.value, state.structure = value, structure
-    elif structure and not state.structure:
-        connection.execute(
-            update(_TABLE)
-            .where(_TABLE.c.id == REVISION_ROW)
-            .values(structure_value=_TABLE.c.structure_value + 1, structure_changed_at=utcnow())
-        )
-        state.structure = True
+        state.value, state.structure, state.indicators = value, structure, bulk_load
+    else:
+        if structure and not state.structure:
+            connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id == REVISION_ROW)
+                .values(structure_value=_TABLE.c.structure_value + 1, structure_changed_at=utcnow())
+            )
+            state.structure = True
+        if bulk_load and not state.indicators:
+            _move_indicators(connection, state)
     state.bulk_load = state.bulk_load or bulk_load
     return state
+
+
+def _indicators_moved(now: Any) -> dict[str, Any]:
+    """The indicators stamp's columns, moved (app.models.revision)."""
+    return {"indicators_value": _TABLE.c.indicators_value + 1, "indicators_changed_at": now}
+
+
+def _move_indicators(connection: Connection, state: _Transaction) -> None:
+    """Move the indicators stamp, once per transaction (which holds the revision already)."""
+    connection.execute(
+        update(_TABLE).where(_TABLE.c.id == REVISION_ROW).values(_indicators_moved(utcnow()))
+    )
+    state.indicators = True
 
 
 def touch(target: Session | Connection, *, structure: bool = True, bulk_load: bool = False) -> int:
@@ -224,6 +250,8 @@ def _check_write(
             f"a write to {name} in a transaction that took the revision with structure=False "
             "(progress reports, milestones and audit entries only): touch() with structure=True"
         )
+    if name in _INDICATOR_TABLES and not state.indicators:
+        _move_indicators(connection, state)
     if name in _AUDITED_TABLES:
         state.written.add(name)
     elif name == _AUDIT_TABLE and isinstance(statement, Insert | TextClause):
@@ -299,9 +327,10 @@ def _restore(connection: Connection, _name: Any, _context: Any) -> None:
     state = _transactions.get(connection)
     if state is not None and state.saved:
         saved = state.saved.pop()
-        state.value, state.structure, state.bulk_load = (
+        state.value, state.structure, state.indicators, state.bulk_load = (
             saved.value,
             saved.structure,
+            saved.indicators,
             saved.bulk_load,
         )
         state.written, state.audited, state.required = saved.written, saved.audited, saved.required

@@ -23,15 +23,19 @@ Stamp = tuple[int, datetime]
 
 
 class Stamps(NamedTuple):
-    """The revision, and the structure stamp (which progress-only writes leave alone)."""
+    """The revision, the structure stamp (which progress-only writes leave alone) and the
+    indicators stamp (which only writes of the indicators move): app.models.revision."""
 
     revision: Stamp
     structure: Stamp
+    indicators: Stamp
 
 
-#: The revision's columns, then the structure stamp's, of the counter's one row.
+#: The revision's columns, then the structure stamp's and the indicators stamp's, of the
+#: counter's one row.
 _REVISION = (col(Revision.value), col(Revision.changed_at))
 _STRUCTURE = (col(Revision.structure_value), col(Revision.structure_changed_at))
+_INDICATORS = (col(Revision.indicators_value), col(Revision.indicators_changed_at))
 _THE_ROW = col(Revision.id) == REVISION_ROW
 
 
@@ -41,8 +45,8 @@ def read(connection: Connection) -> Stamp:
 
 
 def read_stamps(connection: Connection) -> Stamps:
-    row = connection.execute(select(*_REVISION, *_STRUCTURE).where(_THE_ROW)).one()
-    return Stamps((int(row[0]), row[1]), (int(row[2]), row[3]))
+    row = connection.execute(select(*_REVISION, *_STRUCTURE, *_INDICATORS).where(_THE_ROW)).one()
+    return Stamps((int(row[0]), row[1]), (int(row[2]), row[3]), (int(row[4]), row[5]))
 
 
 class _Parsed:

@@ -3,9 +3,10 @@ queries, and kept per database revision (``by_revision``; the public tree itself
 ``app.plan.tree``): until the next write, every request gets the same
 objects without a query but the revision's.
 
-The cache is keyed by the database's revision counter (value and time of the last bump), read in
-the request's own transaction, so a cached answer is never older than the data the request could
-see, and every API process sharing the database agrees. Writing transactions never fill it (what
+The cache is keyed by the database's revision counter (value and time of the last bump; or one
+of its narrower stamps, app.models.revision), read in the request's own transaction, so a cached
+answer is never older than the data the request could see, and every API process sharing the
+database agrees. Writing transactions never fill it (what
 they see may still roll back).
 
 Incremental builds. ``remember`` keeps, per database and key, the last thing a reading session
@@ -33,7 +34,7 @@ from app.trackables.progress import PROGRESS_ENTITY, latest_progress
 
 T = TypeVar("T")
 _STAMPS = "boussole_revision_stamps"
-_Entries = dict[Hashable, tuple[revision.Stamp, Any]]
+_Entries = dict[Hashable, tuple[Hashable, Any]]
 _cache: "weakref.WeakKeyDictionary[Engine, _Entries]" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _gates: dict[tuple[int, Hashable], threading.Lock] = {}
@@ -49,9 +50,7 @@ def _stamps(session: Session) -> revision.Stamps | None:
     return stamps
 
 
-def _kept(
-    session: Session, key: Hashable, stamp: revision.Stamp | None, build: Callable[[], T]
-) -> T:
+def _kept(session: Session, key: Hashable, stamp: Hashable | None, build: Callable[[], T]) -> T:
     engine = session.get_bind()
     if stamp is None or not isinstance(engine, Engine):
         return build()
@@ -89,19 +88,16 @@ def by_structure(session: Session, key: Hashable, build: Callable[[], T]) -> T:
 def computed(session: Session, year: int | None = None) -> tuple[rollups.TreeRows, rollups.Rollups]:
     """The live tree's rows and every roll-up: after a progress write, the audit trail's new
     entries and the latest progress of the trackables they name (four queries); after any other
-    write, the structure and the indicators too; none at the same revision. Only the roll-ups a
-    change enters are computed again while the skeleton stays (``rollups.recompute``)."""
+    write, the structure too, and the indicators after theirs; none at the same revision. Only
+    the roll-ups a change enters are computed again while the skeleton stays
+    (``rollups.recompute``)."""
     year = year or indicator_service.this_year()
 
     def build() -> tuple[rollups.TreeRows, rollups.Rollups]:
         structure = by_structure(session, "rows", lambda: rollups.load_structure(session))
-        trajectories = by_structure(
-            session,
-            ("trajectories", year),
-            lambda: rollups.trajectory_counts(session, structure, year),
-        )
-        rows = rollups.TreeRows.of(structure, _latest_progress(session))
         shape = shape_of(session, structure)
+        trajectories = _trajectory_counts(session, structure, shape, year)
+        rows = rollups.TreeRows.of(structure, _latest_progress(session, shape.skeleton))
         last = previous(session, ("rollups", year))
         if isinstance(last, rollups.Computed) and (
             last.shape is shape or last.shape.skeleton == shape.skeleton
@@ -119,6 +115,21 @@ def shape_of(session: Session, structure: rollups.TreeStructure) -> rollups.Shap
     """``rollups.Shape.of(structure)``, kept with the structure (``structure`` is the one
     ``computed`` gives at this session's revision)."""
     return by_structure(session, "shape", lambda: rollups.Shape.of(structure))
+
+
+def _trajectory_counts(
+    session: Session, structure: rollups.TreeStructure, shape: rollups.Shape, year: int
+) -> rollups.TrajectoryCounts:
+    """``rollups.trajectory_counts``, kept while neither the indicators stamp nor the skeleton
+    moves: they read the indicators and which nodes contain which, never a title, a weight or a
+    status, so the writes of those keep them (a third of the tree's rebuild after a title)."""
+    stamps = _stamps(session)
+    return _kept(
+        session,
+        ("indicators", "trajectories", year),
+        (stamps.indicators, shape.skeleton) if stamps else None,
+        lambda: rollups.trajectory_counts(session, structure, year),
+    )
 
 
 _previous: "weakref.WeakKeyDictionary[Engine, dict[Hashable, Any]]" = weakref.WeakKeyDictionary()
@@ -146,9 +157,11 @@ def remember(session: Session, key: Hashable, value: Any) -> None:
 @dataclass(frozen=True)
 class _KeptProgress:
     """Every trackable's latest progress as read at ``cursor`` (the audit trail's last id then;
-    ``cursor_at`` its time, which tells this database from another one with the same ids)."""
+    ``cursor_at`` its time, which tells this database from another one with the same ids), with
+    the indicators stamp and the skeleton of the tree then."""
 
-    structure: revision.Stamp
+    indicators: revision.Stamp
+    skeleton: tuple[Any, ...]
     cursor: int
     cursor_at: datetime | None
     progress: dict[int, tuple[int, float]]
@@ -157,11 +170,15 @@ class _KeptProgress:
 _kept_progress: "weakref.WeakKeyDictionary[Engine, _KeptProgress]" = weakref.WeakKeyDictionary()
 
 
-def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
+def _latest_progress(session: Session, skeleton: tuple[Any, ...]) -> dict[int, tuple[int, float]]:
     """``progress.latest_progress`` of every trackable, read again only for the trackables whose
     reports the audit trail shows written since the last time (every report write is audited
-    with its trackable, and audit ids grow in commit order: see app.models.revision); all of it
-    after any other write (the structure stamp moved) or in a writing transaction."""
+    with its trackable, and audit ids grow in commit order: see app.models.revision), whatever
+    else was written (a title, a status). All of it in a writing transaction, after a bulk load
+    (which writes reports without audit entries: it moves the indicators stamp, as every stamp,
+    and so do the indicators' own writes, rarer than reports) and when the tree's ``skeleton``
+    changed (an archived or new trackable: an id the kept figures know must not be taken for
+    another one)."""
     stamps = _stamps(session)
     engine = session.get_bind()
     if stamps is None or not isinstance(engine, Engine):
@@ -170,7 +187,8 @@ def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
     kept = _kept_progress.get(engine)
     if (
         kept is not None
-        and kept.structure == stamps.structure
+        and kept.indicators == stamps.indicators
+        and kept.skeleton == skeleton
         and kept.cursor <= cursor
         and audit.get_time(session=session, entry_id=kept.cursor) == kept.cursor_at
     ):
@@ -183,5 +201,5 @@ def _latest_progress(session: Session) -> dict[int, tuple[int, float]]:
             progress = {t: p for t, p in progress.items() if t not in changed} | fresh
     else:
         progress = latest_progress(session)
-    _kept_progress[engine] = _KeptProgress(stamps.structure, cursor, cursor_at, progress)
+    _kept_progress[engine] = _KeptProgress(stamps.indicators, skeleton, cursor, cursor_at, progress)
     return progress

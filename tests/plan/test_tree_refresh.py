@@ -6,10 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session
 
+from app import revision
+from app.indicators import indicators
+from app.models import ProgressReport
 from app.plan import tree
+from app.trackables import kept
+from app.trackables.rollups import Computed
 from tests.conftest import DEV_ACTION, ENV_ACTION, ENV_FLAGSHIP, Tokens, auth, make_client
 
 ACTIONS = "/api/v1/actions"
@@ -68,6 +73,8 @@ def test_the_kept_tree_is_the_tree_built_from_scratch_after_every_kind_of_write(
             lambda: send("PATCH", f"{ACTIONS}/{ENV_ACTION}", {"title": "Autonomie énergétique"}),
         ),
         ("weight", lambda: send("PATCH", f"{ACTIONS}/{DEV_ACTION}", {"weight": 3})),
+        # The progress and trajectory counts kept across the title and the weight, then read on.
+        ("progress after a title", report(ENV_ACTION, 33)),
         ("indicator value", lambda: send("PUT", f"{INDICATOR}/values/2025", {"value": 12})),
         # The indicator's counts move from one engagement's roll-ups to another's.
         ("indicator links", lambda: send("PATCH", INDICATOR, {"measures": [DEV_ACTION]})),
@@ -118,3 +125,54 @@ def test_after_progress_alone_only_the_changed_branch_is_built_again(
     assert response.status_code == 201, response.text
     with Session(engine) as session:
         assert tree.get(session=session) is after
+
+
+def kept_figures(engine: Engine) -> tuple[Any, Any]:
+    """The trajectory counts and the latest progress the last tree was computed from."""
+    with Session(engine) as session:
+        tree.get(session=session)
+        last = kept.previous(session, ("rollups", indicators.this_year()))
+    assert isinstance(last, Computed)
+    return last.trajectories, last.rows.progress
+
+
+def test_a_title_keeps_the_trajectory_counts_and_the_progress_an_indicator_does_not(
+    client: TestClient, engine: Engine, keys: Tokens
+) -> None:
+    admin = auth(keys.admin)
+    trajectories, progress = kept_figures(engine)
+    renamed = client.patch(f"{ACTIONS}/{ENV_ACTION}", json={"title": "Renommée"}, headers=admin)
+    assert renamed.status_code == 200, renamed.text
+    after_title = kept_figures(engine)
+    assert after_title[0] is trajectories and after_title[1] is progress
+    assert "Renommée" in client.get("/api/v1/tree").text
+    # A title and a progress report in one transaction: the report's audit entry is read.
+    response = client.put(
+        f"{ACTIONS}/{ENV_ACTION}/progress/2025", json={"progress": 64}, headers=admin
+    )
+    assert response.status_code == 201, response.text
+    assert kept_figures(engine)[1] != progress
+    value = client.put(f"{INDICATOR}/values/2025", json={"value": 3}, headers=admin)
+    assert value.status_code in (200, 201), value.text
+    after_value = kept_figures(engine)
+    assert after_value[0] is not trajectories and after_value[1] is not progress
+
+
+def test_a_bulk_load_after_a_title_rebuilds_the_progress(
+    client: TestClient, engine: Engine, db_url: str, keys: Tokens
+) -> None:
+    """A bulk load writes reports without audit entries: the tree must not keep their progress,
+    even though the skeleton stays."""
+    response = client.put(
+        f"{ACTIONS}/{ENV_ACTION}/progress/2025", json={"progress": 20}, headers=auth(keys.admin)
+    )
+    assert response.status_code == 201, response.text
+    assert kept_figures(engine)[1]
+    with Session(engine) as session:
+        revision.touch(session, bulk_load=True)
+        session.execute(update(ProgressReport).values(progress=77))
+        session.commit()
+    kept_tree = client.get("/api/v1/tree")
+    with make_client(db_url) as fresh_client:
+        assert kept_tree.content == fresh_client.get("/api/v1/tree").content
+    assert {p for _, p in kept_figures(engine)[1].values()} == {77}

@@ -44,6 +44,12 @@ def stamps(engine: Engine) -> tuple[int, int]:
     return row[0], row[1]
 
 
+def indicators_stamp(engine: Engine) -> int:
+    """The indicators stamp, as committed."""
+    with Session(engine) as session:
+        return session.exec(select(Revision.indicators_value)).one()
+
+
 def count(engine: Engine, model: type, *where: Any) -> int:
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
@@ -162,6 +168,7 @@ def test_an_audit_entry_naming_another_trackable_or_indicator_does_not_count(
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_same_writes_with_their_audit_entries_commit(engine: Engine, kind: str) -> None:
     revision_before, structure_before = stamps(engine)
+    indicators_before = indicators_stamp(engine)
     model, row_id = written(engine, KINDS[kind])
     assert count(engine, model, col(model.id) == row_id) == 1  # type: ignore[attr-defined]
     revision_after, structure_after = stamps(engine)
@@ -169,6 +176,7 @@ def test_the_same_writes_with_their_audit_entries_commit(engine: Engine, kind: s
     # Only progress and milestones keep the structure stamp (the audit trail tells the tree
     # what moved; nothing the structure stamp keeps reads milestones).
     assert structure_after == structure_before + (kind not in ("progress report", "milestone"))
+    assert indicators_stamp(engine) == indicators_before + (kind == "indicator value")
 
 
 # --- Core statements: only once the revision is taken ------------------------------------------
@@ -249,7 +257,7 @@ def test_a_bare_connection_writes_after_touch(engine: Engine) -> None:
 
 
 def test_a_bulk_load_needs_no_audit_entry_per_row(engine: Engine) -> None:
-    before = stamps(engine)
+    before, indicators_before = stamps(engine), indicators_stamp(engine)
     with Session(engine) as session:
         tid = trackable_id(session, ENV_ACTION)
         revision.touch(session, bulk_load=True)
@@ -259,6 +267,7 @@ def test_a_bulk_load_needs_no_audit_entry_per_row(engine: Engine) -> None:
         session.add(new_value(session)[0])
         session.commit()
     assert stamps(engine) == (before[0] + 1, before[1] + 1)  # readers reload everything
+    assert indicators_stamp(engine) == indicators_before + 1
 
 
 def test_a_savepoint_rolled_back_gives_back_what_was_taken_in_it(engine: Engine) -> None:
@@ -270,6 +279,33 @@ def test_a_savepoint_rolled_back_gives_back_what_was_taken_in_it(engine: Engine)
         assert not revision.is_writing(session)
         with refused():
             session.execute(writes["insert directorate"])
+
+
+def test_the_indicators_stamp_moves_with_the_indicators_tables_only(engine: Engine) -> None:
+    start = indicators_stamp(engine)
+    with Session(engine) as session:
+        writes = core_writes(session)
+        revision.touch(session)
+        session.execute(writes["orm update"])  # a title: not the indicators'
+        session.commit()
+    assert indicators_stamp(engine) == start
+    with Session(engine) as session:
+        energy = indicator_id(session)
+        revision.touch(session)
+        # Two statements on the indicators' tables, Core and text(): moved once.
+        session.execute(update(Indicator).where(col(Indicator.id) == energy).values(unit="GWh"))
+        session.execute(text("DELETE FROM indicator_link WHERE indicator_id = -1"))
+        session.commit()
+    assert indicators_stamp(engine) == start + 1
+    # Moved in a savepoint rolled back: given back, and moved again by the next write.
+    with Session(engine) as session:
+        revision.touch(session)
+        savepoint = session.begin_nested()
+        session.execute(update(Indicator).values(unit="kWh"))
+        savepoint.rollback()
+        session.execute(text("DELETE FROM indicator_target WHERE indicator_id = -1"))
+        session.commit()
+    assert indicators_stamp(engine) == start + 2
 
 
 # --- The services keep it ----------------------------------------------------------------------
@@ -291,10 +327,12 @@ def test_the_services_keep_the_contract(client: TestClient, keys: Any, engine: E
         ("POST", f"{report}/pending/validate", None, keys.admin, False),
     ]
     for method, path, body, token, structure in calls:
-        before = stamps(engine)
+        before, indicators_before = stamps(engine), indicators_stamp(engine)
         response = client.request(method, path, json=body, headers=auth(token))
         assert response.status_code in (200, 201, 202), response.text
         assert stamps(engine) == (before[0] + 1, before[1] + structure), (method, path)
+        moved = "/indicators/" in path
+        assert indicators_stamp(engine) == indicators_before + moved, (method, path)
     assert tree_progress(client, ENV_ACTION) == 36
     milestone = client.get(f"/api/v1/actions/{ENV_ACTION}/milestones").json()["items"][0]["id"]
     for method, body in (("PATCH", {"done": True}), ("DELETE", None)):

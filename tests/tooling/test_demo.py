@@ -42,6 +42,7 @@ STAMPED_NOW = {
     ("indicator", "updated_at"),
     ("revision", "changed_at"),
     ("revision", "structure_changed_at"),
+    ("revision", "indicators_changed_at"),
 }
 
 
