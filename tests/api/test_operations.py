@@ -141,6 +141,17 @@ def test_readyz_ready_on_the_migrated_database(client: TestClient) -> None:
     assert body["revision"] == body["head"] == head
 
 
+def test_the_service_loads_alembic_only_for_its_readiness_check() -> None:
+    """Alembic (7 MB of every server's memory) is read by ``/readyz`` alone."""
+    code = (
+        "import sys; from app.main import create_app; create_app(); print('alembic' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
+    )
+    assert loaded.stdout.strip() == "False"
+
+
 def test_readyz_503_on_an_older_revision_then_200_after_upgrade(empty_db_url: str) -> None:
     head = migrations.head_revision()
     with make_client(empty_db_url) as client:
