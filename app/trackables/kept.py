@@ -6,8 +6,7 @@ objects without a query but the revision's.
 The cache is keyed by the database's revision counter (value and time of the last bump; or one
 of its narrower stamps, app.models.revision), read in the request's own transaction, so a cached
 answer is never older than the data the request could see, and every API process sharing the
-database agrees. Writing transactions never fill it (what
-they see may still roll back).
+database agrees. Writing transactions never fill it (what they see may still roll back).
 
 Incremental builds. ``remember`` keeps, per database and key, the last thing a reading session
 built (at whatever revision), and ``previous`` hands it to the next build as its starting point:
